@@ -1,0 +1,114 @@
+"""The bundled real demo atlas: the SmolLM2 family tree and the MTEB embedding models (see
+resources/demo/source/PROVENANCE.md). Built into a cache directory, by default ``resources/demo``."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from .paths import DB_NAME, demo_dir
+from .records import author_of
+from .store import Store, utcnow
+
+SOURCE = "source"
+FRAMEWORK_LIBRARY = {"Sentence Transformers": "sentence-transformers", "Transformers": "transformers",
+                     "PyLate": "PyLate", "GritLM": "gritlm", "ONNX": "onnx"}
+
+
+def source_dir(out: Path | None = None) -> Path:
+    return demo_dir() / SOURCE
+
+
+def _row(mid, created, downloads, likes, tag, lib, lic, tags) -> tuple:
+    return (mid, author_of(mid), created, None, downloads, likes, tag or None, lib or None, lic,
+            "[]", json.dumps(tags), None, None, "demo", None)
+
+
+def _int(v: str) -> int | None:
+    return int(v) if v not in ("", None) else None
+
+
+def smollm2(src: Path) -> tuple[list[tuple], list[tuple]]:
+    rows, edges = [], []
+    with open(src / "smollm2_family_nodes.csv", newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            rows.append(_row(r["id"], r["createdAt"] or None, _int(r["downloads"]), _int(r["likes"]),
+                             r["pipeline_tag"], r["library_name"], None, []))
+    with open(src / "smollm2_family_edges.csv", newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["child"] != r["parent"]:
+                edges.append((r["child"], r["parent"], r["relation"] or "unknown", "tag"))
+    return rows, edges
+
+
+def mteb(src: Path) -> tuple[list[tuple], list[tuple]]:
+    rows, edges = [], []
+    with open(src / "mteb_embedding_models.csv", newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            mid = r["name"].strip()
+            if "/" not in mid:
+                continue
+            lic = r["license"].strip() or None
+            if lic and lic.startswith("http"):
+                lic = "other"
+            try:
+                frameworks = json.loads(r["framework"]) if r["framework"] else []
+            except ValueError:
+                frameworks = []
+            lib = next((FRAMEWORK_LIBRARY[x] for x in frameworks if x in FRAMEWORK_LIBRARY), None)
+            created = f"{r['release_date']}T00:00:00.000Z" if r["release_date"] else None
+            tags = ["mteb"] + ([f"license:{lic}"] if lic else [])
+            rows.append(_row(mid, created, None, None, "feature-extraction", lib, lic, tags))
+            parent = r["adapted_from"].strip()
+            if parent and parent != mid:
+                edges.append((mid, parent, "finetune", "card"))
+    return rows, edges
+
+
+def build_demo(out: Path | None = None) -> dict:
+    """(Re)build the demo atlas into ``out`` atomically (built aside, then moved in)."""
+    from .snapshot import build
+
+    out = Path(out) if out else demo_dir()
+    src = demo_dir() / SOURCE
+    rows1, edges1 = smollm2(src)
+    rows2, edges2 = mteb(src)
+    tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=out.parent if out.parent.exists() else None))
+    try:
+        with Store(tmp) as store:
+            with store.transaction():
+                store.upsert_models(rows1 + rows2)
+                store.add_edges(edges1 + edges2)
+                store.add_placeholders()
+                store.set_meta(synthetic="false", source="demo", demo="true",
+                               description="SmolLM2 family (Laufer et al. 2025, MIT) + MTEB embedding models "
+                                           "(mteb 2.26.24, Apache-2.0)")
+                store.bump_data_version()
+            manifest = build(store)
+            stats = store.stats()
+            store.conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, readable read-only
+        out.mkdir(parents=True, exist_ok=True)
+        for name in (DB_NAME, "snapshot"):
+            target = out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+            shutil.move(str(tmp / name), str(target))
+        for stale in out.glob(DB_NAME + "-*"):
+            stale.unlink()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"models": stats["models"], "placeholders": stats["placeholders"], "edges": stats["edges"],
+            "edges_by_relation": stats["edges_by_relation"], "nodes": manifest["nodes"], "built_at": utcnow(),
+            "dir": str(out)}
+
+
+def ensure_demo() -> Path:
+    """The demo atlas directory, built first if this checkout has not built it yet."""
+    d = demo_dir()
+    if not (d / DB_NAME).exists():
+        build_demo(d)
+    return d

@@ -1,0 +1,176 @@
+"""Importers: Hub API records (JSON list / JSONL) and the published whole-Hub parquet dump.
+
+Every import is one transaction over all its files: a file broken anywhere (bad JSON, wrong columns, wrong
+types, an invalid record) raises ImportFailed naming the file and the record, and the cache is left exactly
+as it was. Re-importing the same data is idempotent (rows are upserted, a model's documented edges replaced).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .progress import bar
+from .records import RecordError, normalise
+from .store import Store, utcnow
+
+FORMATS = ("auto", "hub-json", "hub-jsonl", "ecosystem-parquet")
+BATCH = 20_000
+
+
+class ImportFailed(ValueError):
+    """An input that cannot be imported; nothing was changed."""
+
+
+@dataclass
+class Batch:
+    rows: list[tuple] = field(default_factory=list)
+    edges: list[tuple[str, str, str, str]] = field(default_factory=list)
+    self_loops: list[str] = field(default_factory=list)
+
+    def add(self, row: tuple, edges: list, self_loop: bool) -> None:
+        self.rows.append(row)
+        self.edges.extend(edges)
+        if self_loop:
+            self.self_loops.append(row[0])
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    records: int = 0
+    edges: int = 0
+    self_loops: int = 0
+    placeholders_added: int = 0
+    formats: dict[str, int] = field(default_factory=dict)
+
+
+def detect_format(path: Path) -> str:
+    """Guess a file's format from its name, then its first bytes."""
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "ecosystem-parquet"
+    if name.endswith((".jsonl", ".ndjson", ".jsonl.txt")):
+        return "hub-jsonl"
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if head == b"PAR1":
+            return "ecosystem-parquet"
+        f.seek(0)
+        first = f.read(65536).lstrip()
+    if first.startswith(b"["):
+        return "hub-json"
+    if first.startswith(b"{"):
+        # one object spread over lines (a model-info file) or one object per line
+        try:
+            json.loads(path.read_bytes())
+            return "hub-json"
+        except ValueError:
+            return "hub-jsonl"
+    raise ImportFailed(f"{path}: cannot tell the format (not JSON, JSONL or parquet); pass --format")
+
+
+def _iter_hub_json(path: Path, source: str) -> Iterator[Batch]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ImportFailed(f"{path}: not valid JSON: {e}") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise ImportFailed(f"{path}: expected a JSON list of model records or one record object")
+    batch = Batch()
+    for i, rec in enumerate(data):
+        try:
+            batch.add(*normalise(rec, source))
+        except RecordError as e:
+            raise ImportFailed(f"{path}: record {i} ({_rid(rec)}): {e}") from None
+        if len(batch.rows) >= BATCH:
+            yield batch
+            batch = Batch()
+    yield batch
+
+
+def _iter_hub_jsonl(path: Path, source: str) -> Iterator[Batch]:
+    batch = Batch()
+    with open(path, "rb") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                batch.add(*normalise(rec, source))
+            except (ValueError, UnicodeDecodeError) as e:
+                what = "invalid record" if isinstance(e, RecordError) else "not valid JSON"
+                raise ImportFailed(f"{path}: line {lineno}: {what}: {e}") from None
+            if len(batch.rows) >= BATCH:
+                yield batch
+                batch = Batch()
+    yield batch
+
+
+def _rid(rec: object) -> str:
+    if isinstance(rec, dict):
+        return repr(rec.get("id", rec.get("modelId", "?")))
+    return "not an object"
+
+
+def iter_batches(path: Path, fmt: str) -> Iterator[Batch]:
+    """Normalised batches of one file; ImportFailed on the first problem."""
+    if fmt == "hub-json":
+        return _iter_hub_json(path, "hub-json")
+    if fmt == "hub-jsonl":
+        return _iter_hub_jsonl(path, "hub-json")
+    if fmt == "ecosystem-parquet":
+        from .ecosystem import iter_parquet
+
+        return iter_parquet(path)
+    raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def count_records(path: Path, fmt: str) -> int | None:
+    if fmt == "ecosystem-parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        except Exception:
+            return None
+    return None
+
+
+def import_paths(store: Store, paths: list[str | Path], fmt: str = "auto", progress: bool | None = None
+                 ) -> ImportSummary:
+    """Import files into the store atomically (all or nothing) and return what was added."""
+    if fmt not in FORMATS:
+        raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    files = [Path(p) for p in paths]
+    for p in files:
+        if not p.is_file():
+            raise ImportFailed(f"{p}: no such file")
+    plan = [(p, detect_format(p) if fmt == "auto" else fmt) for p in files]
+    summary = ImportSummary(files=len(files))
+    with store.transaction():
+        for p, f in plan:
+            total = count_records(p, f)
+            with bar(total=total, desc=f"import {p.name}", unit="models", enabled=progress) as pb:
+                for b in iter_batches(p, f):
+                    ids = [r[0] for r in b.rows]
+                    store.upsert_models(b.rows)
+                    store.replace_edges(ids, b.edges)
+                    store.record_self_loops(b.self_loops)
+                    summary.records += len(b.rows)
+                    summary.edges += len(b.edges)
+                    summary.self_loops += len(b.self_loops)
+                    summary.formats[f] = summary.formats.get(f, 0) + len(b.rows)
+                    pb.update(len(b.rows))
+        summary.placeholders_added = store.add_placeholders()
+        if summary.records:
+            sources = sorted(summary.formats)
+            store.set_meta(source=",".join(sources), imported_at=utcnow())
+            if store.meta().get("synthetic") is None:
+                store.set_meta(synthetic="false")
+            store.bump_data_version()
+    return summary
+

@@ -1,0 +1,44 @@
+"""Prefix full-text search over model ids and authors (SQLite FTS5)."""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+# Bound on FTS matches ranked by downloads: keeps a common prefix ("a") fast on 2M models.
+CANDIDATES = 4000
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 query where every word of ``text`` must start a token of the id or author."""
+    tokens = _TOKEN.findall(text.lower())
+    if not tokens:
+        return None
+    return " AND ".join(f'"{t}"*' for t in tokens)
+
+
+def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
+    """Exact id first, then prefix matches ordered by downloads; placeholders last."""
+    limit = max(1, int(limit))
+    text = text.strip()
+    out: list[dict] = []
+    seen: set[str] = set()
+    cols = "m.id, m.author, m.pipeline_tag, m.downloads, m.placeholder"
+    exact = conn.execute(f"SELECT {cols} FROM models m WHERE m.id=?", (text,)).fetchone()
+    rows = [exact] if exact else []
+    q = fts_query(text)
+    if q:
+        rows += conn.execute(
+            f"SELECT {cols} FROM (SELECT rowid FROM models_fts WHERE models_fts MATCH ? LIMIT {CANDIDATES}) f "
+            "JOIN models m ON m.rowid = f.rowid "
+            "ORDER BY m.placeholder, coalesce(m.downloads, -1) DESC, m.id LIMIT ?",
+            (q, limit + 1),
+        ).fetchall()
+    for mid, author, tag, dl, ph in rows:
+        if mid in seen:
+            continue
+        seen.add(mid)
+        out.append({"id": mid, "author": author, "pipeline_tag": tag, "downloads": dl, "placeholder": bool(ph)})
+        if len(out) >= limit:
+            break
+    return out
