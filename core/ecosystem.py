@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .importers import BATCH, Batch, ImportFailed
-from .records import RecordError, author_of, validate_id
+from .records import _ID_RE, ID_PATTERN, RecordError, author_of, json_list
 
 REQUIRED = ("model_id",)
 INT_COLS = ("likes", "downloads", "card_length")
@@ -77,8 +77,8 @@ def _listish(v: object) -> list[str]:
 
 
 def _int(v: object, col: str) -> int | None:
-    if v is None:
-        return None
+    if v is None or type(v) is int:
+        return v
     if isinstance(v, float):
         if v != v:
             return None
@@ -109,58 +109,78 @@ def iter_parquet(path: Path) -> Iterator[Batch]:
     start = 0
     try:
         for rb in pf.iter_batches(batch_size=BATCH, columns=cols):
-            data = {c: rb.column(c).to_pylist() for c in cols}
-            n = rb.num_rows
-            yield _batch(path, data, n, start)
-            start += n
+            yield _batch(path, rb, cols, start)
+            start += rb.num_rows
     except ImportFailed:
         raise
     except Exception as e:  # corrupt pages etc.
         raise ImportFailed(f"{path}: unreadable near row {start}: {e}") from None
 
 
-def _batch(path: Path, data: dict[str, list], n: int, start: int) -> Batch:
+def _check_ids(path: Path, ids, start: int) -> None:
+    """Validate a whole id column at once (Arrow compute); name the first bad row."""
+    import pyarrow.compute as pc
+
+    ok = pc.and_(pc.match_substring_regex(ids, ID_PATTERN), pc.less_equal(pc.utf8_length(ids), 256))
+    ok = pc.fill_null(ok, False)
+    if not pc.all(ok).as_py():
+        i = ok.to_pylist().index(False)
+        raise ImportFailed(f"{path}: row {start + i} ({ids[i].as_py()!r}): invalid model id")
+
+
+def _batch(path: Path, rb, cols: list[str], start: int) -> Batch:
+    n = rb.num_rows
+    ids_arr = rb.column("model_id")
+    _check_ids(path, ids_arr, start)
+    data = {c: rb.column(c).to_pylist() for c in cols}
     none = [None] * n
     ids = data["model_id"]
     likes, downloads, card = (data.get(c, none) for c in INT_COLS)
     tags_c, lic_c, lang_c = (data.get(c, none) for c in LIST_COLS)
     ptag, lib = (data.get(c, none) for c in STR_COLS)
     created = data.get("createdAt", none)
+    if created is not none and rb.schema.field("createdAt").type != pa_string():
+        created = [_date(v) for v in created]
     parent_cols = [(data[c], rel) for c, rel in PARENT_COLS.items() if c in data]
     b = Batch()
-    dumps = json.dumps
+    rows, all_edges, loops = b.rows, b.edges, b.self_loops
     for i in range(n):
         mid = ids[i]
         try:
-            validate_id(mid)
-            tags = _listish(tags_c[i])
-            lic = _listish(lic_c[i])
             edges: dict[str, str] = {}
             for col, rel in parent_cols:
-                for p in _listish(col[i]):
-                    p = p.strip()
+                v = col[i]
+                if v is None:
+                    continue
+                for p in _listish(v):
                     if rel == "unknown" and p in edges:
                         continue
                     edges[p] = rel
-            self_loop = mid in edges
-            edges.pop(mid, None)
-            if len(edges) > 1:
-                edges = {p: ("merge" if r == "unknown" else r) for p, r in edges.items()}
-            row = (
-                mid, author_of(mid), _date(created[i]), None, _int(downloads[i], "downloads"),
-                _int(likes[i], "likes"), ptag[i] or None, lib[i] or None, lic[0] if lic else None,
-                dumps(_listish(lang_c[i])), dumps(tags), None, _int(card[i], "card_length"),
-                "ecosystem-parquet", None,
-            )
+            if edges:
+                if mid in edges:
+                    loops.append(mid)
+                    del edges[mid]
+                if len(edges) > 1:
+                    edges = {p: ("merge" if r == "unknown" else r) for p, r in edges.items()}
+                all_edges.extend((mid, p, r, "card") for p, r in edges.items() if _ID_RE.match(p))
+            lic = lic_c[i]
+            if lic is not None and not isinstance(lic, list):
+                lic = _listish(lic)
+            tg, lg = tags_c[i], lang_c[i]
+            rows.append((
+                mid, author_of(mid), created[i] or None, None,
+                _int(downloads[i], "downloads"), _int(likes[i], "likes"), ptag[i] or None, lib[i] or None,
+                lic[0] if lic else None,
+                json_list(_listish(lg)),
+                json_list(_listish(tg)),
+                None, _int(card[i], "card_length"), "ecosystem-parquet", None,
+            ))
         except (RecordError, TypeError, ValueError) as e:
             raise ImportFailed(f"{path}: row {start + i} ({mid!r}): {e}") from None
-        b.add(row, [(mid, p, r, "card") for p, r in edges.items() if validate_parent(p)], self_loop)
     return b
 
 
-def validate_parent(p: str) -> bool:
-    try:
-        validate_id(p)
-        return True
-    except RecordError:
-        return False
+def pa_string():
+    import pyarrow as pa
+
+    return pa.string()

@@ -129,6 +129,47 @@ def iter_batches(path: Path, fmt: str) -> Iterator[Batch]:
     raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
+def prefetch(it: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Produce batches in a worker thread while the caller writes the previous one to SQLite
+    (sqlite3 releases the GIL while it steps, so parsing and writing overlap on two cores).
+    An exception in the producer is re-raised in the caller."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for item in it:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as e:  # handed to the consumer
+            q.put(e)
+
+    t = threading.Thread(target=work, name="hubatlas-import-reader", daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        t.join(timeout=5)
+
+
 def count_records(path: Path, fmt: str) -> int | None:
     if fmt == "ecosystem-parquet":
         try:
@@ -155,7 +196,7 @@ def import_paths(store: Store, paths: list[str | Path], fmt: str = "auto", progr
         for p, f in plan:
             total = count_records(p, f)
             with bar(total=total, desc=f"import {p.name}", unit="models", enabled=progress) as pb:
-                for b in iter_batches(p, f):
+                for b in prefetch(iter_batches(p, f)):
                     ids = [r[0] for r in b.rows]
                     store.upsert_models(b.rows)
                     store.replace_edges(ids, b.edges)

@@ -21,7 +21,19 @@ ISO_639_1 = frozenset(
     "nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so "
     "sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu".split()
 )
-_ID_RE = re.compile(r"^[^\s/]+(/[^\s/]+)?$")
+ID_PATTERN = r"^[^\s/]+(/[^\s/]+)?$"
+_ID_RE = re.compile(ID_PATTERN)
+_JSON_UNSAFE = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def json_list(items: list[str]) -> str:
+    """A list of strings as compact JSON; a fast path for the common plain-text case."""
+    if not items:
+        return "[]"
+    flat = "".join(items)
+    if _JSON_UNSAFE.search(flat) or not flat.isascii():
+        return json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+    return '["' + '","'.join(items) + '"]'
 
 
 class RecordError(ValueError):
@@ -118,8 +130,8 @@ def normalise(rec: Any, source: str = "hub-json", keep_raw: bool = True
         _opt_str(rec, "pipeline_tag"),
         _opt_str(rec, "library_name"),
         license_of(tags, card),
-        json.dumps(languages_of(tags, card), ensure_ascii=False),
-        json.dumps(tags, ensure_ascii=False),
+        json_list(languages_of(tags, card)),
+        json_list(tags),
         None if gated is None else str(gated).lower(),
         _opt_int(rec, "cardLength"),
         source,

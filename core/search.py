@@ -18,7 +18,8 @@ def fts_query(text: str) -> str | None:
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
-    """Exact id first, then prefix matches ordered by downloads; placeholders last."""
+    """Exact id first; then, for ``namespace/name`` text, ids starting with it; otherwise ids and authors
+    with a token starting with each word, most downloaded first, placeholders last."""
     limit = max(1, int(limit))
     text = text.strip()
     out: list[dict] = []
@@ -26,7 +27,11 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
     cols = "m.id, m.author, m.pipeline_tag, m.downloads, m.placeholder"
     exact = conn.execute(f"SELECT {cols} FROM models m WHERE m.id=?", (text,)).fetchone()
     rows = [exact] if exact else []
-    q = fts_query(text)
+    if "/" in text:
+        # "namespace/name..." is an id prefix: a range scan of the id index, no full-text work needed
+        rows += conn.execute(f"SELECT {cols} FROM models m WHERE m.id >= ? AND m.id < ? ORDER BY m.id LIMIT ?",
+                             (text, text + "\U0010ffff", limit + 1)).fetchall()
+    q = fts_query(text) if len(rows) == 0 else None
     if q:
         rows += conn.execute(
             f"SELECT {cols} FROM (SELECT rowid FROM models_fts WHERE models_fts MATCH ? LIMIT {CANDIDATES}) f "

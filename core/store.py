@@ -136,7 +136,8 @@ class Store:
 
     def replace_edges(self, children: Iterable[str], edges: Iterable[tuple[str, str, str, str]]) -> None:
         """Replace the documented (non-inferred) parents of ``children`` with ``edges``."""
-        self.conn.executemany("DELETE FROM edges WHERE child=? AND source!='inferred'", ((c,) for c in children))
+        self.conn.execute("DELETE FROM edges WHERE child IN (SELECT value FROM json_each(?)) AND source!='inferred'",
+                          (json.dumps(list(children)),))
         self.conn.executemany(_EDGE_UPSERT, edges)
 
     def add_edges(self, edges: Iterable[tuple[str, str, str, str]]) -> None:

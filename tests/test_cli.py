@@ -1,0 +1,87 @@
+"""The real console entry point: help on every command, JSON outputs, clear errors and exit codes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import REPO, run_cli
+
+from hubatlas.viewer.cli import main
+
+COMMANDS = ["import", "stats", "search", "info", "synth", "demo", "snapshot", "view"]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_help_on_every_command(cmd, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([cmd, "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert f"hubatlas {cmd}" in out and len(out.splitlines()) > 3
+
+
+def test_import_stats_search_info(cache, data_dir):
+    p = run_cli("import", str(data_dir / "list_models_page_10_items.json"),
+                str(data_dir / "model_info_mistral_small_24b_family.jsonl"), "--json", cache=cache)
+    assert json.loads(p.stdout)["records"] == 77
+    st = json.loads(run_cli("stats", "--json", cache=cache).stdout)
+    for key in ("models", "edges", "edges_by_relation", "placeholders", "self_loops_dropped", "synthetic",
+                "modalities"):
+        assert key in st
+    assert st["models"] == 77 and st["synthetic"] is False
+    assert set(st["edges_by_relation"]) == {"finetune", "adapter", "quantized", "merge", "unknown"}
+    assert sum(st["edges_by_relation"].values()) == st["edges"]
+    hits = json.loads(run_cli("search", "mistral-small", "--limit", "3", "--json", cache=cache).stdout)
+    assert len(hits) == 3 and all("mistral" in h["id"].lower() for h in hits)
+    info = json.loads(run_cli("info", "Qwen/QwQ-32B-Preview", "--json", cache=cache).stdout)
+    assert info["parents"] == [{"id": "Qwen/Qwen2.5-32B-Instruct", "relation": "finetune", "source": "tag"}]
+    root = json.loads(run_cli("info", "mistralai/Mistral-Small-24B-Base-2501", "--json", cache=cache).stdout)
+    assert root["children"]["finetune"] >= 10 and root["modality"] == "Text"
+
+
+def test_errors_are_clear_and_nonzero(cache, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{")
+    p = run_cli("import", str(bad), cache=cache, check=False)
+    assert p.returncode == 1 and "nothing changed" in p.stderr and "bad.json" in p.stderr
+    assert "Traceback" not in p.stderr
+    run_cli("demo", "--out", str(tmp_path / "d"))
+    p = run_cli("info", "no/such-model", cache=tmp_path / "d", check=False)
+    assert p.returncode == 1 and "no model 'no/such-model'" in p.stderr
+    p = run_cli("stats", cache=tmp_path / "empty", check=False)
+    assert p.returncode == 1 and "no atlas cache" in p.stderr
+    notdb = tmp_path / "notdb"
+    notdb.mkdir()
+    (notdb / "atlas.sqlite").write_bytes(b"this is not sqlite at all" * 100)
+    p = run_cli("stats", cache=notdb, check=False)
+    assert p.returncode == 1 and "not a usable atlas cache" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_synth_refuses_to_clobber_and_marks_synthetic(cache, data_dir):
+    run_cli("import", str(data_dir / "list_models_default_items.json"), cache=cache)
+    p = run_cli("synth", "--models", "500", cache=cache, check=False)
+    assert p.returncode == 1 and "--force" in p.stderr
+    run_cli("synth", "--models", "500", "--force", cache=cache)
+    st = json.loads(run_cli("stats", "--json", cache=cache).stdout)
+    assert st["synthetic"] is True and st["models"] == 500
+
+
+def test_env_var_and_empty_default_fall_back_to_demo(tmp_path):
+    env = {"HUBATLAS_CACHE": str(tmp_path / "nothing-here"), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    p = run_cli("stats", "--json", env=env)
+    st = json.loads(p.stdout)
+    assert "demo" in p.stderr and st["models"] > 1900 and st["synthetic"] is False
+    assert st["cache"].endswith("resources/demo")
+
+
+def test_view_prints_demo_summary(tmp_path):
+    p = run_cli("view", env={"HUBATLAS_CACHE": str(tmp_path / "nothing")})
+    assert "real" in p.stdout and "models" in p.stdout
+
+
+def test_demo_builds_the_real_bundled_atlas(tmp_path):
+    info = json.loads(run_cli("demo", "--out", str(tmp_path / "demo"), "--json").stdout)
+    assert info["edges_by_relation"]["adapter"] == 522
+    assert info["edges_by_relation"]["quantized"] == 237
+    assert info["models"] == 1042 + 969 - 1  # the two sources share one model
+    assert (REPO / "resources" / "demo" / "source" / "PROVENANCE.md").exists()

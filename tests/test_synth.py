@@ -1,0 +1,74 @@
+"""The synthetic hub: deterministic, calibrated shape, structural invariants."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hubatlas.core.snapshot import build, open_snapshot
+from hubatlas.core.store import Store
+from hubatlas.core.synth import SynthParams, generate, write_synthetic
+
+
+@pytest.fixture(scope="module")
+def hub():
+    return generate(SynthParams(models=60_000, seed=7))
+
+
+def test_deterministic_for_a_seed(hub):
+    again = generate(SynthParams(models=60_000, seed=7))
+    assert again.ids == hub.ids and again.edges == hub.edges
+    assert np.array_equal(again.created_day, hub.created_day)
+    other = generate(SynthParams(models=60_000, seed=8))
+    assert other.edges != hub.edges
+
+
+def test_ids_unique_and_count(hub):
+    assert len(hub) == 60_000
+    assert len(set(hub.ids)) == len(hub.ids)
+
+
+def test_relation_mix_and_isolation(hub):
+    rel = np.array([r for _, _, r in hub.edges])
+    children = {c for c, _, _ in hub.edges}
+    parents = {p for _, p, _ in hub.edges}
+    share = len(children) / len(hub)
+    assert 0.25 < share < 0.36  # about 31% of Hub models have a parent
+    isolated = len(hub) - len(children | parents)
+    assert isolated / len(hub) > 0.5  # most models are isolated
+    mix = np.bincount(rel, minlength=4) / len(rel)
+    # published mix: finetune 33%, adapter 42%, quantized 18%, merge 7% (edges)
+    assert 0.2 < mix[0] < 0.45 and 0.3 < mix[1] < 0.55 and 0.1 < mix[2] < 0.26 and 0.02 < mix[3] < 0.15
+
+
+def test_quantized_are_leaves_and_parents_older(hub):
+    parents = {p for _, p, _ in hub.edges}
+    quantized = {c for c, _, r in hub.edges if r == 2}
+    assert quantized and not (quantized & parents)
+    c = np.array([e[0] for e in hub.edges])
+    p = np.array([e[1] for e in hub.edges])
+    assert (hub.created_day[p] < hub.created_day[c]).all()
+
+
+def test_power_law_families_with_giants(hub):
+    kids = np.bincount([p for _, p, _ in hub.edges], minlength=len(hub))
+    top = np.argsort(kids)[::-1][:3]
+    assert hub.ids[top[0]] == "black-forest-labs/FLUX.1-dev"
+    sizes = kids[kids > 0]
+    assert np.median(sizes) <= 3 and sizes.max() > 50 * np.median(sizes)
+
+
+def test_vision_shallow_language_deep(tmp_path):
+    with Store(tmp_path / "c") as s:
+        write_synthetic(s, SynthParams(models=40_000, seed=3))
+        build(s)
+        assert s.is_synthetic()
+        assert s.stats()["synthetic"] is True
+    snap = open_snapshot(tmp_path / "c")
+    codes, labels = snap.codes("modality")
+    depth = snap.column("depth")
+    derived = depth > 0
+    img = derived & (codes == labels.index("Image"))
+    txt = derived & (codes == labels.index("Text"))
+    assert (depth[img] == 1).mean() > 0.9
+    assert (depth[txt] >= 3).mean() > 0.05
+    assert snap.manifest["synthetic"] is True
