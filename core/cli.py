@@ -175,6 +175,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from .hubclient import HubUnavailable
+    from .sync import SyncOptions, sync
+
+    opts = SyncOptions(endpoint=args.endpoint, refresh=args.refresh, limit=args.limit, author=args.author,
+                       filters=args.filter or [], page_size=args.page_size, top_downloads=args.top_downloads,
+                       progress=False if args.quiet else None)
+
+    def log(msg: str) -> None:
+        print(f"hubatlas: {msg}", file=sys.stderr)
+
+    with open_store(args, write=True) as store:
+        try:
+            s = sync(store, opts, log=log)
+        except HubUnavailable as e:
+            raise CLIError(str(e)) from None
+        except HfHubHTTPError as e:
+            status = getattr(getattr(e, "response", None), "status_code", "?")
+            detail = getattr(e, "server_message", None) or " ".join(str(e).split())
+            raise CLIError(f"the Hub refused the request (HTTP {status}): {detail}") from None
+        except ValueError as e:
+            raise CLIError(str(e)) from None
+        _rebuild(store, None)
+        q = s.quarantined
+    out = s.__dict__
+    if args.json:
+        _print_json(out)
+    else:
+        print(f"sync ({s.mode}{', resumed' if s.resumed else ''}): {s.fetched:,} models from {s.pages:,} pages "
+              f"in {s.seconds:.1f} s ({s.models_per_second:,.0f} models/s): {s.new:,} new, {s.updated:,} updated, "
+              f"{q:,} quarantined")
+        print("edges: " + ", ".join(f"{k} {v:,}" for k, v in s.edges_by_relation.items()))
+        if any(s.faults.values()):
+            print("faults retried: " + ", ".join(f"{k} {v}" for k, v in s.faults.items() if v))
+        if q:
+            print(f"{q} malformed record(s) kept in the cache's `quarantine` table for inspection")
+    return 0
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
     with open_store(args, write=True) as store:
         m = _rebuild(store, None)
@@ -237,6 +278,23 @@ def build_parser(extra: list[CommandAdder] | None = None) -> argparse.ArgumentPa
     s.add_argument("--out", metavar="DIR", help="output cache directory (default: resources/demo)")
     s.add_argument("--json", action="store_true", help="print a JSON summary")
     s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("sync", help="crawl every public model from the Hub (resumable; --refresh for updates)",
+                       description="Fetch model metadata from the Hub API into the cache. Each page is committed "
+                                   "with its cursor: an interrupted sync resumes where it stopped. Uses your "
+                                   "huggingface_hub login and HF_ENDPOINT; respects HF_HUB_OFFLINE.")
+    s.add_argument("--refresh", action="store_true",
+                   help="only fetch models changed since the last complete sync (and refresh top download counts)")
+    s.add_argument("--endpoint", metavar="URL", help="Hub endpoint (default: HF_ENDPOINT or https://huggingface.co)")
+    s.add_argument("--limit", type=int, metavar="N", help="stop after N models (a partial atlas)")
+    s.add_argument("--author", metavar="NAME", help="only this author's or organisation's models")
+    s.add_argument("--filter", action="append", metavar="TAG", help="only models with this tag (repeatable)")
+    s.add_argument("--page-size", type=int, default=1000, metavar="N", help="models per page (default 1000)")
+    s.add_argument("--top-downloads", type=int, default=10_000, metavar="N",
+                   help="with --refresh, also refresh counts of the N most downloaded models (default 10000)")
+    s.add_argument("--json", action="store_true", help="print the summary as JSON")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_sync)
 
     s = sub.add_parser("snapshot", help="rebuild the Arrow snapshot from the store",
                        description="Rebuild the memory-mapped Arrow columns (done automatically after changes).")
