@@ -40,7 +40,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE TABLE self_loops (id TEXT PRIMARY KEY) WITHOUT ROWID;
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
         CREATE VIRTUAL TABLE models_fts USING fts5(
-            id, author, content='models', content_rowid='rowid', prefix='2 3'
+            id, author, content='models', content_rowid='rowid', prefix='2 3 4 5 6'
         );
         -- New rows are indexed in bulk by Store (INSERT ... SELECT over the new rowids: 5x faster than a
         -- per-row trigger); changes to rows already indexed go through these triggers.

@@ -27,8 +27,8 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
     cols = "m.id, m.author, m.pipeline_tag, m.downloads, m.placeholder"
     exact = conn.execute(f"SELECT {cols} FROM models m WHERE m.id=?", (text,)).fetchone()
     rows = [exact] if exact else []
-    if "/" in text:
-        # "namespace/name..." is an id prefix: a range scan of the id index, no full-text work needed
+    if "/" in text or len(text) == 1:
+        # "namespace/name..." (or a single character) is an id prefix: a range scan of the id index
         rows += conn.execute(f"SELECT {cols} FROM models m WHERE m.id >= ? AND m.id < ? ORDER BY m.id LIMIT ?",
                              (text, text + "\U0010ffff", limit + 1)).fetchall()
     q = fts_query(text) if len(rows) == 0 else None
