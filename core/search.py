@@ -10,11 +10,17 @@ CANDIDATES = 4000
 
 
 def fts_query(text: str) -> str | None:
-    """An FTS5 query where every word of ``text`` must start a token of the id or author."""
+    """An FTS5 query for type-ahead text: every word must start a token of the id or author, except one-letter
+    words, whose prefix expands to most of the index: a finished one must match a token exactly, and one still
+    being typed is left out while other words narrow the search."""
     tokens = _TOKEN.findall(text.lower())
     if not tokens:
         return None
-    return " AND ".join(f'"{t}"*' for t in tokens)
+    typing = None if not text[-1:].isalnum() else tokens.pop()
+    parts = [f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in tokens]
+    if typing is not None and (len(typing) > 1 or not parts):
+        parts.append(f'"{typing}"*')
+    return " AND ".join(parts)
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:

@@ -48,3 +48,13 @@ def test_every_tag_in_the_real_samples_is_in_the_table(data_dir):
     assert seen
     missing = seen - set(taxonomy.tag_map())
     assert not missing, f"pipeline tags with no modality: {missing}"
+
+
+def test_fts_query_builder():
+    from hubatlas.core.search import fts_query
+
+    assert fts_query("llama") == '"llama"*'
+    assert fts_query("FLUX.1-q") == '"flux"* AND "1"'  # the one-letter word being typed is left out
+    assert fts_query("FLUX.1-") == '"flux"* AND "1"'
+    assert fts_query("q") == '"q"*'
+    assert fts_query("-- ") is None
