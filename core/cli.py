@@ -216,6 +216,36 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_layout(args: argparse.Namespace) -> int:
+    from .layout import LayoutError, LayoutParams, run_layout
+
+    p = LayoutParams(backend=args.backend, seed=args.seed, n_neighbors=args.neighbors, anchors=args.anchors,
+                     n_epochs=args.epochs)
+    with open_store(args, write=True) as store:
+        try:
+            info = run_layout(store, p, full=args.full, progress=False if args.quiet else None)
+        except LayoutError as e:
+            raise CLIError(str(e)) from None
+        if not args.json:
+            print(f"layout ({info['mode']}, {info['backend_detail']}): {info['nodes']:,} nodes in "
+                  f"{info['seconds']:.1f} s", file=sys.stderr if args.report else sys.stdout)
+        if args.report:
+            from .layout_quality import report
+            from .snapshot import open_snapshot
+
+            t = time.perf_counter()
+            info["report"] = report(open_snapshot(store.dir), sample=args.sample, seed=args.seed)
+            info["report"]["seconds"] = round(time.perf_counter() - t, 2)
+    if args.json:
+        _print_json(info)
+    elif args.report:
+        r = info["report"]
+        print(f"quality on {r['sample']:,} nodes: lineage locality {r['lineage_locality']:.4f} (target <= 0.05), "
+              f"kNN preservation {r['knn_preservation']:.3f}, trustworthiness {r['trustworthiness']:.3f} "
+              f"(target >= 0.90), modality purity {r['modality_purity']:.3f}")
+    return 0
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
     with open_store(args, write=True) as store:
         m = _rebuild(store, None)
@@ -295,6 +325,24 @@ def build_parser(extra: list[CommandAdder] | None = None) -> argparse.ArgumentPa
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_sync)
+
+    s = sub.add_parser("layout", help="compute the 2-D map (UMAP: cuML on an NVIDIA GPU, else the CPU path)",
+                       description="Lay out every model from its metadata and lineage. Cached by content: an "
+                                   "unchanged atlas is not recomputed; new models are placed without moving "
+                                   "the others unless --full.")
+    s.add_argument("--backend", default="auto", choices=["auto", "cuml", "cpu"],
+                   help="auto: cuML when installed with a CUDA device, else cpu (default)")
+    s.add_argument("--full", action="store_true", help="recompute every position")
+    s.add_argument("--seed", type=int, default=0, help="random seed (the CPU path is deterministic for a seed)")
+    s.add_argument("--neighbors", type=int, default=15, metavar="K", help="UMAP n_neighbors (default 15)")
+    s.add_argument("--anchors", type=int, default=40_000, metavar="N",
+                   help="CPU path: models laid out by UMAP itself; the rest are placed (default 40000)")
+    s.add_argument("--epochs", type=int, default=200, metavar="N", help="UMAP optimisation epochs (default 200)")
+    s.add_argument("--report", action="store_true", help="measure layout quality on a node sample")
+    s.add_argument("--sample", type=int, default=20_000, metavar="N", help="report sample size (default 20000)")
+    s.add_argument("--json", action="store_true", help="print the result as JSON")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_layout)
 
     s = sub.add_parser("snapshot", help="rebuild the Arrow snapshot from the store",
                        description="Rebuild the memory-mapped Arrow columns (done automatically after changes).")

@@ -56,6 +56,7 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-262144")
             conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA mmap_size=4294967296")  # read pages in place: fast cold searches
             self.db = sqlite_utils.Database(conn)
             if not readonly:
                 self._migrate()
