@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def knn(query: np.ndarray, ref: np.ndarray, k: int, *, exclude_self: bool = False, block: int = 4096
+def knn(query: np.ndarray, ref: np.ndarray, k: int, *, exclude_self: bool = False, block: int = 1024
         ) -> tuple[np.ndarray, np.ndarray]:
     """(indices, euclidean distances) of the k nearest ``ref`` rows for every ``query`` row."""
     ref = np.ascontiguousarray(ref, dtype=np.float32)
@@ -12,11 +12,20 @@ def knn(query: np.ndarray, ref: np.ndarray, k: int, *, exclude_self: bool = Fals
     k_eff = min(k + (1 if exclude_self else 0), len(ref))
     out_i = np.empty((len(query), min(k, len(ref) - (1 if exclude_self else 0))), dtype=np.int64)
     out_d = np.empty(out_i.shape, dtype=np.float32)
+    refT = np.ascontiguousarray(ref.T)
     for s in range(0, len(query), block):
         q = np.ascontiguousarray(query[s:s + block], dtype=np.float32)
-        d2 = (q * q).sum(1)[:, None] + rn[None, :] - 2.0 * (q @ ref.T)
+        d2 = q @ refT          # in place from here: no large temporaries
+        d2 *= -2.0
+        d2 += rn[None, :]
+        d2 += (q * q).sum(1)[:, None]
         if exclude_self:
             d2[np.arange(len(q)), np.arange(s, s + len(q))] = np.inf
+        if k_eff == 1:  # nearest only: a single pass
+            j = np.argmin(d2, axis=1)
+            out_i[s:s + len(q), 0] = j
+            out_d[s:s + len(q), 0] = np.sqrt(np.maximum(d2[np.arange(len(q)), j], 0))
+            continue
         part = np.argpartition(d2, k_eff - 1, axis=1)[:, :k_eff]
         pd = np.take_along_axis(d2, part, axis=1)
         order = np.argsort(pd, axis=1, kind="stable")

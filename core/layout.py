@@ -182,7 +182,14 @@ def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: b
             "computed_at": utcnow()}
     stages = ["features", "knn", "optimise", "placement"]
     with bar(total=len(stages), desc="layout", unit="stage", enabled=progress) as pb:
+        timings: dict[str, float] = {}
+        last = [time.perf_counter(), None]
+
         def stage(name: str) -> None:
+            now = time.perf_counter()
+            if last[1]:
+                timings[last[1]] = round(now - last[0], 2)
+            last[0], last[1] = now, name
             pb.set_postfix_str(name)
             pb.update(1)
             log(f"layout: {name}")
@@ -204,6 +211,9 @@ def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: b
             else:
                 xy = normalise(compute(snap, p, backend, stage)) if n else np.zeros((0, 2), np.float32)
                 info["mode"] = "full"
+            if last[1]:
+                timings[last[1]] = round(time.perf_counter() - last[0], 2)
+            info["stage_seconds"] = timings
             if not np.isfinite(xy).all():
                 raise LayoutError("the layout produced non-finite coordinates; nothing was saved")
             layouts_dir(store.dir).mkdir(parents=True, exist_ok=True)

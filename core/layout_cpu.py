@@ -6,8 +6,8 @@ deterministic placement of everyone else:
 - derived models are placed around their primary parent (recursively, by depth), in a sector per relation
   (adapters, fine-tunes, quantizations, merges), within a radius that shrinks with depth and grows with the
   family's size, so families form continents and derivatives land by their parents;
-- every other model goes next to its nearest anchor in feature space (exact, blocked BLAS on a PCA-reduced
-  copy), jittered by the local spacing.
+- every other model goes next to its nearest anchor in feature space (a k-d tree on 8 principal
+  components), jittered by the local spacing.
 Small atlases (<= ``anchors`` nodes) are laid out by UMAP in full. Deterministic for a seed.
 """
 from __future__ import annotations
@@ -145,15 +145,18 @@ def place_derived(xy: np.ndarray, placed: np.ndarray, pp: np.ndarray, depth: np.
 
 def place_by_features(xy: np.ndarray, placed: np.ndarray, targets: np.ndarray, ref: np.ndarray,
                       features: np.ndarray, unit: float, seed: int) -> None:
-    """Place ``targets`` next to their nearest ``ref`` node in (PCA-reduced) feature space (in place)."""
+    """Place ``targets`` next to their nearest ``ref`` node in PCA-reduced feature space (in place)."""
     if not len(targets) or not len(ref):
         return
-    red = _pca(features[np.concatenate([ref, targets])], 16, seed)
+    from scipy.spatial import cKDTree
+
+    # 8 principal components keep the k-d tree fast (0.6 s per 100K queries against 40K anchors here)
+    red = _pca(features[np.concatenate([ref, targets])], 8, seed)
     r_red, t_red = red[: len(ref)], red[len(ref):]
-    near, _ = knn(t_red, r_red, 1, block=8192)
-    host = ref[near[:, 0]]
-    counts = np.bincount(near[:, 0], minlength=len(ref)).astype(np.float64)
-    spread = unit * 0.5 * np.sqrt(np.maximum(counts[near[:, 0]], 1.0)) ** 0.5
+    _, near = cKDTree(r_red).query(t_red, k=1, workers=-1)
+    host = ref[near]
+    counts = np.bincount(near, minlength=len(ref)).astype(np.float64)
+    spread = unit * 0.5 * np.sqrt(np.maximum(counts[near], 1.0)) ** 0.5
     u1, u2 = _hash_uniform(len(xy), seed, 3)[targets], _hash_uniform(len(xy), seed, 4)[targets]
     r = spread * np.sqrt(-2 * np.log(np.maximum(u1, 1e-12)))
     xy[targets, 0] = xy[host, 0] + r * np.cos(2 * np.pi * u2)

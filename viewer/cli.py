@@ -1,37 +1,60 @@
-"""The `hubatlas` console script: core commands plus the viewer's `view`."""
+"""The `hubatlas` console script: the core commands plus the viewer's `view` and `export`."""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from hubatlas.core.cli import CLIError, main as core_main, open_store
+from hubatlas.core.cli import CLIError, cache_for, main as core_main
 
 
 def cmd_view(args: argparse.Namespace) -> int:
-    """Open the atlas. The desktop window is the viewer issue's work; until it lands, print the atlas summary."""
-    from hubatlas.core.snapshot import ensure_snapshot
+    """Open the desktop window on the atlas (the bundled demo when the cache is empty)."""
+    cache = cache_for(args)
+    from hubatlas.core.paths import demo_dir
 
-    with open_store(args) as store:
-        st = store.stats()
-        try:
-            snap = ensure_snapshot(store)
-        except OSError as e:
-            raise CLIError(f"cannot build the snapshot of {store.dir}: {e}") from None
-    kind = "synthetic" if st["synthetic"] else "real"
-    print(f"hubatlas atlas ({kind}) at {st['cache']}")
-    print(f"  {st['models']:,} models, {st['placeholders']:,} placeholders, {st['edges']:,} lineage edges")
-    print("  edges: " + ", ".join(f"{k} {v:,}" for k, v in st["edges_by_relation"].items()))
-    print("  modalities: " + ", ".join(f"{k} {v:,}" for k, v in st["modalities"].items() if v))
-    if snap.nodes.num_rows:
-        print(f"  snapshot: {snap.manifest['nodes']:,} nodes in {snap.manifest['families']:,} families")
-    print("The desktop window is not built yet (issue: desktop viewer); `hubatlas --help` lists what works now.")
-    return 0
+    label = "demo" if Path(cache).resolve() == demo_dir().resolve() else ""
+    try:
+        from .qt.app import run
+    except ImportError as e:
+        raise CLIError(f"the desktop viewer needs PySide6 and VisPy (`pip install 'hubatlas[viewer]'`): {e}") from None
+    return run(Path(cache), label=label, screenshot=Path(args.screenshot) if args.screenshot else None)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .headless import export_cli
+
+    return export_cli(args)
 
 
 def add_view(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("view", help="open the atlas (the bundled demo when the cache is empty)",
-                       description="Open the cached atlas, or the bundled demo atlas when the cache is empty.")
+    s = sub.add_parser("view", help="open the desktop atlas window (the bundled demo when the cache is empty)",
+                       description="Open the cached atlas in the desktop window, or the bundled demo atlas when "
+                                   "the cache is empty. Press F1 in the window for keyboard shortcuts.")
+    s.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     s.set_defaults(func=cmd_view)
+
+    s = sub.add_parser("export", help="render an image of the atlas without a window",
+                       description="Render the atlas offscreen at full detail and save a PNG or JPEG.")
+    s.add_argument("--out", required=True, metavar="FILE", help="output .png or .jpg")
+    s.add_argument("--width", type=int, default=1920, metavar="W", help="width in pixels (default 1920)")
+    s.add_argument("--height", type=int, default=1080, metavar="H", help="height in pixels (default 1080)")
+    s.add_argument("--preset", choices=["4k", "8k"], help="a size preset (overrides --width/--height)")
+    s.add_argument("--color-by", default="modality",
+                   choices=["modality", "pipeline_tag", "license", "library_name", "relation", "created",
+                            "downloads"], help="colour mode (default modality)")
+    s.add_argument("--focus", metavar="MODEL_ID", help="centre on this model (and highlight it)")
+    s.add_argument("--zoom", type=float, default=1.0, metavar="Z", help="zoom factor (1 = whole map)")
+    s.add_argument("--filter", action="append", metavar="FIELD=VALUE",
+                   help="keep only models with FIELD (modality, pipeline_tag, license, library_name) = VALUE; "
+                        "repeatable")
+    s.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True, help="draw the legend")
+    s.add_argument("--title", help="a title drawn on the image")
+    s.add_argument("--attribution", action=argparse.BooleanOptionalAction, default=True,
+                   help="draw the data source and snapshot date")
+    s.add_argument("--theme", choices=["dark", "light"], default="dark")
+    s.add_argument("--transparent", action="store_true", help="transparent background (PNG)")
+    s.set_defaults(func=cmd_export)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""The PySide6 desktop window around the VisPy canvas."""

@@ -1,0 +1,28 @@
+"""Untrusted model metadata in the UI: plain text only, and only https links to huggingface.co."""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlparse
+
+_ID = re.compile(r"^[^\s/]+(/[^\s/]+)?$")
+
+
+def hub_url(model_id: str) -> str | None:
+    """https://huggingface.co/<id> for a well-formed id, else None (never anything else)."""
+    if not isinstance(model_id, str) or not _ID.match(model_id) or len(model_id) > 256:
+        return None
+    url = "https://huggingface.co/" + "/".join(quote(part, safe="-_.") for part in model_id.split("/"))
+    return url if is_safe_hub_url(url) else None
+
+
+def is_safe_hub_url(url: str) -> bool:
+    p = urlparse(url)
+    return p.scheme == "https" and p.hostname == "huggingface.co" and not p.username and not p.password \
+        and p.port in (None, 443)
+
+
+def plain(value: object, limit: int = 2000) -> str:
+    """A value as a single plain-text line (control characters removed, length bounded)."""
+    s = str(value)
+    s = "".join(ch if ch.isprintable() else " " for ch in s)
+    return s if len(s) <= limit else s[: limit - 1] + "…"

@@ -1,0 +1,311 @@
+"""The hubatlas main window: the map, legend, details, filters, search, menus, status bar and settings."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, QStringListModel, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCursor, QIcon, QKeySequence
+from PySide6.QtWidgets import (QCompleter, QDockWidget, QLabel, QLineEdit, QMainWindow, QMessageBox,
+                               QToolBar, QToolTip)
+
+from hubatlas.core.snapshot import Snapshot
+from hubatlas.core.store import Store
+
+from ..render.canvas import AtlasCanvas
+from ..render.colors import MODES
+from .panels import DetailsPanel, FiltersPanel, LegendPanel
+from .text import plain
+
+ORG, APP = "hubatlas", "hubatlas"
+MODE_KEYS = {m: str(i + 1) for i, m in enumerate(MODES)}
+
+
+def settings() -> QSettings:
+    return QSettings(ORG, APP)
+
+
+class MainWindow(QMainWindow):
+    """One atlas in one window. ``store`` is opened read-only; ``snap`` must have a layout."""
+
+    def __init__(self, store: Store, snap: Snapshot, *, label: str = "", icon: QIcon | None = None):
+        super().__init__()
+        self.store = store
+        self.snap = snap
+        self.ids = snap.nodes.column("id")
+        s = settings()
+        theme = str(s.value("theme", "dark"))
+        self.atlas = AtlasCanvas(snap, theme=theme, app="pyside6", parent=self)
+        self.setCentralWidget(self.atlas.canvas.native)
+        kind = "synthetic" if snap.manifest.get("synthetic") else label
+        self.setWindowTitle(f"hubatlas — {len(snap):,} models" + (f" [{kind}]" if kind else ""))
+        if icon is not None:
+            self.setWindowIcon(icon)
+        self.legend = LegendPanel()
+        self.legend.toggled.connect(self._legend_toggled)
+        self.details = DetailsPanel()
+        self.filters = FiltersPanel(snap)
+        self.filters.changed.connect(self._filters_changed)
+        self._dock("Legend", self.legend, Qt.RightDockWidgetArea)
+        self._dock("Details", self.details, Qt.RightDockWidgetArea)
+        self._dock("Filters", self.filters, Qt.LeftDockWidgetArea)
+        self._build_search()
+        self._build_menus()
+        self.status = QLabel()
+        self.statusBar().addPermanentWidget(self.status)
+        self.set_color_mode(str(s.value("color_mode", "modality")) if s.value("color_mode") in MODES else "modality")
+        geo = s.value("geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1400, 900)
+        c = self.atlas.canvas
+        c.events.mouse_move.connect(self._on_move)
+        c.events.mouse_press.connect(self._on_press)
+        c.events.mouse_release.connect(self._on_release)
+        self._press_pos = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(60)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        self._update_status()
+
+    # -- layout of the window ----------------------------------------------------------------------------------
+    def _dock(self, title: str, widget, area) -> QDockWidget:
+        d = QDockWidget(title, self)
+        d.setObjectName(title)
+        d.setWidget(widget)
+        self.addDockWidget(area, d)
+        return d
+
+    def _build_search(self) -> None:
+        tb = QToolBar("Search", self)
+        tb.setObjectName("search")
+        self.addToolBar(tb)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search models and authors (Ctrl+F), Enter to fly there")
+        self.search.setClearButtonEnabled(True)
+        self._completions = QStringListModel(self)
+        comp = QCompleter(self._completions, self)
+        comp.setCaseSensitivity(Qt.CaseInsensitive)
+        comp.setFilterMode(Qt.MatchContains)
+        comp.activated.connect(self.go_to)
+        self.search.setCompleter(comp)
+        self.search.textEdited.connect(self._type_ahead)
+        self.search.returnPressed.connect(lambda: self.go_to(self.search.text()))
+        tb.addWidget(self.search)
+
+    def _action(self, menu, text, slot, shortcut=None, checkable=False, tip=None) -> QAction:
+        a = QAction(text, self)
+        if shortcut:
+            a.setShortcuts([QKeySequence(k) for k in (shortcut if isinstance(shortcut, list) else [shortcut])])
+        a.setCheckable(checkable)
+        if tip:
+            a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        menu.addAction(a)
+        return a
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self._action(f, "Export image…", self.export_dialog, "Ctrl+E", tip="Save a picture of the map")
+        self._action(f, "Quick export (2×)", self.quick_export, "Ctrl+Shift+E",
+                     tip="Save the current view at twice the window size next to the last export")
+        f.addSeparator()
+        self._action(f, "Quit", self.close, QKeySequence.Quit)
+        v = mb.addMenu("&View")
+        self._action(v, "Find…", lambda: (self.search.setFocus(), self.search.selectAll()), QKeySequence.Find)
+        self._action(v, "Zoom in", lambda: self.atlas.zoom(0.7), ["+", "=", "Ctrl++"])
+        self._action(v, "Zoom out", lambda: self.atlas.zoom(1 / 0.7), ["-", "Ctrl+-"])
+        self._action(v, "Reset view", self.atlas.reset_view, ["Home", "Ctrl+0"])
+        v.addSeparator()
+        cm = v.addMenu("Colour by")
+        group = QActionGroup(self)
+        self.mode_actions = {}
+        for mode, label in MODES.items():
+            a = self._action(cm, label, lambda _=False, m=mode: self.set_color_mode(m), MODE_KEYS[mode],
+                             checkable=True)
+            group.addAction(a)
+            self.mode_actions[mode] = a
+        self.size_action = self._action(v, "Size by downloads", self._size_toggled, "S", checkable=True)
+        tm = v.addMenu("Theme")
+        tg = QActionGroup(self)
+        for name in ("dark", "light"):
+            a = self._action(tm, name.title(), lambda _=False, t=name: self.set_theme(t), checkable=True)
+            a.setChecked(self.atlas.theme.name == name)
+            tg.addAction(a)
+        self._action(v, "Clear selection", lambda: self.select(None), "Esc")
+        h = mb.addMenu("&Help")
+        self._action(h, "Keyboard shortcuts", self._shortcuts, "F1")
+        self._action(h, "About hubatlas", self._about)
+
+    # -- behaviour ---------------------------------------------------------------------------------------------
+    def set_color_mode(self, mode: str) -> None:
+        colors = self.atlas.set_color_mode(mode)
+        self.legend.show_colors(colors)
+        if mode in self.mode_actions if hasattr(self, "mode_actions") else False:
+            self.mode_actions[mode].setChecked(True)
+        settings().setValue("color_mode", mode)
+        self._update_status()
+
+    def set_theme(self, name: str) -> None:
+        self.atlas.set_theme(name)
+        settings().setValue("theme", name)
+
+    def _size_toggled(self, on: bool) -> None:
+        self.atlas.set_size_by_downloads(on)
+
+    def _legend_toggled(self, key: int, visible: bool) -> None:
+        self.atlas.set_class_visible(key, visible)
+        self._update_status()
+
+    def _filters_changed(self) -> None:
+        self.atlas.set_filter_mask(self.filters.mask())
+        self._update_status()
+
+    def _type_ahead(self, text: str) -> None:
+        if len(text.strip()) < 2:
+            return
+        hits = self.store.search(text, 20)
+        self._completions.setStringList([h["id"] for h in hits])
+
+    def index_of(self, model_id: str) -> int | None:
+        import pyarrow.compute as pc
+
+        i = pc.index(self.ids, model_id).as_py()
+        return None if i is None or i < 0 else int(i)
+
+    def go_to(self, text: str) -> bool:
+        """Fly to and select a model by id (or the best search hit)."""
+        text = text.strip()
+        if not text:
+            return False
+        node = self.index_of(text)
+        if node is None:
+            hits = self.store.search(text, 1)
+            node = self.index_of(hits[0]["id"]) if hits else None
+        if node is None:
+            self.statusBar().showMessage(f"No model matches {plain(text, 80)!r}", 5000)
+            return False
+        if not self.atlas.placed[node]:
+            self.statusBar().showMessage("That model has no position yet: run `hubatlas layout`", 5000)
+            return False
+        self.atlas.fly_to(node)
+        self.select(node)
+        return True
+
+    def select(self, node: int | None) -> None:
+        if node is None:
+            self.atlas.select(None)
+            self.details.show_record(None)
+            return
+        mid = self.ids[node].as_py()
+        rec = self.store.info(mid)
+        fam = self.snap.column("family")
+        related = np.flatnonzero(fam == fam[node])
+        src = self.snap.edges.column("source").to_numpy()
+        dst = self.snap.edges.column("target").to_numpy()
+        lineage = self._lineage(node, src, dst)
+        self.atlas.select(node, related, lineage)
+        self.details.show_record(rec)
+        self.statusBar().showMessage(plain(mid, 200), 5000)
+
+    def _lineage(self, node: int, src: np.ndarray, dst: np.ndarray, cap: int = 20_000) -> list:
+        """Edges to all ancestors and descendants of a node (cycle-safe breadth-first walks)."""
+        rel_codes = self.snap.edges.column("relation").to_numpy()
+        names = self.snap.manifest.get("relations", [])
+        out, seen = [], {node}
+        for a_col, b_col in ((dst, src), (src, dst)):  # up: child->parent; down: parent->child
+            frontier = [node]
+            visited = {node}
+            while frontier and len(out) < cap:
+                hit = np.flatnonzero(np.isin(a_col, frontier))
+                nxt = []
+                for e in hit:
+                    out.append((int(src[e]), int(dst[e]), names[rel_codes[e]] if rel_codes[e] < len(names) else ""))
+                    b = int(b_col[e])
+                    if b not in visited:
+                        visited.add(b)
+                        nxt.append(b)
+                frontier = nxt
+            seen |= visited
+        return out
+
+    # -- mouse -------------------------------------------------------------------------------------------------
+    def _on_move(self, event) -> None:
+        if event.is_dragging:
+            return
+        t = time.perf_counter()
+        node = self.atlas.pick(*event.pos[:2])
+        self.last_hover_ms = (time.perf_counter() - t) * 1000
+        if node is None:
+            QToolTip.hideText()
+            return
+        mid = self.ids[node].as_py()
+        task = self.snap.nodes.column("pipeline_tag")[node].as_py() or "-"
+        dl = self.snap.nodes.column("downloads")[node].as_py()
+        QToolTip.showText(QCursor.pos(), f"{plain(mid, 200)}\n{plain(task)}\n{dl if dl is not None else '-'} downloads",
+                          self.atlas.canvas.native)
+
+    def _on_press(self, event) -> None:
+        self._press_pos = tuple(event.pos[:2])
+
+    def _on_release(self, event) -> None:
+        if self._press_pos is None or event.button != 1:
+            return
+        moved = np.hypot(event.pos[0] - self._press_pos[0], event.pos[1] - self._press_pos[1])
+        self._press_pos = None
+        if moved < 4:
+            self.select(self.atlas.pick(*event.pos[:2]))
+
+    def _tick(self) -> None:
+        if self.atlas.maybe_settle():
+            self._update_status()
+        elif self.atlas._interacting:
+            self._update_status()
+
+    def _update_status(self) -> None:
+        a = self.atlas
+        self.status.setText(f"{a.n:,} models · {a.visible_count:,} shown · {a.points.drawn:,} drawn · "
+                            f"{a.last_frame_ms:.0f} ms/frame · zoom {a.zoom_level():.1f}×")
+
+    # -- export (File menu) ----------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        from .export_dialog import ExportDialog
+
+        ExportDialog(self).exec()
+
+    def quick_export(self) -> None:
+        from .export_dialog import quick_export
+
+        path = quick_export(self)
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+
+    # -- help ------------------------------------------------------------------------------------------------
+    def _shortcuts(self) -> None:
+        keys = "\n".join([
+            "Drag: pan    Wheel: zoom around the cursor    +/-: zoom    Home or Ctrl+0: reset view",
+            "Ctrl+F: search (Enter flies to the model)    Click: select    Esc: clear selection",
+            "1-7: colour by " + ", ".join(MODES.values()),
+            "S: size by downloads    Ctrl+E: export image    Ctrl+Shift+E: quick export at 2×",
+        ])
+        QMessageBox.information(self, "Keyboard shortcuts", keys)
+
+    def _about(self) -> None:
+        from hubatlas.core import __version__
+
+        m = self.snap.manifest
+        QMessageBox.about(self, "About hubatlas",
+                          f"hubatlas {__version__}\nAn offline atlas of the Hugging Face Hub.\n\n"
+                          f"This atlas: {m.get('nodes', 0):,} models, {m.get('edges', 0):,} lineage edges"
+                          f"{' (synthetic)' if m.get('synthetic') else ''}.\nLayout: "
+                          f"{(m.get('layout') or {}).get('backend_detail', 'none')}")
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        s = settings()
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("last_atlas", str(Path(self.store.dir)))
+        self._timer.stop()
+        super().closeEvent(event)

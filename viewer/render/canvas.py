@@ -1,0 +1,278 @@
+"""AtlasCanvas: the whole map in one VisPy SceneCanvas (owned, not inherited), with level of detail,
+colour modes, visibility filters, hover picking, selection highlight and lineage overlay. No Qt widgets:
+the same object renders in the desktop window, headless for export, and in tests."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from vispy import scene
+
+from .colors import RELATION_COLORS, ColorResult, color_by
+from .lod import GridIndex, priority_order
+from .points import Points
+
+INTERACTION_POINTS = 200_000  # the sample drawn while the camera moves
+SETTLE_S = 0.2                # full detail this long after the last camera change
+
+
+@dataclass
+class Theme:
+    name: str
+    background: tuple
+    text: tuple
+
+
+THEMES = {"dark": Theme("dark", (0.07, 0.07, 0.09, 1.0), (0.9, 0.9, 0.9, 1.0)),
+          "light": Theme("light", (0.98, 0.98, 0.97, 1.0), (0.1, 0.1, 0.1, 1.0))}
+
+
+def base_point_size(n: int) -> float:
+    """Marker size at zoom 1: large for small atlases, about a pixel at 2M (never below 1 px)."""
+    return float(np.clip(6.0 * (2000.0 / max(n, 1)) ** 0.25, 1.0, 6.0))
+
+
+def base_alpha(n: int) -> int:
+    """Point opacity: dense atlases are translucent so overlaps read as density."""
+    return int(np.clip(255 * (20000.0 / max(n, 1)) ** 0.3, 70, 230))
+
+
+class AtlasCanvas:
+    """The map of a snapshot (``hubatlas.core.snapshot.Snapshot`` with a layout)."""
+
+    def __init__(self, snap, *, size=(1200, 800), show: bool = False, theme: str = "dark", app=None,
+                 parent=None, interaction_points: int = INTERACTION_POINTS):
+        self.snap = snap
+        self.theme = THEMES.get(theme, THEMES["dark"])
+        self.canvas = scene.SceneCanvas(keys=None, size=size, show=show, bgcolor=self.theme.background, app=app,
+                                        parent=parent)
+        self.view = self.canvas.central_widget.add_view()
+        self.view.camera = scene.PanZoomCamera(aspect=1)
+        self.points = Points(parent=self.view.scene)
+        self.edges = scene.visuals.Line(parent=self.view.scene, connect="segments", width=1.5,
+                                        antialias=False)
+        self.edges.visible = False
+        self.highlight = scene.visuals.Markers(parent=self.view.scene)
+        self.highlight.visible = False
+        self.interaction_points = interaction_points
+        n = len(snap)
+        self.n = n
+        x, y = snap.column("x"), snap.column("y")
+        self.xy = np.stack([x, y], 1).astype(np.float32) if n else np.zeros((0, 2), np.float32)
+        self.placed = np.isfinite(self.xy).all(1)
+        self.order = priority_order(np.where(self.placed[:, None], self.xy, 0), seed=0)
+        self.order = self.order[self.placed[self.order]]
+        self.mask = self.placed.copy()          # what filters allow
+        self.hidden_classes: set[int] = set()   # legend entries switched off
+        self.extra_mask: np.ndarray | None = None
+        self.mode = "modality"
+        self.colors: ColorResult = color_by(snap, self.mode)
+        self.alpha = base_alpha(n)
+        self.size_by_downloads = False
+        self.selected: int | None = None
+        self.last_frame_ms = 0.0
+        self._last_cam_change = 0.0
+        self._interacting = False
+        self._buffer_nodes = np.zeros(0, dtype=np.int64)
+        self._grid: GridIndex | None = None
+        self._rebuild_buffer()
+        self.reset_view()
+        self.view.camera.transform.changed.connect(self._on_camera)
+        self.canvas.events.draw.connect(self._on_draw, position="first")
+        self.canvas.events.draw.connect(self._after_draw, position="last")
+
+    # -- data -> GPU -----------------------------------------------------------------------------------------
+    def _node_rgba(self, nodes: np.ndarray) -> np.ndarray:
+        rgba = self.colors.rgba[nodes].copy()
+        rgba[:, 3] = np.minimum(rgba[:, 3], self.alpha)
+        return rgba
+
+    def visible_mask(self) -> np.ndarray:
+        m = self.mask.copy()
+        if self.hidden_classes:
+            m &= ~np.isin(self.colors.classes, list(self.hidden_classes))
+        if self.extra_mask is not None:
+            m &= self.extra_mask
+        return m
+
+    def _rebuild_buffer(self) -> None:
+        """Upload the visible nodes in priority order (on filter or legend changes only)."""
+        vis = self.visible_mask()
+        self._buffer_nodes = self.order[vis[self.order]]
+        self.points.set_data(self.xy[self._buffer_nodes], self._node_rgba(self._buffer_nodes))
+        self._grid = GridIndex(self.xy[self._buffer_nodes]) if len(self._buffer_nodes) else None
+        self._apply_size()
+        self._choose_detail()
+
+    @property
+    def visible_count(self) -> int:
+        return int(len(self._buffer_nodes))
+
+    # -- colour, filters ---------------------------------------------------------------------------------------
+    def set_color_mode(self, mode: str) -> ColorResult:
+        self.mode = mode
+        self.colors = color_by(self.snap, mode)
+        self.hidden_classes = set()
+        self._rebuild_buffer()
+        return self.colors
+
+    def set_class_visible(self, key: int, visible: bool) -> None:
+        (self.hidden_classes.discard if visible else self.hidden_classes.add)(key)
+        self._rebuild_buffer()
+
+    def set_filter_mask(self, mask: np.ndarray | None) -> None:
+        """Restrict the map to ``mask`` (filters, time slider); None shows everything placed."""
+        self.extra_mask = None if mask is None else np.asarray(mask, dtype=bool)
+        self._rebuild_buffer()
+
+    def set_size_by_downloads(self, on: bool) -> None:
+        self.size_by_downloads = on
+        self._apply_size()
+
+    def set_theme(self, name: str) -> None:
+        self.theme = THEMES.get(name, THEMES["dark"])
+        self.canvas.bgcolor = self.theme.background
+        self.canvas.update()
+
+    # -- camera ------------------------------------------------------------------------------------------------
+    def zoom_level(self) -> float:
+        return 2.2 / max(self.view.camera.rect.width, 1e-9)
+
+    def reset_view(self) -> None:
+        self.view.camera.rect = (-1.1, -1.1, 2.2, 2.2)
+
+    def zoom(self, factor: float, center=None) -> None:
+        self.view.camera.zoom(factor, center)
+
+    def fly_to(self, node: int, zoom: float = 40.0) -> None:
+        """Centre the camera on a node at the given zoom (1 = whole map)."""
+        x, y = self.xy[node]
+        half = 1.1 / zoom
+        self.view.camera.rect = (float(x) - half, float(y) - half, 2 * half, 2 * half)
+
+    def _on_camera(self, event=None) -> None:
+        self._last_cam_change = time.perf_counter()
+        self._interacting = True
+        self._apply_size()
+        self._choose_detail()
+
+    def settle(self) -> None:
+        """End of a gesture: draw full detail."""
+        self._interacting = False
+        self._choose_detail()
+        self.canvas.update()
+
+    def maybe_settle(self) -> bool:
+        if self._interacting and time.perf_counter() - self._last_cam_change > SETTLE_S:
+            self.settle()
+            return True
+        return False
+
+    def _apply_size(self) -> None:
+        size = base_point_size(self.n) * np.sqrt(max(self.zoom_level(), 1e-3))
+        self.points.set_size(float(np.clip(size, 1.0, 24.0)))
+
+    def view_rect(self) -> tuple[float, float, float, float]:
+        r = self.view.camera.rect
+        return r.left, r.bottom, r.right, r.top
+
+    def _choose_detail(self) -> None:
+        """Interaction: the prefix sample (or all visible points when few). Rest: everything in view."""
+        if self._grid is None:
+            self.points.show_all()
+            return
+        x0, y0, x1, y1 = self.view_rect()
+        zoomed_in = (x1 - x0) < 1.5
+        in_view = self._grid.count_in_rect(x0, y0, x1, y1) if zoomed_in else self.visible_count
+        if self._interacting and in_view > self.interaction_points:
+            self.points.show_prefix(self.interaction_points)
+        elif zoomed_in and in_view < 0.5 * self.visible_count:
+            self.points.show_subset(self._grid.in_rect(x0, y0, x1, y1))
+        else:
+            self.points.show_all()
+
+    # -- picking, selection ------------------------------------------------------------------------------------
+    def scene_coords(self, px: float, py: float) -> tuple[float, float]:
+        tr = self.view.scene.transform
+        p = tr.imap([px, py, 0, 1])
+        return float(p[0]), float(p[1])
+
+    def pick(self, px: float, py: float, radius_px: float = 6.0) -> int | None:
+        """The visible node under a canvas pixel (within ``radius_px``), via the grid index."""
+        if self._grid is None:
+            return None
+        x, y = self.scene_coords(px, py)
+        x2, _ = self.scene_coords(px + radius_px, py)
+        j = self._grid.nearest(x, y, abs(x2 - x))
+        return None if j is None else int(self._buffer_nodes[j])
+
+    def select(self, node: int | None, related: np.ndarray | None = None,
+               lineage: list[tuple[int, int, str]] | None = None) -> None:
+        """Highlight a node, optionally its family (``related``) and lineage edges (parent, child, relation)."""
+        self.selected = node
+        if node is None:
+            self.highlight.visible = False
+            self.edges.visible = False
+            self.canvas.update()
+            return
+        pts = [node] + ([] if related is None else [int(i) for i in related[:50_000] if i != node])
+        pts = [p for p in pts if self.placed[p]]
+        face = np.tile(np.array([[1.0, 1.0, 1.0, 0.0]], np.float32), (len(pts), 1))
+        edge = np.tile(np.array([[1.0, 0.85, 0.2, 0.9]], np.float32), (len(pts), 1))
+        sizes = np.full(len(pts), 9.0, np.float32)
+        if pts:
+            face[0] = (1.0, 0.2, 0.2, 1.0)
+            edge[0] = (1.0, 1.0, 1.0, 1.0)
+            sizes[0] = 16.0
+            self.highlight.set_data(self.xy[pts], face_color=face, edge_color=edge, size=sizes, edge_width=2.0)
+            self.highlight.visible = True
+        if lineage:
+            seg, col = [], []
+            for a, b, rel in lineage:
+                if self.placed[a] and self.placed[b]:
+                    seg += [self.xy[a], self.xy[b]]
+                    c = tuple(v / 255 for v in RELATION_COLORS.get(rel, (200, 200, 200))) + (0.9,)
+                    col += [c, c]
+            if seg:
+                self.edges.set_data(pos=np.array(seg, np.float32), color=np.array(col, np.float32))
+                self.edges.visible = True
+            else:
+                self.edges.visible = False
+        else:
+            self.edges.visible = False
+        self.canvas.update()
+
+    # -- drawing -----------------------------------------------------------------------------------------------
+    def _on_draw(self, event=None) -> None:
+        self._t_draw = time.perf_counter()
+
+    def _after_draw(self, event=None) -> None:
+        self.last_frame_ms = (time.perf_counter() - getattr(self, "_t_draw", time.perf_counter())) * 1000
+
+    def render(self, size: tuple[int, int] | None = None, full_detail: bool = True) -> np.ndarray:
+        """Render offscreen to an (h, w, 4) uint8 image (full detail unless asked otherwise)."""
+        if full_detail:
+            was = self._interacting
+            self._interacting = False
+            self._choose_detail()
+            if self.points.drawn < self.visible_count and self._grid is not None:
+                x0, y0, x1, y1 = self.view_rect()
+                if (x1 - x0) >= 1.5:
+                    self.points.show_all()
+            img = self.canvas.render(size=size, alpha=True)
+            self._interacting = was
+            return img
+        return self.canvas.render(size=size, alpha=True)
+
+    def world_to_pixel(self, x: float, y: float, size: tuple[int, int] | None = None) -> tuple[float, float]:
+        """Canvas pixel of a scene point (for the current canvas size, or scaled to ``size``)."""
+        p = self.view.scene.transform.map([x, y, 0, 1])
+        px, py = p[0] / p[3], p[1] / p[3]
+        if size is not None:
+            w, h = self.canvas.size
+            px, py = px * size[0] / w, py * size[1] / h
+        return float(px), float(py)
+
+    def close(self) -> None:
+        self.canvas.close()
