@@ -51,9 +51,12 @@ class Snapshot:
         return col.combine_chunks().to_numpy(zero_copy_only=False)
 
     def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
-        """A dictionary column as (codes, labels)."""
+        """A dictionary column as (int32 codes, labels); a missing value has code -1."""
         col = self.nodes.column(name).combine_chunks()
-        return col.indices.to_numpy(zero_copy_only=False), col.dictionary.to_pylist()
+        idx = col.indices
+        if idx.null_count:
+            idx = pc.fill_null(idx, -1)
+        return idx.to_numpy(zero_copy_only=False).astype(np.int32), col.dictionary.to_pylist()
 
 
 def snapshot_dir(cache_dir: str | Path) -> Path:

@@ -65,7 +65,10 @@ def export_cli(args: argparse.Namespace) -> int:
         if args.zoom <= 0:
             raise CLIError("--zoom must be positive")
         try:
-            atlas = make_canvas(snap, (min(w, 2048), min(h, 2048)), args.theme)
+            from .render.export import TILE_UNKNOWN
+
+            tile = TILE_UNKNOWN
+            atlas = make_canvas(snap, (min(w, tile), min(h, tile)), args.theme)
         except Exception as e:
             raise CLIError(f"no usable OpenGL for offscreen rendering: {type(e).__name__}: {e}") from None
         try:
@@ -79,7 +82,7 @@ def export_cli(args: argparse.Namespace) -> int:
                 atlas.zoom(1 / args.zoom, (0, 0))
             opts = ExportOptions(width=w, height=h, legend=args.legend, title=args.title,
                                  attribution=args.attribution, transparent=args.transparent)
-            export_image(atlas, out, opts)
+            export_image(atlas, out, opts, tile=tile)
         except ExportError as e:
             raise CLIError(str(e)) from None
         finally:

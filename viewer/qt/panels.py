@@ -211,6 +211,7 @@ class FiltersPanel(QWidget):
             active = True
         if self.as_of.value() < self.day_hi:
             day = self.snap.column("created_day")
-            m &= (day <= self.as_of.value()) & ((day >= 0) | ~self.hide_undated.isChecked())
+            keep_undated = not self.hide_undated.isChecked()
+            m &= (day <= self.as_of.value()) & ((day >= 0) | keep_undated)
             active = True
         return m if active else None

@@ -4,12 +4,15 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlparse
 
-_ID = re.compile(r"^[^\s/]+(/[^\s/]+)?$")
+# the Hub's repository id alphabet: ASCII letters, digits, '-', '_', '.'
+_ID = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?$")
 
 
 def hub_url(model_id: str) -> str | None:
     """https://huggingface.co/<id> for a well-formed id, else None (never anything else)."""
     if not isinstance(model_id, str) or not _ID.match(model_id) or len(model_id) > 256:
+        return None
+    if any(part.startswith(".") for part in model_id.split("/")):
         return None
     url = "https://huggingface.co/" + "/".join(quote(part, safe="-_.") for part in model_id.split("/"))
     return url if is_safe_hub_url(url) else None

@@ -23,7 +23,8 @@ MODE_KEYS = {m: str(i + 1) for i, m in enumerate(MODES)}
 
 
 def settings() -> QSettings:
-    return QSettings(ORG, APP)
+    """The app's persistent settings (an INI file in the user's config directory)."""
+    return QSettings(QSettings.IniFormat, QSettings.UserScope, ORG, APP)
 
 
 class MainWindow(QMainWindow):

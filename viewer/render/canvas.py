@@ -56,6 +56,8 @@ class AtlasCanvas:
         self.highlight = scene.visuals.Markers(parent=self.view.scene)
         self.highlight.visible = False
         self.interaction_points = interaction_points
+        self.offscreen = parent is None and not show
+        self._selection_args: tuple = (None, None, None)
         n = len(snap)
         self.n = n
         x, y = snap.column("x"), snap.column("y")
@@ -211,6 +213,7 @@ class AtlasCanvas:
                lineage: list[tuple[int, int, str]] | None = None) -> None:
         """Highlight a node, optionally its family (``related``) and lineage edges (parent, child, relation)."""
         self.selected = node
+        self._selection_args = (node, related, lineage)
         if node is None:
             self.highlight.visible = False
             self.edges.visible = False
@@ -251,7 +254,14 @@ class AtlasCanvas:
         self.last_frame_ms = (time.perf_counter() - getattr(self, "_t_draw", time.perf_counter())) * 1000
 
     def render(self, size: tuple[int, int] | None = None, full_detail: bool = True) -> np.ndarray:
-        """Render offscreen to an (h, w, 4) uint8 image (full detail unless asked otherwise)."""
+        """Render offscreen to an (h, w, 4) uint8 image (full detail unless asked otherwise). A ``size`` other
+        than the canvas's own is rendered by a hidden copy of that size (same view, widened to its aspect)."""
+        if size is not None and tuple(size) != tuple(self.canvas.size):
+            other = self.offscreen_copy(tuple(size))
+            try:
+                return other.render(None, full_detail)
+            finally:
+                other.close()
         if full_detail:
             was = self._interacting
             self._interacting = False
@@ -260,19 +270,30 @@ class AtlasCanvas:
                 x0, y0, x1, y1 = self.view_rect()
                 if (x1 - x0) >= 1.5:
                     self.points.show_all()
-            img = self.canvas.render(size=size, alpha=True)
+            img = self.canvas.render(alpha=True)
             self._interacting = was
             return img
-        return self.canvas.render(size=size, alpha=True)
+        return self.canvas.render(alpha=True)
 
-    def world_to_pixel(self, x: float, y: float, size: tuple[int, int] | None = None) -> tuple[float, float]:
-        """Canvas pixel of a scene point (for the current canvas size, or scaled to ``size``)."""
+    def world_to_pixel(self, x: float, y: float) -> tuple[float, float]:
+        """Canvas pixel (x right, y down) of a scene point."""
         p = self.view.scene.transform.map([x, y, 0, 1])
-        px, py = p[0] / p[3], p[1] / p[3]
-        if size is not None:
-            w, h = self.canvas.size
-            px, py = px * size[0] / w, py * size[1] / h
-        return float(px), float(py)
+        return float(p[0] / p[3]), float(p[1] / p[3])
+
+    def offscreen_copy(self, size: tuple[int, int]) -> AtlasCanvas:
+        """A hidden canvas of exactly ``size`` pixels showing the same view, colours, filters and selection
+        (VisPy renders reliably only at a canvas's own size)."""
+        other = AtlasCanvas(self.snap, size=size, show=False, theme=self.theme.name,
+                            interaction_points=self.interaction_points)
+        other.set_color_mode(self.mode)
+        other.hidden_classes = set(self.hidden_classes)
+        other.extra_mask = self.extra_mask
+        other.size_by_downloads = self.size_by_downloads
+        other._rebuild_buffer()
+        other.select(*self._selection_args)
+        r = self.view.camera.rect
+        other.view.camera.rect = (r.left, r.bottom, r.width, r.height)
+        return other
 
     def close(self) -> None:
         self.canvas.close()

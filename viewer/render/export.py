@@ -10,6 +10,8 @@ import numpy as np
 
 PRESETS = {"window": None, "2x": "2x", "4k": (3840, 2160), "8k": (7680, 4320)}
 MAX_PIXELS = 16384 * 16384
+TILE_MAX = 8192      # largest tile side used even where the GPU allows more
+TILE_UNKNOWN = 4096  # tile side before a GL context can be asked
 
 
 class ExportError(ValueError):
@@ -58,44 +60,39 @@ def check_target(path: Path, width: int, height: int) -> str:
 
 
 def render_tiled(atlas, width: int, height: int, tile: int) -> np.ndarray:
-    """Render the current view at width×height in tiles of at most ``tile`` pixels a side."""
-    if width <= tile and height <= tile:
-        return atlas.render(size=(width, height))
-    cam = atlas.view.camera
-    rect = cam.rect
-    x0, y0, w, h = rect.left, rect.bottom, rect.width, rect.height
-    # keep the aspect of the requested image
+    """Render the current view at width×height: one hidden canvas of at most ``tile`` pixels a side,
+    moved over the image tile by tile (the view is widened to the image's aspect, never cropped)."""
+    tw, th = min(width, tile), min(height, tile)
+    own = atlas.offscreen and tuple(atlas.canvas.size) == (tw, th)
+    off = atlas if own else atlas.offscreen_copy((tw, th))
+    cam = off.view.camera
+    r = cam.rect
+    x0, y0, w, h = r.left, r.bottom, r.width, r.height
     aspect = width / height
     if w / h > aspect:
-        h2 = w / aspect
-        y0 -= (h2 - h) / 2
-        h = h2
+        y0, h = y0 - (w / aspect - h) / 2, w / aspect
     else:
-        w2 = h * aspect
-        x0 -= (w2 - w) / 2
-        w = w2
+        x0, w = x0 - (h * aspect - w) / 2, h * aspect
     out = np.zeros((height, width, 4), dtype=np.uint8)
-    canvas_size = atlas.canvas.size
     try:
-        for ty in range(0, height, tile):
-            for tx in range(0, width, tile):
-                tw, th = min(tile, width - tx), min(tile, height - ty)
-                # the tile's world rectangle (image rows grow downwards, world y upwards)
+        cam.aspect = None
+        for ty in range(0, height, th):
+            for tx in range(0, width, tw):
+                # world rectangle of a full tile (image rows grow downwards, world y upwards)
                 wx0 = x0 + w * tx / width
-                wx1 = x0 + w * (tx + tw) / width
                 wy1 = y0 + h * (1 - ty / height)
-                wy0 = y0 + h * (1 - (ty + th) / height)
-                atlas.canvas.size = (tw, th)
-                cam.aspect = None
-                cam.rect = (wx0, wy0, wx1 - wx0, wy1 - wy0)
-                atlas.settle()
-                img = atlas.render(size=(tw, th))
-                out[ty:ty + th, tx:tx + tw] = img[:th, :tw]
+                cam.rect = (wx0, wy1 - h * th / height, w * tw / width, h * th / height)
+                off.settle()
+                img = off.render()
+                ch, cw = min(th, height - ty), min(tw, width - tx)
+                out[ty:ty + ch, tx:tx + cw] = img[:ch, :cw]
     finally:
-        atlas.canvas.size = canvas_size
         cam.aspect = 1
-        cam.rect = rect
-        atlas.settle()
+        cam.rect = r
+        if own:
+            off.settle()
+        else:
+            off.close()
     return out
 
 
@@ -168,15 +165,15 @@ def save_image(img: np.ndarray, path: Path, fmt: str, opts: ExportOptions, backg
     tmp.replace(path)
 
 
-def export_image(atlas, path: str | Path, opts: ExportOptions) -> Path:
-    """Render the atlas's current view at full detail and save it."""
+def export_image(atlas, path: str | Path, opts: ExportOptions, tile: int | None = None) -> Path:
+    """Render the atlas's current view at full detail and save it (tiles of at most ``tile`` pixels)."""
     path = Path(path)
     fmt = check_target(path, opts.width, opts.height)
     bg_before = atlas.canvas.bgcolor
     if opts.transparent and fmt == "png":
         atlas.canvas.bgcolor = (0, 0, 0, 0)
     try:
-        img = render_tiled(atlas, opts.width, opts.height, max_framebuffer())
+        img = render_tiled(atlas, opts.width, opts.height, tile or min(max_framebuffer(), TILE_MAX))
     finally:
         atlas.canvas.bgcolor = bg_before
     from .colors import MODES

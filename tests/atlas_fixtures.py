@@ -1,0 +1,42 @@
+"""Hand-built atlases with known positions for render and window tests."""
+from __future__ import annotations
+
+import numpy as np
+from conftest import rec, write_json
+
+from hubatlas.core.importers import import_paths
+from hubatlas.core.layout import apply_to_snapshot
+from hubatlas.core.snapshot import build, open_snapshot
+from hubatlas.core.store import Store
+
+# id -> (x, y, record extras)
+KNOWN = {
+    "org/text-model": (-0.5, -0.5, {"pipeline_tag": "text-generation", "tags": ["license:mit"],
+                                    "createdAt": "2022-05-01T00:00:00.000Z", "downloads": 5000}),
+    "org/image-model": (0.5, 0.5, {"pipeline_tag": "text-to-image", "tags": ["license:apache-2.0"],
+                                   "createdAt": "2023-05-01T00:00:00.000Z", "downloads": 10}),
+    "org/audio-model": (0.5, -0.5, {"pipeline_tag": "automatic-speech-recognition", "tags": ["license:mit"],
+                                    "createdAt": "2024-05-01T00:00:00.000Z", "downloads": 0}),
+    "org/text-ft": (-0.45, -0.35, {"pipeline_tag": "text-generation",
+                                   "tags": ["base_model:finetune:org/text-model", "license:apache-2.0"],
+                                   "createdAt": "2025-05-01T00:00:00.000Z", "downloads": 50}),
+    "org/newest": (-0.5, 0.5, {"pipeline_tag": "text-classification", "tags": ["license:mit"],
+                               "createdAt": "2025-09-01T00:00:00.000Z", "downloads": 7}),
+}
+
+
+def make_known_atlas(cache, ids=None, layout=True):
+    ids = list(KNOWN) if ids is None else ids
+    recs = []
+    for mid in ids:
+        extra = dict(KNOWN[mid][2])
+        recs.append(rec(mid, **extra))
+    with Store(cache) as s:
+        import_paths(s, [write_json(cache.parent / f"{cache.name}.json", recs)])
+        build(s)
+    snap = open_snapshot(cache)
+    if layout:
+        order = snap.nodes.column("id").to_pylist()
+        xy = np.array([[KNOWN[m][0], KNOWN[m][1]] if m in KNOWN else [np.nan, np.nan] for m in order], np.float32)
+        apply_to_snapshot(snap, xy, {"backend": "test"})
+    return open_snapshot(cache)

@@ -1,0 +1,189 @@
+"""The PySide6 window (pytest-qt, real GL under Xvfb): search flies to and selects, the time slider hides
+younger models, legend clicks, details are plain text, settings persist, every 'cannot show' message, and no
+widget leaks between tests."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from atlas_fixtures import KNOWN, make_known_atlas
+
+pytest.importorskip("pytestqt")
+pytestmark = pytest.mark.gl
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from hubatlas.core.store import Store
+    from hubatlas.viewer.qt.window import MainWindow
+
+    before = set(QApplication.topLevelWidgets())
+    made = []
+
+    def make(cache=None, **kw):
+        cache = cache or tmp_path / "c"
+        snap = make_known_atlas(cache, **kw)
+        store = Store(cache, readonly=True)
+        w = MainWindow(store, snap, label="test")
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        made.append((w, store))
+        return w
+
+    yield make
+    for w, store in made:
+        w.close()
+        w.atlas.close()
+        w.deleteLater()
+        store.close()
+    QApplication.processEvents()
+    leaked = [x for x in QApplication.topLevelWidgets() if x not in before and x.isVisible()]
+    assert not leaked, f"leaked widgets: {leaked}"
+
+
+def test_search_flies_to_and_selects(make_window):
+    w = make_window()
+    assert w.go_to("org/audio-model")
+    i = w.ids.to_pylist().index("org/audio-model")
+    assert w.atlas.selected == i
+    r = w.atlas.view.camera.rect
+    assert abs(r.center[0] - 0.5) < 1e-3 and abs(r.center[1] + 0.5) < 1e-3 and r.width < 0.2
+    assert "org/audio-model" in w.details.title.text()
+    assert w.details.url == "https://huggingface.co/org/audio-model"
+    # type-ahead goes through the store's search
+    w._type_ahead("image")
+    assert w._completions.stringList() == ["org/image-model"]
+    assert not w.go_to("no such thing at all")
+
+
+def test_time_slider_hides_younger_models(make_window):
+    w = make_window()
+    day = int((np.datetime64("2024-01-01") - np.datetime64("1970-01-01")).astype(int))
+    w.filters.set_as_of(day)
+    assert w.atlas.visible_count == 2  # 2022 and 2023 models only
+    img = w.atlas.render()
+    x, y = KNOWN["org/newest"][:2]
+    px, py = w.atlas.world_to_pixel(x, y)
+    bg = np.array(w.atlas.theme.background[:3]) * 255
+    assert np.abs(img[int(py), int(px), :3] - bg).max() < 8
+    w.filters.reset()
+    assert w.atlas.visible_count == 5
+
+
+def test_filters_and_legend_clicks(make_window):
+    from PySide6.QtCore import Qt
+
+    w = make_window()
+    cb = w.filters.combos["modality"]
+    cb.setCurrentIndex(cb.findText("Image", Qt.MatchStartsWith))
+    assert w.atlas.visible_count == 1
+    w.filters.reset()
+    item = next(w.legend.item(i) for i in range(w.legend.count()) if w.legend.item(i).text().startswith("Text"))
+    item.setCheckState(Qt.Unchecked)  # clicking the entry's box
+    assert w.atlas.visible_count == 2
+    item.setCheckState(Qt.Checked)
+    assert w.atlas.visible_count == 5
+
+
+def test_colour_mode_and_settings_persist(make_window, tmp_path):
+    w = make_window()
+    w.set_color_mode("license")
+    assert w.legend.item(0).text().startswith(("mit", "apache-2.0"))
+    w.close()
+    w2 = make_window(cache=tmp_path / "c2")
+    assert w2.atlas.mode == "license"  # restored from QSettings
+
+
+def test_details_are_plain_text_and_links_are_safe(make_window, tmp_path):
+    from hubatlas.viewer.qt.text import hub_url, is_safe_hub_url
+
+    w = make_window()
+    rec = {"id": "<b>evil</b>/x", "tags": ["<script>alert(1)</script>"], "parents": [], "children": {},
+           "raw": {"cardData": "<img src=x onerror=alert(1)>"}}
+    w.details.show_record(rec)
+    assert "<script>" in w.details.text.toPlainText()  # shown literally, not interpreted
+    from PySide6.QtCore import Qt
+
+    assert w.details.title.textFormat() == Qt.PlainText
+    assert w.details.url is None and not w.details.open_btn.isEnabled()  # not a valid Hub id
+    assert hub_url("org/model") == "https://huggingface.co/org/model"
+    assert hub_url("javascript:alert(1)") is None and hub_url("../etc/passwd") is None
+    assert not is_safe_hub_url("http://huggingface.co/x") and not is_safe_hub_url("https://evil.com/x")
+    assert not is_safe_hub_url("https://huggingface.co.evil.com/x")
+
+
+def test_hover_tooltip_picks_with_the_grid(make_window, qtbot):
+    w = make_window()
+    px, py = w.atlas.world_to_pixel(*KNOWN["org/image-model"][:2])
+    assert w.atlas.pick(px, py) == w.ids.to_pylist().index("org/image-model")
+
+
+def test_one_node_atlas_opens(make_window, tmp_path):
+    w = make_window(cache=tmp_path / "one", ids=["org/text-model"])
+    assert w.atlas.visible_count == 1
+    img = w.atlas.render()
+    assert (img[..., :3].astype(int).sum(-1) > 150).any()
+    small = w.atlas.render(size=(120, 90))  # another size goes through a hidden copy of that size
+    assert small.shape == (90, 120, 4) and (small[..., :3].astype(int).sum(-1) > 150).any()
+
+
+# ---- messages instead of crashes ---------------------------------------------------------------------------
+
+
+def test_prepare_reports_every_problem(tmp_path, monkeypatch):
+    from conftest import rec, write_json
+
+    from hubatlas.core.importers import import_paths
+    from hubatlas.core.store import Store
+    from hubatlas.viewer.qt.app import Problem, prepare
+
+    empty = tmp_path / "empty"
+    Store(empty).close()
+    with pytest.raises(Problem, match="holds no models"):
+        prepare(empty)
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "atlas.sqlite").write_bytes(b"garbage" * 1000)
+    with pytest.raises(Problem, match="damaged"):
+        prepare(corrupt)
+    nolayout = tmp_path / "nolayout"
+    with Store(nolayout) as s:
+        import_paths(s, [write_json(tmp_path / "n.json", [rec(f"o/m{i}") for i in range(30)])])
+    asked = []
+    with pytest.raises(Problem, match="no layout"):
+        prepare(nolayout, ask_layout=lambda missing, n: asked.append((missing, n)) or False)
+    assert asked == [(30, 30)]
+    store, snap = prepare(nolayout, ask_layout=lambda m, n: True)  # accepting computes it
+    assert np.isfinite(snap.column("x")).all()
+    store.close()
+    # NaN coordinates for some nodes (added after the layout): offered again, declining keeps the others
+    partial = tmp_path / "partial"
+    make_known_atlas(partial)
+    with Store(partial) as s:
+        import_paths(s, [write_json(tmp_path / "p.json", [rec("o/late")])])
+    store, snap = prepare(partial, ask_layout=lambda m, n: False)
+    assert np.isnan(snap.column("x")).sum() == 1
+    store.close()
+
+
+def test_no_opengl_is_a_message_not_a_crash(monkeypatch, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from hubatlas.viewer.qt import app as app_mod
+
+    shown = []
+    monkeypatch.setattr(app_mod, "check_gl", lambda: "GLError: no context")
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: shown.append(a[1:3]))
+    assert app_mod.run(__import__("pathlib").Path("/nonexistent")) == 3
+    assert shown and shown[0][0] == "No usable OpenGL"
