@@ -68,7 +68,7 @@ def mteb(src: Path) -> tuple[list[tuple], list[tuple]]:
 
 
 def build_demo(out: Path | None = None) -> dict:
-    """(Re)build the demo atlas into ``out`` atomically (built aside, then moved in)."""
+    """(Re)build the demo atlas, with its layout, into ``out`` atomically (built aside, then moved in)."""
     from .snapshot import build
 
     out = Path(out) if out else demo_dir()
@@ -87,10 +87,13 @@ def build_demo(out: Path | None = None) -> dict:
                                            "(mteb 2.26.24, Apache-2.0)")
                 store.bump_data_version()
             manifest = build(store)
+            from .layout import LayoutParams, run_layout
+
+            layout = run_layout(store, LayoutParams(backend="cpu"), progress=False)
             stats = store.stats()
             store.conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, readable read-only
         out.mkdir(parents=True, exist_ok=True)
-        for name in (DB_NAME, "snapshot"):
+        for name in (DB_NAME, "snapshot", "layouts"):
             target = out / name
             if target.is_dir():
                 shutil.rmtree(target)
@@ -103,6 +106,7 @@ def build_demo(out: Path | None = None) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
     return {"models": stats["models"], "placeholders": stats["placeholders"], "edges": stats["edges"],
             "edges_by_relation": stats["edges_by_relation"], "nodes": manifest["nodes"], "built_at": utcnow(),
+            "layout": {"backend": layout["backend"], "seconds": layout["seconds"]},
             "dir": str(out)}
 
 

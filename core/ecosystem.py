@@ -2,7 +2,6 @@
 (``modelbiome/ai_ecosystem``): one row per model, parents in typed columns (one id or a list)."""
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path

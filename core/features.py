@@ -9,11 +9,11 @@ import zlib
 import numpy as np
 import pyarrow as pa
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 _TOKEN = re.compile(r"[a-z][a-z0-9]+")
 # block name -> (dimensions, weight)
 BLOCKS = {"modality": (8, 3.0), "task": (12, 2.0), "library": (8, 1.5), "license": (6, 1.0),
-          "name": (16, 1.6), "family": (14, 2.2)}
+          "name": (16, 1.6), "family": (14, 16.0)}
 DIMS = sum(d for d, _ in BLOCKS.values())
 MIN_TOKEN_COUNT = 5  # name tokens rarer than this (hashes, serial numbers) carry no neighbourhood
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from .features import FEATURES_VERSION, build_features
-from .layout_cpu import CpuParams, layout_cpu, local_unit, place_by_features, place_derived
+from .layout_cpu import CpuParams, layout_cpu, local_unit, place_by_features, place_derived_by_features
 from .progress import bar
 from .snapshot import Snapshot, _atomic_write_table, ensure_snapshot
 from .store import Store, utcnow
@@ -38,7 +38,7 @@ class LayoutParams:
     backend: str = "auto"   # auto | cuml | cpu
     seed: int = 0
     n_neighbors: int = 15
-    anchors: int = 40_000
+    anchors: int = 80_000
     n_epochs: int = 200
     min_dist: float = 0.1
     contract: float = 0.5
@@ -140,10 +140,9 @@ def place_new(snap: Snapshot, xy: np.ndarray, p: LayoutParams, stage: Callable[[
     rng = np.random.default_rng(p.seed)
     ref_all = np.flatnonzero(placed)
     ref = np.sort(rng.choice(ref_all, size=min(len(ref_all), p.anchors), replace=False))
-    # derivatives of placed parents first, then the rest by features, then their derivatives
-    place_derived(xy, placed, g["pp"], g["depth"], g["relation"], fam_size, unit, p.seed, feats)
+    # new roots and isolated models by features, then derivatives by their parents, then any rest
     place_by_features(xy, placed, np.flatnonzero(~placed & (g["pp"] < 0)), ref, feats, unit, p.seed)
-    place_derived(xy, placed, g["pp"], g["depth"], g["relation"], fam_size, unit, p.seed, feats)
+    place_derived_by_features(xy, placed, g["pp"], g["depth"], ref, feats, fam_size, unit, p.seed)
     place_by_features(xy, placed, np.flatnonzero(~placed), ref, feats, unit, p.seed)
     return np.clip(xy, -1, 1).astype(np.float32)
 

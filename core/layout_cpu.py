@@ -3,9 +3,9 @@ deterministic placement of everyone else:
 
 - anchors: the roots of the largest families first, then an even sample of the rest; UMAP runs on their
   feature kNN graph joined with the lineage edges among them;
-- derived models are placed around their primary parent (recursively, by depth), in a sector per relation
-  (adapters, fine-tunes, quantizations, merges), within a radius that shrinks with depth and grows with the
-  family's size, so families form continents and derivatives land by their parents;
+- derived models are placed around their primary parent (recursively, by depth), offset toward where models
+  like them lie (their nearest anchor in feature space), within a radius that shrinks with depth and grows
+  with the family's size, so families form continents and derivatives land by their parents;
 - every other model goes next to its nearest anchor in feature space (a k-d tree on 8 principal
   components), jittered by the local spacing.
 Small atlases (<= ``anchors`` nodes) are laid out by UMAP in full. Deterministic for a seed.
@@ -18,18 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .knn import join_lineage, knn
-from .schema import RELATIONS
 
-# angular sector (start, width as a fraction of the circle) per relation to the parent
-SECTORS = {"adapter": (0.0, 0.42), "finetune": (0.42, 0.33), "quantized": (0.75, 0.18), "merge": (0.93, 0.07),
-           "unknown": (0.0, 1.0)}
+PCA_DIMS = 12   # feature dimensions for the nearest-anchor search
+DERIVED_REACH = 20.0  # anchor spacings at which a derivative's offset reaches the family radius
+SPREAD = 0.15   # jitter of models placed by an anchor, in units of the anchors' spacing
 
 
 @dataclass
 class CpuParams:
     seed: int = 0
     n_neighbors: int = 15
-    anchors: int = 40_000
+    anchors: int = 80_000
     n_epochs: int = 200
     min_dist: float = 0.1
     contract: float = 0.5  # derivatives end at this fraction of their UMAP distance from their parent
@@ -66,9 +65,8 @@ def choose_anchors(pp: np.ndarray, family: np.ndarray, root: np.ndarray, budget:
     """Models without a parent (roots and isolated models): all of them when they fit the budget, else the
     roots of the largest families (up to half the budget) and an even random sample of the rest.
     Derived models are never anchors: they are placed by their parents."""
-    n = len(pp)
-    if n <= budget:
-        return np.arange(n)
+    if len(pp) <= budget:
+        return np.arange(len(pp))
     free = np.flatnonzero(pp < 0)
     if len(free) <= budget:
         return free
@@ -78,7 +76,6 @@ def choose_anchors(pp: np.ndarray, family: np.ndarray, root: np.ndarray, budget:
     rng = np.random.default_rng(seed)
     rest = np.setdiff1d(free, big)
     sample = rng.choice(rest, size=min(len(rest), budget - len(big)), replace=False)
-    del n
     return np.sort(np.concatenate([big, sample]))
 
 
@@ -110,37 +107,43 @@ def _hash_uniform(n: int, seed: int, salt: int) -> np.ndarray:
     return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-def feature_uniforms(features: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Two per-node values in [0, 1): the ranks of the first two principal components of the features,
-    lightly jittered, so siblings with similar metadata are placed side by side."""
-    n = len(features)
-    pcs = _pca(features, 2, seed)
-    out = []
-    for j, salt in ((0, 1), (1, 2)):
-        rank = np.empty(n, dtype=np.float64)
-        rank[np.argsort(pcs[:, j], kind="stable")] = np.arange(n)
-        out.append(np.clip((rank + 0.5) / max(n, 1) + 0.04 * (_hash_uniform(n, seed, salt) - 0.5), 0, 0.999999))
-    return out[0], out[1]
+def nearest_ref(targets: np.ndarray, ref: np.ndarray, features: np.ndarray, seed: int) -> np.ndarray:
+    """For each target, the nearest ``ref`` node in PCA-reduced feature space (k-d tree)."""
+    from scipy.spatial import cKDTree
+
+    red = _pca(features[np.concatenate([ref, targets])], PCA_DIMS, seed)
+    _, near = cKDTree(red[: len(ref)]).query(red[len(ref):], k=1, workers=-1)
+    return near
 
 
-def place_derived(xy: np.ndarray, placed: np.ndarray, pp: np.ndarray, depth: np.ndarray, relation: np.ndarray,
-                  fam_size: np.ndarray, unit: float, seed: int, features: np.ndarray) -> None:
-    """Place unplaced nodes that have a primary parent around it, level by level (in place)."""
-    u_ang, u_rad = feature_uniforms(features, seed)
-    start = np.array([SECTORS[r][0] for r in RELATIONS] + [0.0])[relation]
-    width = np.array([SECTORS[r][1] for r in RELATIONS] + [1.0])[relation]
-    ang = 2 * np.pi * (start + width * u_ang)
-    radius = unit * (0.6 + 0.9 * np.sqrt(np.log1p(fam_size))) * np.sqrt(0.15 + 0.85 * u_rad)
-    todo = ~placed & (pp >= 0)
+def place_derived_by_features(xy: np.ndarray, placed: np.ndarray, pp: np.ndarray, depth: np.ndarray,
+                              ref: np.ndarray, features: np.ndarray, fam_size: np.ndarray, unit: float,
+                              seed: int) -> None:
+    """Derivatives go from their parent toward where models like them lie: the offset points at the
+    derivative's nearest anchor in feature space, its length grows with that distance but stays within the
+    family's radius, so siblings that look alike sit together and every derivative stays by its parent."""
+    todo = np.flatnonzero(~placed & (pp >= 0))
+    if not len(todo):
+        return
+    near = nearest_ref(todo, ref, features, seed)
+    target = xy[ref[near]].astype(np.float64)
+    u1, u2 = _hash_uniform(len(xy), seed, 5)[todo], _hash_uniform(len(xy), seed, 6)[todo]
+    jit = unit * 0.3 * np.sqrt(-2 * np.log(np.maximum(u1, 1e-12)))
+    target[:, 0] += jit * np.cos(2 * np.pi * u2)
+    target[:, 1] += jit * np.sin(2 * np.pi * u2)
+    pos = np.full((len(xy), 2), np.nan)
+    pos[todo] = target
+    radius = unit * (0.8 + 1.2 * np.sqrt(np.log1p(fam_size)))
     for d in range(1, int(depth.max(initial=0)) + 1):
-        at = np.flatnonzero(todo & (depth == d))
+        at = todo[depth[todo] == d]
+        at = at[placed[pp[at]]]
         if not len(at):
             continue
-        ok = at[placed[pp[at]]]
-        r = radius[ok] * (0.45 ** (d - 1))
-        xy[ok, 0] = xy[pp[ok], 0] + r * np.cos(ang[ok])
-        xy[ok, 1] = xy[pp[ok], 1] + r * np.sin(ang[ok])
-        placed[ok] = True
+        vec = pos[at] - xy[pp[at]]
+        dist = np.linalg.norm(vec, axis=1, keepdims=True)
+        r = radius[at, None] * (0.5 ** (d - 1)) * np.tanh(dist / (DERIVED_REACH * unit))
+        xy[at] = xy[pp[at]] + np.divide(vec, dist, out=np.zeros_like(vec), where=dist > 0) * r
+        placed[at] = True
 
 
 def place_by_features(xy: np.ndarray, placed: np.ndarray, targets: np.ndarray, ref: np.ndarray,
@@ -148,15 +151,10 @@ def place_by_features(xy: np.ndarray, placed: np.ndarray, targets: np.ndarray, r
     """Place ``targets`` next to their nearest ``ref`` node in PCA-reduced feature space (in place)."""
     if not len(targets) or not len(ref):
         return
-    from scipy.spatial import cKDTree
-
-    # 8 principal components keep the k-d tree fast (0.6 s per 100K queries against 40K anchors here)
-    red = _pca(features[np.concatenate([ref, targets])], 8, seed)
-    r_red, t_red = red[: len(ref)], red[len(ref):]
-    _, near = cKDTree(r_red).query(t_red, k=1, workers=-1)
+    near = nearest_ref(targets, ref, features, seed)
     host = ref[near]
     counts = np.bincount(near, minlength=len(ref)).astype(np.float64)
-    spread = unit * 0.5 * np.sqrt(np.maximum(counts[near], 1.0)) ** 0.5
+    spread = unit * SPREAD * np.sqrt(np.maximum(counts[near], 1.0)) ** 0.5
     u1, u2 = _hash_uniform(len(xy), seed, 3)[targets], _hash_uniform(len(xy), seed, 4)[targets]
     r = spread * np.sqrt(-2 * np.log(np.maximum(u1, 1e-12)))
     xy[targets, 0] = xy[host, 0] + r * np.cos(2 * np.pi * u2)
@@ -198,7 +196,7 @@ def layout_cpu(features: np.ndarray, parent: np.ndarray, child: np.ndarray, pp: 
     # roots (and isolated models) that are not anchors: next to their nearest anchor in feature space
     lone = np.flatnonzero(~placed & (pp < 0))
     place_by_features(xy, placed, lone, anchors, features, unit, p.seed)
-    place_derived(xy, placed, pp, depth, relation, fam_size, unit, p.seed, features)
+    place_derived_by_features(xy, placed, pp, depth, anchors, features, fam_size, unit, p.seed)
     rest = np.flatnonzero(~placed)  # below a cycle-broken or unplaced parent: by features
     place_by_features(xy, placed, rest, anchors, features, unit, p.seed)
     return xy

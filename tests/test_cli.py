@@ -74,9 +74,25 @@ def test_env_var_and_empty_default_fall_back_to_demo(tmp_path):
     assert st["cache"].endswith("resources/demo")
 
 
-def test_view_prints_demo_summary(tmp_path):
-    p = run_cli("view", env={"HUBATLAS_CACHE": str(tmp_path / "nothing")})
-    assert "real" in p.stdout and "models" in p.stdout
+@pytest.mark.gl
+def test_view_opens_the_window_on_the_demo(tmp_path):
+    """The README's run command path: an empty cache opens the real window on the bundled demo atlas."""
+    import os
+
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("needs a display (the test command starts Xvfb)")
+    shot = tmp_path / "window.png"
+    p = run_cli("view", "--screenshot", str(shot),
+                env={"HUBATLAS_CACHE": str(tmp_path / "nothing"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")})
+    assert "demo" in p.stderr
+    from PIL import Image
+
+    import numpy as np
+
+    img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert img.shape[0] > 300 and img.shape[1] > 500
+    # map points in the modality palette's Text blue are on screen
+    assert (np.abs(img - np.array([86, 180, 233])).max(-1) < 50).sum() > 20
 
 
 def test_demo_builds_the_real_bundled_atlas(tmp_path):
@@ -84,4 +100,5 @@ def test_demo_builds_the_real_bundled_atlas(tmp_path):
     assert info["edges_by_relation"]["adapter"] == 522
     assert info["edges_by_relation"]["quantized"] == 237
     assert info["models"] == 1042 + 969 - 1  # the two sources share one model
+    assert info["layout"]["backend"] == "cpu"
     assert (REPO / "resources" / "demo" / "source" / "PROVENANCE.md").exists()

@@ -85,6 +85,8 @@ def export_cli(args: argparse.Namespace) -> int:
             export_image(atlas, out, opts, tile=tile)
         except ExportError as e:
             raise CLIError(str(e)) from None
+        except OSError as e:
+            raise CLIError(f"{out}: not writable ({e.strerror or e})") from None
         finally:
             atlas.close()
     print(f"wrote {out} ({w}×{h})", file=sys.stderr)

@@ -58,7 +58,6 @@ def viridis_like(t: np.ndarray) -> np.ndarray:
 
 def categorical(codes: np.ndarray, labels: list, fixed: dict | None = None, alpha: int = 200) -> ColorResult:
     """Colour the ``TOP`` most frequent labels; the rest share 'other'; missing labels their own grey."""
-    n = len(codes)
     codes = np.asarray(codes, dtype=np.int64)
     valid = codes >= 0
     counts = np.bincount(codes[valid], minlength=len(labels))

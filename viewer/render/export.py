@@ -59,12 +59,15 @@ def check_target(path: Path, width: int, height: int) -> str:
     return fmt
 
 
-def render_tiled(atlas, width: int, height: int, tile: int) -> np.ndarray:
+def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.ndarray:
     """Render the current view at width×height: one hidden canvas of at most ``tile`` pixels a side,
     moved over the image tile by tile (the view is widened to the image's aspect, never cropped)."""
     tw, th = min(width, tile), min(height, tile)
     own = atlas.offscreen and tuple(atlas.canvas.size) == (tw, th)
     off = atlas if own else atlas.offscreen_copy((tw, th))
+    bg_before = off.canvas.bgcolor
+    if bgcolor is not None:
+        off.canvas.bgcolor = bgcolor
     cam = off.view.camera
     r = cam.rect
     x0, y0, w, h = r.left, r.bottom, r.width, r.height
@@ -89,6 +92,7 @@ def render_tiled(atlas, width: int, height: int, tile: int) -> np.ndarray:
     finally:
         cam.aspect = 1
         cam.rect = r
+        off.canvas.bgcolor = bg_before
         if own:
             off.settle()
         else:
@@ -152,11 +156,15 @@ def compose(img: np.ndarray, colors, opts: ExportOptions, manifest: dict, mode_l
 def save_image(img: np.ndarray, path: Path, fmt: str, opts: ExportOptions, background) -> None:
     from PIL import Image
 
-    im = Image.fromarray(img, "RGBA")
     if fmt == "jpeg" or not opts.transparent:
-        bg = Image.new("RGBA", im.size, tuple(int(c * 255) for c in background[:3]) + (255,))
-        bg.alpha_composite(im)
-        im = bg
+        img = img.copy()
+        img[..., 3] = 255  # rendered over the opaque theme background already
+    else:
+        # rendered over (0, 0, 0, 0): colours are premultiplied by coverage; PNG wants straight alpha
+        a = img[..., 3:4].astype(np.float32)
+        rgb = np.where(a > 0, img[..., :3] * (255.0 / np.maximum(a, 1)), 0)
+        img = np.concatenate([np.clip(rgb, 0, 255), a], -1).astype(np.uint8)
+    im = Image.fromarray(img, "RGBA")
     tmp = path.with_name(path.name + ".tmp")
     if fmt == "jpeg":
         im.convert("RGB").save(tmp, "JPEG", quality=opts.quality)
@@ -169,13 +177,8 @@ def export_image(atlas, path: str | Path, opts: ExportOptions, tile: int | None 
     """Render the atlas's current view at full detail and save it (tiles of at most ``tile`` pixels)."""
     path = Path(path)
     fmt = check_target(path, opts.width, opts.height)
-    bg_before = atlas.canvas.bgcolor
-    if opts.transparent and fmt == "png":
-        atlas.canvas.bgcolor = (0, 0, 0, 0)
-    try:
-        img = render_tiled(atlas, opts.width, opts.height, tile or min(max_framebuffer(), TILE_MAX))
-    finally:
-        atlas.canvas.bgcolor = bg_before
+    bg = (0, 0, 0, 0) if opts.transparent and fmt == "png" else None
+    img = render_tiled(atlas, opts.width, opts.height, tile or min(max_framebuffer(), TILE_MAX), bg)
     from .colors import MODES
 
     text = tuple(int(c * 255) for c in atlas.theme.text[:3])

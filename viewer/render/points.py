@@ -50,8 +50,10 @@ class PointsVisual(Visual):
     def __init__(self):
         super().__init__(vcode=VERT, fcode=FRAG)
         self._draw_mode = "points"
+        # "over" compositing for colour and for alpha, so renders onto a transparent background keep
+        # correct coverage (alpha) for export
         self.set_gl_state("translucent", depth_test=False, blend=True,
-                          blend_func=("src_alpha", "one_minus_src_alpha"))
+                          blend_func=("src_alpha", "one_minus_src_alpha", "one", "one_minus_src_alpha"))
         self._pos = gloo.VertexBuffer(np.zeros((1, 2), np.float32))
         self._col = gloo.VertexBuffer(np.zeros((1, 4), np.float32))
         self.shared_program["a_position"] = self._pos
