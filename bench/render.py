@@ -74,7 +74,7 @@ def main() -> None:
         t0 = time.perf_counter()
         snap = open_snapshot(cache)
         atlas = AtlasCanvas(snap, size=(w, h), show=False,
-                            interaction_points=10**12 if a.all_points else 200_000)
+                            interaction_points=10**12 if a.all_points else None)
         fbo = gloo.FrameBuffer(color=gloo.RenderBuffer((h, w)), depth=gloo.RenderBuffer((h, w)))
         atlas.settle()
         frame(atlas, fbo)
@@ -104,6 +104,7 @@ def main() -> None:
             "interaction_p95_ms": round(times[int(0.95 * len(times)) - 1], 1),
             "interaction_max_ms": round(times[-1], 1),
             "points_drawn_per_frame": {"min": int(min(drawn)), "max": int(max(drawn))},
+            "adaptive_sample": atlas.interaction_points, "ms_per_point": atlas.ms_per_point,
             "full_detail_at_rest_ms": round(float(np.median(rest)), 1),
             "full_detail_points": atlas.points.drawn,
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -13,7 +13,9 @@ from .colors import RELATION_COLORS, ColorResult, color_by
 from .lod import GridIndex, priority_order
 from .points import Points
 
-INTERACTION_POINTS = 200_000  # the sample drawn while the camera moves
+INTERACTION_POINTS = 200_000  # the sample drawn while the camera moves, until measured
+FRAME_BUDGET_MS = 30.0        # adaptive level of detail: the gesture sample is sized to draw in this time
+MIN_SAMPLE = 20_000
 SETTLE_S = 0.2                # full detail this long after the last camera change
 
 
@@ -42,7 +44,7 @@ class AtlasCanvas:
     """The map of a snapshot (``hubatlas.core.snapshot.Snapshot`` with a layout)."""
 
     def __init__(self, snap, *, size=(1200, 800), show: bool = False, theme: str = "dark", app=None,
-                 parent=None, interaction_points: int = INTERACTION_POINTS):
+                 parent=None, interaction_points: int | None = None):
         self.snap = snap
         self.theme = THEMES.get(theme, THEMES["dark"])
         self.canvas = scene.SceneCanvas(keys=None, size=size, show=show, bgcolor=self.theme.background, app=app,
@@ -55,7 +57,10 @@ class AtlasCanvas:
         self.edges.visible = False
         self.highlight = scene.visuals.Markers(parent=self.view.scene)
         self.highlight.visible = False
-        self.interaction_points = interaction_points
+        # None: measure this machine's cost per point at the first gesture and size the sample to the budget
+        self.adaptive = interaction_points is None
+        self.interaction_points = INTERACTION_POINTS if interaction_points is None else interaction_points
+        self.ms_per_point: float | None = None
         self.offscreen = parent is None and not show
         self._selection_args: tuple = (None, None, None)
         n = len(snap)
@@ -187,12 +192,44 @@ class AtlasCanvas:
         x0, y0, x1, y1 = self.view_rect()
         zoomed_in = (x1 - x0) < 1.5
         in_view = self._grid.count_in_rect(x0, y0, x1, y1) if zoomed_in else self.visible_count
+        if self._interacting and self.adaptive and self.ms_per_point is None and self.visible_count > MIN_SAMPLE:
+            self.calibrate()
         if self._interacting and in_view > self.interaction_points:
             self.points.show_prefix(self.interaction_points)
         elif zoomed_in and in_view < 0.5 * self.visible_count:
             self.points.show_subset(self._grid.in_rect(x0, y0, x1, y1))
         else:
             self.points.show_all()
+
+    def calibrate(self, sample: int = 50_000) -> float:
+        """Time drawing a prefix sample to completion (glFinish) and size the gesture sample so a frame
+        fits FRAME_BUDGET_MS: about 90K points on Mesa's software rasteriser, every point on a real GPU."""
+        from vispy import gloo
+        from vispy.gloo import gl
+
+        c = self.canvas
+        k = int(min(sample, self.visible_count))
+        w, h = (max(1, int(v)) for v in c.size)
+        fbo = gloo.FrameBuffer(color=gloo.RenderBuffer((h, w)))
+        drawn_before, ib_before = self.points.drawn, self.points._index_buffer
+        self.points.show_prefix(k)
+        try:
+            c.set_current()
+            c.push_fbo(fbo, (0, 0), c.size)
+            try:
+                c._draw_scene()  # warm-up: shader compile and upload
+                gl.glFinish()
+                t = time.perf_counter()
+                c._draw_scene()
+                gl.glFinish()
+                dt = (time.perf_counter() - t) * 1000
+            finally:
+                c.pop_fbo()
+        finally:
+            self.points._index_buffer, self.points.drawn = ib_before, drawn_before
+        self.ms_per_point = max(dt / max(k, 1), 1e-9)
+        self.interaction_points = int(np.clip(FRAME_BUDGET_MS / self.ms_per_point, MIN_SAMPLE, max(self.n, 1)))
+        return self.ms_per_point
 
     # -- picking, selection ------------------------------------------------------------------------------------
     def scene_coords(self, px: float, py: float) -> tuple[float, float]:
