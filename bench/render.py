@@ -95,6 +95,19 @@ def main() -> None:
         atlas.reset_view()
         atlas.settle()
         rest = [frame(atlas, fbo) for _ in range(3)]
+        # hover: picking under random cursor positions, whole map and zoomed in
+        rng = np.random.default_rng(0)
+        picks = []
+        for zoom in (1.0, 20.0):
+            atlas.fly_to(int(rng.integers(0, len(snap))), zoom=zoom) if zoom > 1 else atlas.reset_view()
+            atlas.settle()
+            for _ in range(300):
+                t = time.perf_counter()
+                atlas.pick(float(rng.uniform(0, w)), float(rng.uniform(0, h)))
+                picks.append((time.perf_counter() - t) * 1000)
+        picks.sort()
+        atlas.reset_view()
+        atlas.settle()
         times.sort()
         res = {
             "models": len(snap), "size": [w, h], "gl_renderer": renderer, "gl_version": version,
@@ -107,6 +120,9 @@ def main() -> None:
             "adaptive_sample": atlas.interaction_points, "ms_per_point": atlas.ms_per_point,
             "full_detail_at_rest_ms": round(float(np.median(rest)), 1),
             "full_detail_points": atlas.points.drawn,
+            "hover_pick_p50_ms": round(picks[len(picks) // 2], 2),
+            "hover_pick_p95_ms": round(picks[int(0.95 * len(picks)) - 1], 2),
+            "hover_pick_max_ms": round(picks[-1], 2),
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
         atlas.close()

@@ -144,3 +144,31 @@ def test_level_of_detail_draws_a_prefix_while_moving(tmp_path):
         assert (img[..., :3].astype(int).sum(-1) > 120).any()
     finally:
         a.close()
+
+
+def test_size_by_downloads_grows_popular_points(atlas):
+    def lit(img, mid):
+        px, py = atlas.world_to_pixel(*KNOWN[mid][:2])
+        patch = img[int(py) - 20:int(py) + 21, int(px) - 20:int(px) + 21, :3].astype(int)
+        bg = np.array(atlas.theme.background[:3]) * 255
+        return int((np.abs(patch - bg).max(-1) > 30).sum())
+
+    before = atlas.render()
+    atlas.set_size_by_downloads(True)
+    after = atlas.render()
+    assert lit(after, "org/text-model") > lit(before, "org/text-model")  # 5,000 downloads: bigger
+    assert lit(after, "org/audio-model") < lit(before, "org/audio-model")  # none: smaller
+
+
+def test_all_edges_overlay_draws_lineage_in_view(atlas):
+    a, b = np.array(KNOWN["org/text-model"][:2]), np.array(KNOWN["org/text-ft"][:2])
+    mid = (a + b) / 2
+    px, py = atlas.world_to_pixel(*mid)
+    before = atlas.render()[int(py), int(px), :3].astype(int)
+    atlas.set_show_all_edges(True)
+    assert atlas.edges_drawn == 1
+    after = atlas.render()[int(py) - 1:int(py) + 2, int(px) - 1:int(px) + 2, :3].astype(int)
+    assert np.abs(after - before).max() > 15  # the finetune edge passes through the midpoint
+    atlas.fly_to(node(atlas, "org/audio-model"), zoom=20)
+    atlas.settle()
+    assert not atlas.all_edges.visible  # no edge in this view

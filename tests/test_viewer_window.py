@@ -187,3 +187,26 @@ def test_no_opengl_is_a_message_not_a_crash(monkeypatch, qtbot):
     monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: shown.append(a[1:3]))
     assert app_mod.run(__import__("pathlib").Path("/nonexistent")) == 3
     assert shown and shown[0][0] == "No usable OpenGL"
+
+
+def test_date_and_download_ranges(make_window):
+    w = make_window()
+    day = int((np.datetime64("2023-01-01") - np.datetime64("1970-01-01")).astype(int))
+    w.filters.set_since(day)
+    assert w.atlas.visible_count == 4  # the 2022 model is before the range
+    w.filters.reset()
+    w.filters.min_dl.setValue(10)
+    w.filters.max_dl.setValue(100)
+    assert w.atlas.visible_count == 2  # 10 and 50 downloads
+    w.filters.reset()
+    assert w.atlas.visible_count == 5
+
+
+def test_menu_toggles_size_and_edges(make_window, qtbot):
+    w = make_window()
+    w.size_action.trigger()
+    assert w.atlas.size_by_downloads
+    w.edges_action.trigger()
+    assert w.atlas.show_all_edges
+    qtbot.waitUntil(lambda: w.atlas.edges_drawn == 1, timeout=3000)  # drawn once the view is at rest
+    qtbot.waitUntil(lambda: "1 edges" in w.status.text(), timeout=3000)

@@ -127,7 +127,8 @@ class DetailsPanel(QWidget):
 
 
 class FiltersPanel(QWidget):
-    """Filters by modality, task, licence, library, downloads and creation date, plus an 'as of' slider."""
+    """Filters by modality, task, licence, library, downloads range and creation-date range; the 'as of'
+    end of the date range replays the Hub's growth (models created after it are hidden)."""
 
     changed = Signal()
 
@@ -154,9 +155,26 @@ class FiltersPanel(QWidget):
         self.min_dl.setSpecialValueText("any")
         self.min_dl.valueChanged.connect(self.changed)
         form.addRow("Downloads ≥", self.min_dl)
+        self.max_dl = QSpinBox()
+        self.max_dl.setRange(0, 2_000_000_000)
+        self.max_dl.setSingleStep(1000)
+        self.max_dl.setSpecialValueText("any")
+        self.max_dl.valueChanged.connect(self.changed)
+        form.addRow("Downloads ≤", self.max_dl)
         day = snap.column("created_day")
         ok = day[day >= 0]
         self.day_lo, self.day_hi = (int(ok.min()), int(ok.max())) if len(ok) else (0, 0)
+        self.since = QSlider(Qt.Horizontal)
+        self.since.setRange(self.day_lo, self.day_hi)
+        self.since.setValue(self.day_lo)
+        self.since_label = QLabel()
+        self.since.valueChanged.connect(self._since_changed)
+        srow = QHBoxLayout()
+        srow.addWidget(self.since)
+        srow.addWidget(self.since_label)
+        sw = QWidget()
+        sw.setLayout(srow)
+        form.addRow("Created from", sw)
         self.as_of = QSlider(Qt.Horizontal)
         self.as_of.setRange(self.day_lo, self.day_hi)
         self.as_of.setValue(self.day_hi)
@@ -175,6 +193,15 @@ class FiltersPanel(QWidget):
         reset.clicked.connect(self.reset)
         form.addRow("", reset)
         self._date_changed(self.day_hi, emit=False)
+        self._since_changed(self.day_lo, emit=False)
+
+    def _since_changed(self, v: int, emit: bool = True) -> None:
+        self.since_label.setText(str(np.datetime64("1970-01-01") + np.timedelta64(int(v), "D")))
+        if emit:
+            self.changed.emit()
+
+    def set_since(self, day: int) -> None:
+        self.since.setValue(int(day))
 
     def _date_changed(self, v: int, emit: bool = True) -> None:
         d = np.datetime64("1970-01-01") + np.timedelta64(int(v), "D")
@@ -190,9 +217,11 @@ class FiltersPanel(QWidget):
             cb.blockSignals(True)
             cb.setCurrentIndex(0)
             cb.blockSignals(False)
-        self.min_dl.blockSignals(True)
-        self.min_dl.setValue(0)
-        self.min_dl.blockSignals(False)
+        for w, v in ((self.min_dl, 0), (self.max_dl, 0), (self.since, self.day_lo)):
+            w.blockSignals(True)
+            w.setValue(v)
+            w.blockSignals(False)
+        self._since_changed(self.day_lo, emit=False)
         self.as_of.setValue(self.day_hi)
         self.changed.emit()
 
@@ -209,9 +238,13 @@ class FiltersPanel(QWidget):
         if self.min_dl.value() > 0:
             m &= self.snap.column("downloads") >= self.min_dl.value()
             active = True
-        if self.as_of.value() < self.day_hi:
+        if self.max_dl.value() > 0:
+            m &= self.snap.column("downloads") <= self.max_dl.value()
+            active = True
+        if self.as_of.value() < self.day_hi or self.since.value() > self.day_lo:
             day = self.snap.column("created_day")
-            keep_undated = not self.hide_undated.isChecked()
-            m &= (day <= self.as_of.value()) & ((day >= 0) | keep_undated)
+            dated = (day >= self.since.value()) & (day <= self.as_of.value())
+            keep_undated = not self.hide_undated.isChecked() and self.since.value() <= self.day_lo
+            m &= dated | ((day < 0) & keep_undated)
             active = True
         return m if active else None

@@ -131,6 +131,8 @@ class MainWindow(QMainWindow):
             group.addAction(a)
             self.mode_actions[mode] = a
         self.size_action = self._action(v, "Size by downloads", self._size_toggled, "S", checkable=True)
+        self.edges_action = self._action(v, "Lineage edges in view", self._edges_toggled, "E", checkable=True,
+                                         tip="Draw the lineage edges in view, coloured by relation")
         tm = v.addMenu("Theme")
         tg = QActionGroup(self)
         for name in ("dark", "light"):
@@ -157,6 +159,10 @@ class MainWindow(QMainWindow):
 
     def _size_toggled(self, on: bool) -> None:
         self.atlas.set_size_by_downloads(on)
+
+    def _edges_toggled(self, on: bool) -> None:
+        self.atlas.set_show_all_edges(on)
+        self._update_status()
 
     def _legend_toggled(self, key: int, visible: bool) -> None:
         self.atlas.set_class_visible(key, visible)
@@ -262,14 +268,13 @@ class MainWindow(QMainWindow):
             self.select(self.atlas.pick(*event.pos[:2]))
 
     def _tick(self) -> None:
-        if self.atlas.maybe_settle():
-            self._update_status()
-        elif self.atlas._interacting:
+        if self.atlas.maybe_settle() or self.atlas._interacting:
             self._update_status()
 
     def _update_status(self) -> None:
         a = self.atlas
-        self.status.setText(f"{a.n:,} models · {a.visible_count:,} shown · {a.points.drawn:,} drawn · "
+        edges = f" · {a.edges_drawn:,} edges" if a.show_all_edges else ""
+        self.status.setText(f"{a.n:,} models · {a.visible_count:,} shown · {a.points.drawn:,} drawn{edges} · "
                             f"{a.last_frame_ms:.0f} ms/frame · zoom {a.zoom_level():.1f}×")
 
     # -- export (File menu) ----------------------------------------------------------------------------------
@@ -290,7 +295,8 @@ class MainWindow(QMainWindow):
             "Drag: pan    Wheel: zoom around the cursor    +/-: zoom    Home or Ctrl+0: reset view",
             "Ctrl+F: search (Enter flies to the model)    Click: select    Esc: clear selection",
             "1-7: colour by " + ", ".join(MODES.values()),
-            "S: size by downloads    Ctrl+E: export image    Ctrl+Shift+E: quick export at 2×",
+            "S: size by downloads    E: lineage edges in view",
+            "Ctrl+E: export image    Ctrl+Shift+E: quick export at 2×    F1: this list",
         ])
         QMessageBox.information(self, "Keyboard shortcuts", keys)
 

@@ -83,9 +83,19 @@ class AtlasCanvas:
         self._interacting = False
         self._buffer_nodes = np.zeros(0, dtype=np.int64)
         self._grid: GridIndex | None = None
+        dl = snap.column("downloads").astype(np.float64) if n else np.zeros(0)
+        # size factor by downloads: 0.6x for none, up to 4x for the most downloaded (log scale)
+        ld = np.log10(np.maximum(dl, 0) + 1)
+        self._dl_scale = (0.6 + 3.4 * ld / max(float(ld.max(initial=0)), 1.0)).astype(np.float32)
+        self.show_all_edges = False
+        self.edge_budget = 50_000
+        self.all_edges = scene.visuals.Line(parent=self.view.scene, connect="segments", width=1.0)
+        self.all_edges.visible = False
+        self.all_edges.order = -1  # under the points
         self._rebuild_buffer()
         self.reset_view()
         self.view.camera.transform.changed.connect(self._on_camera)
+        self.edges_drawn = 0
         self.canvas.events.draw.connect(self._on_draw, position="first")
         self.canvas.events.draw.connect(self._after_draw, position="last")
 
@@ -107,7 +117,8 @@ class AtlasCanvas:
         """Upload the visible nodes in priority order (on filter or legend changes only)."""
         vis = self.visible_mask()
         self._buffer_nodes = self.order[vis[self.order]]
-        self.points.set_data(self.xy[self._buffer_nodes], self._node_rgba(self._buffer_nodes))
+        self.points.set_data(self.xy[self._buffer_nodes], self._node_rgba(self._buffer_nodes),
+                             self._dl_scale[self._buffer_nodes])
         self._grid = GridIndex(self.xy[self._buffer_nodes]) if len(self._buffer_nodes) else None
         self._apply_size()
         self._choose_detail()
@@ -135,7 +146,53 @@ class AtlasCanvas:
 
     def set_size_by_downloads(self, on: bool) -> None:
         self.size_by_downloads = on
+        self.points.use_scale(on)
         self._apply_size()
+
+    def set_show_all_edges(self, on: bool) -> None:
+        """Overlay the lineage edges in view (level of detail: at most ``edge_budget``, most important first)."""
+        self.show_all_edges = on
+        self._update_edges()
+
+    def _update_edges(self) -> None:
+        if not self.show_all_edges or self._interacting:
+            self.all_edges.visible = False
+            return
+        e = self.snap.edges
+        if e.num_rows == 0:
+            self.all_edges.visible = False
+            return
+        if not hasattr(self, "_edge_arrays"):
+            src = e.column("source").to_numpy().astype(np.int64)
+            dst = e.column("target").to_numpy().astype(np.int64)
+            big = np.iinfo(np.int64).max
+            # importance of an edge: the better-ranked of its two endpoints in the density-weighted order
+            full_rank = np.full(self.n, big, dtype=np.int64)
+            full_rank[self.order] = np.arange(len(self.order))
+            imp = np.minimum(full_rank[src], full_rank[dst])
+            keep = np.argsort(imp, kind="stable")
+            self._edge_arrays = (src[keep], dst[keep], e.column("relation").to_numpy()[keep])
+        src, dst, rel = self._edge_arrays
+        vis = self.visible_mask()
+        x0, y0, x1, y1 = self.view_rect()
+        a, b = self.xy[src], self.xy[dst]
+        inside = vis[src] & vis[dst] & (
+            ((a[:, 0] >= x0) & (a[:, 0] <= x1) & (a[:, 1] >= y0) & (a[:, 1] <= y1)) |
+            ((b[:, 0] >= x0) & (b[:, 0] <= x1) & (b[:, 1] >= y0) & (b[:, 1] <= y1)))
+        idx = np.flatnonzero(inside)[: self.edge_budget]
+        if not len(idx):
+            self.all_edges.visible = False
+            return
+        names = self.snap.manifest.get("relations", [])
+        palette = np.array([[c / 255 for c in RELATION_COLORS.get(nm, (200, 200, 200))] + [0.35] for nm in names]
+                           + [[0.8, 0.8, 0.8, 0.35]], np.float32)
+        codes = np.minimum(rel[idx].astype(np.int64), len(names))
+        seg = np.empty((2 * len(idx), 2), np.float32)
+        seg[0::2], seg[1::2] = a[idx], b[idx]
+        col = np.repeat(palette[codes], 2, axis=0)
+        self.all_edges.set_data(pos=seg, color=col)
+        self.all_edges.visible = True
+        self.edges_drawn = len(idx)
 
     def set_theme(self, name: str) -> None:
         self.theme = THEMES.get(name, THEMES["dark"])
@@ -161,6 +218,8 @@ class AtlasCanvas:
     def _on_camera(self, event=None) -> None:
         self._last_cam_change = time.perf_counter()
         self._interacting = True
+        if self.show_all_edges:
+            self.all_edges.visible = False  # redrawn for the new view when the gesture ends
         self._apply_size()
         self._choose_detail()
 
@@ -168,6 +227,7 @@ class AtlasCanvas:
         """End of a gesture: draw full detail."""
         self._interacting = False
         self._choose_detail()
+        self._update_edges()
         self.canvas.update()
 
     def maybe_settle(self) -> bool:
@@ -325,11 +385,12 @@ class AtlasCanvas:
         other.set_color_mode(self.mode)
         other.hidden_classes = set(self.hidden_classes)
         other.extra_mask = self.extra_mask
-        other.size_by_downloads = self.size_by_downloads
         other._rebuild_buffer()
+        other.set_size_by_downloads(self.size_by_downloads)
         other.select(*self._selection_args)
         r = self.view.camera.rect
         other.view.camera.rect = (r.left, r.bottom, r.width, r.height)
+        other.set_show_all_edges(self.show_all_edges)
         return other
 
     def close(self) -> None:

@@ -11,13 +11,16 @@ from vispy.visuals import Visual
 VERT = """
 attribute vec2 a_position;
 attribute vec4 a_color;
+attribute float a_scale;
 uniform float u_size;
+uniform float u_use_scale;
 varying vec4 v_color;
 varying float v_size;
 void main() {
     gl_Position = $transform(vec4(a_position, 0.0, 1.0));
-    gl_PointSize = u_size;
-    v_size = u_size;
+    float s = u_size * mix(1.0, a_scale, u_use_scale);
+    gl_PointSize = s;
+    v_size = s;
     v_color = a_color;
 }
 """
@@ -57,30 +60,40 @@ class PointsVisual(Visual):
         self._pos = gloo.VertexBuffer(np.zeros((1, 2), np.float32))
         self._col = gloo.VertexBuffer(np.zeros((1, 4), np.float32))
         self.shared_program["a_position"] = self._pos
+        self._scale = gloo.VertexBuffer(np.ones(1, np.float32))
         self.shared_program["a_color"] = self._col
+        self.shared_program["a_scale"] = self._scale
         self.shared_program["u_size"] = 3.0
+        self.shared_program["u_use_scale"] = 0.0
         self._n = 0
         self._index_buffer: gloo.IndexBuffer | None = None
         self._prefix_ib: gloo.IndexBuffer | None = None
         self._prefix_n = 0
         self.drawn = 0
 
-    def set_data(self, pos: np.ndarray, rgba: np.ndarray) -> None:
-        """Upload positions (n, 2) float32 and colours (n, 4) uint8 (the only big upload)."""
+    def set_data(self, pos: np.ndarray, rgba: np.ndarray, scale: np.ndarray | None = None) -> None:
+        """Upload positions (n, 2) float32, colours (n, 4) uint8 and optional per-point size factors."""
         pos = np.ascontiguousarray(pos, dtype=np.float32)
         rgba = _unit(rgba)
+        scale = np.ones(len(pos), np.float32) if scale is None else np.ascontiguousarray(scale, np.float32)
         if len(pos) == 0:
-            pos, rgba = np.zeros((1, 2), np.float32), np.zeros((1, 4), np.float32)
+            pos, rgba, scale = np.zeros((1, 2), np.float32), np.zeros((1, 4), np.float32), np.ones(1, np.float32)
             self._n = 0
         else:
             self._n = len(pos)
         self._pos.set_data(pos)
         self._col.set_data(rgba)
+        self._scale.set_data(scale)
         self.show_all()
 
     def set_colors(self, rgba: np.ndarray) -> None:
         if self._n:
             self._col.set_data(_unit(rgba))
+        self.update()
+
+    def use_scale(self, on: bool) -> None:
+        """Multiply each point's size by its uploaded factor (e.g. by downloads) or not."""
+        self.shared_program["u_use_scale"] = 1.0 if on else 0.0
         self.update()
 
     def set_size(self, px: float) -> None:
