@@ -62,7 +62,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with open_store(args, write=True) as store:
         t = time.perf_counter()
         try:
-            s = import_paths(store, args.paths, args.format, progress=not args.quiet and None)
+            s = import_paths(store, args.paths, args.format, progress=False if args.quiet else None)
         except ImportFailed as e:
             raise CLIError(f"import rejected, nothing changed: {e}") from None
         dt = time.perf_counter() - t

@@ -113,7 +113,7 @@ class DetailsPanel(QWidget):
             lines.append("raw record:")
             lines.append(plain(json.dumps(rec["raw"], ensure_ascii=False)[:20000], 20000))
         self.text.setPlainText("\n".join(lines))  # plain text: nothing in the metadata is interpreted
-        self.url = None if rec.get("placeholder") and False else hub_url(rec["id"])
+        self.url = hub_url(rec["id"])
         self.open_btn.setEnabled(self.url is not None)
 
     def _open(self) -> None:
@@ -164,28 +164,8 @@ class FiltersPanel(QWidget):
         day = snap.column("created_day")
         ok = day[day >= 0]
         self.day_lo, self.day_hi = (int(ok.min()), int(ok.max())) if len(ok) else (0, 0)
-        self.since = QSlider(Qt.Horizontal)
-        self.since.setRange(self.day_lo, self.day_hi)
-        self.since.setValue(self.day_lo)
-        self.since_label = QLabel()
-        self.since.valueChanged.connect(self._since_changed)
-        srow = QHBoxLayout()
-        srow.addWidget(self.since)
-        srow.addWidget(self.since_label)
-        sw = QWidget()
-        sw.setLayout(srow)
-        form.addRow("Created from", sw)
-        self.as_of = QSlider(Qt.Horizontal)
-        self.as_of.setRange(self.day_lo, self.day_hi)
-        self.as_of.setValue(self.day_hi)
-        self.as_of_label = QLabel()
-        self.as_of.valueChanged.connect(self._date_changed)
-        box = QHBoxLayout()
-        box.addWidget(self.as_of)
-        box.addWidget(self.as_of_label)
-        w = QWidget()
-        w.setLayout(box)
-        form.addRow("As of", w)
+        self.since, self.since_label = self._date_slider(form, "Created from", self.day_lo, self._since_changed)
+        self.as_of, self.as_of_label = self._date_slider(form, "As of", self.day_hi, self._date_changed)
         self.hide_undated = QCheckBox("hide models without a date while replaying")
         self.hide_undated.toggled.connect(self.changed)
         form.addRow("", self.hide_undated)
@@ -194,6 +174,20 @@ class FiltersPanel(QWidget):
         form.addRow("", reset)
         self._date_changed(self.day_hi, emit=False)
         self._since_changed(self.day_lo, emit=False)
+
+    def _date_slider(self, form: QFormLayout, title: str, value: int, slot) -> tuple[QSlider, QLabel]:
+        slider = QSlider(Qt.Horizontal)
+        slider.setRange(self.day_lo, self.day_hi)
+        slider.setValue(value)
+        label = QLabel()
+        slider.valueChanged.connect(slot)
+        row = QHBoxLayout()
+        row.addWidget(slider)
+        row.addWidget(label)
+        box = QWidget()
+        box.setLayout(row)
+        form.addRow(title, box)
+        return slider, label
 
     def _since_changed(self, v: int, emit: bool = True) -> None:
         self.since_label.setText(str(np.datetime64("1970-01-01") + np.timedelta64(int(v), "D")))
