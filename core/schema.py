@@ -39,18 +39,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX edges_parent ON edges(parent);
         CREATE TABLE self_loops (id TEXT PRIMARY KEY) WITHOUT ROWID;
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+        -- ids hold their author namespace, so indexing the id alone serves author search too
         CREATE VIRTUAL TABLE models_fts USING fts5(
-            id, author, content='models', content_rowid='rowid', prefix='2 3 4 5 6'
+            id, content='models', content_rowid='rowid', prefix='2 3 4'
         );
         -- New rows are indexed in bulk by Store (INSERT ... SELECT over the new rowids: 5x faster than a
         -- per-row trigger); changes to rows already indexed go through these triggers.
         CREATE TRIGGER models_fts_ad AFTER DELETE ON models BEGIN
-            INSERT INTO models_fts(models_fts, rowid, id, author) VALUES ('delete', old.rowid, old.id, old.author);
+            INSERT INTO models_fts(models_fts, rowid, id) VALUES ('delete', old.rowid, old.id);
         END;
-        CREATE TRIGGER models_fts_au AFTER UPDATE OF id, author ON models
-            WHEN old.id IS NOT new.id OR old.author IS NOT new.author BEGIN
-            INSERT INTO models_fts(models_fts, rowid, id, author) VALUES ('delete', old.rowid, old.id, old.author);
-            INSERT INTO models_fts(rowid, id, author) VALUES (new.rowid, new.id, new.author);
+        CREATE TRIGGER models_fts_au AFTER UPDATE OF id ON models WHEN old.id IS NOT new.id BEGIN
+            INSERT INTO models_fts(models_fts, rowid, id) VALUES ('delete', old.rowid, old.id);
+            INSERT INTO models_fts(rowid, id) VALUES (new.rowid, new.id);
         END;
         """,
     ),

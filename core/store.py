@@ -56,7 +56,8 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-262144")
             conn.execute("PRAGMA temp_store=MEMORY")
-            conn.execute("PRAGMA mmap_size=4294967296")  # read pages in place: fast cold searches
+            if readonly:  # read pages in place: fast cold searches (writers keep SQLite's page cache)
+                conn.execute("PRAGMA mmap_size=4294967296")
             self.db = sqlite_utils.Database(conn)
             if not readonly:
                 self._migrate()
@@ -122,8 +123,8 @@ class Store:
 
     def _index_new(self, since_rowid: int) -> None:
         """Add rows inserted after ``since_rowid`` to the full-text index (one bulk statement)."""
-        self.conn.execute("INSERT INTO models_fts (rowid, id, author) SELECT rowid, id, author FROM models "
-                          "WHERE rowid > ?", (since_rowid,))
+        self.conn.execute("INSERT INTO models_fts (rowid, id) SELECT rowid, id FROM models WHERE rowid > ?",
+                          (since_rowid,))
 
     def upsert_models(self, rows: Iterable[tuple]) -> None:
         """Insert or update normalised rows (see records.MODEL_COLUMNS); a placeholder becomes real.

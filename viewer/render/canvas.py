@@ -263,7 +263,7 @@ class AtlasCanvas:
 
     def calibrate(self, sample: int = 50_000) -> float:
         """Time drawing a prefix sample to completion (glFinish) and size the gesture sample so a frame
-        fits FRAME_BUDGET_MS: about 90K points on Mesa's software rasteriser, every point on a real GPU."""
+        fits FRAME_BUDGET_MS: about 55K points on Mesa's software rasteriser, every point on a real GPU."""
         from vispy import gloo
         from vispy.gloo import gl
 
