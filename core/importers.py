@@ -170,6 +170,43 @@ def prefetch(it: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
         t.join(timeout=5)
 
 
+def _parse_worker(path: str, fmt: str, q) -> None:
+    try:
+        for b in iter_batches(Path(path), fmt):
+            q.put(b)
+        q.put(None)
+    except BaseException as e:  # handed to the parent (ImportFailed keeps its message)
+        q.put(e if isinstance(e, ImportFailed) else ImportFailed(f"{path}: {type(e).__name__}: {e}"))
+
+
+def parse_in_process(path: Path, fmt: str, depth: int = 3) -> Iterator[Batch]:
+    """Parse in a child process (its own interpreter, so parsing and SQLite writes use both cores without
+    sharing a GIL); batches arrive pickled. Used for the large parquet dumps."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    q = ctx.Queue(maxsize=depth)
+    proc = ctx.Process(target=_parse_worker, args=(str(path), fmt, q), daemon=True)
+    proc.start()
+    try:
+        while True:
+            try:
+                item = q.get(timeout=5)
+            except Exception:
+                if not proc.is_alive():
+                    raise ImportFailed(f"{path}: the reader process stopped (exit {proc.exitcode})") from None
+                continue
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=5)
+
+
 def count_records(path: Path, fmt: str) -> int | None:
     if fmt == "ecosystem-parquet":
         try:
@@ -196,7 +233,8 @@ def import_paths(store: Store, paths: list[str | Path], fmt: str = "auto", progr
         for p, f in plan:
             total = count_records(p, f)
             with bar(total=total, desc=f"import {p.name}", unit="models", enabled=progress) as pb:
-                for b in prefetch(iter_batches(p, f)):
+                batches = parse_in_process(p, f) if f == "ecosystem-parquet" else prefetch(iter_batches(p, f))
+                for b in batches:
                     ids = [r[0] for r in b.rows]
                     store.upsert_models(b.rows)
                     store.replace_edges(ids, b.edges)
