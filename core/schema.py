@@ -41,7 +41,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
         -- ids hold their author namespace, so indexing the id alone serves author search too
         CREATE VIRTUAL TABLE models_fts USING fts5(
-            id, content='models', content_rowid='rowid', prefix='2 3 4'
+            id, content='models', content_rowid='rowid', prefix='2 3 4 5'
         );
         -- New rows are indexed in bulk by Store (INSERT ... SELECT over the new rowids: 5x faster than a
         -- per-row trigger); changes to rows already indexed go through these triggers.

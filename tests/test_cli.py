@@ -8,7 +8,7 @@ from conftest import REPO, run_cli
 
 from hubatlas.viewer.cli import main
 
-COMMANDS = ["import", "stats", "search", "info", "sync", "synth", "demo", "snapshot", "view"]
+COMMANDS = ["import", "stats", "search", "info", "sync", "synth", "demo", "snapshot", "layout", "view", "export"]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
