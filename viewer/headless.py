@@ -24,7 +24,7 @@ def make_canvas(snap, size, theme="dark"):
 
 
 def export_cli(args: argparse.Namespace) -> int:
-    from hubatlas.core.snapshot import ensure_snapshot
+    from hubatlas.core.snapshot import ensure_snapshot, open_snapshot
 
     from .render.export import ExportError, ExportOptions, check_target, export_image
 
@@ -35,8 +35,7 @@ def export_cli(args: argparse.Namespace) -> int:
     except ExportError as e:
         raise CLIError(str(e)) from None
     with open_store(args) as store:
-        snap = ensure_snapshot(store) if not store.readonly else __import__(
-            "hubatlas.core.snapshot", fromlist=["open_snapshot"]).open_snapshot(store.dir)
+        snap = open_snapshot(store.dir) if store.readonly else ensure_snapshot(store)
         if len(snap) == 0:
             raise CLIError("the atlas is empty: nothing to draw")
         xy = np.stack([snap.column("x"), snap.column("y")], 1)

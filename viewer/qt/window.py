@@ -148,8 +148,9 @@ class MainWindow(QMainWindow):
     def set_color_mode(self, mode: str) -> None:
         colors = self.atlas.set_color_mode(mode)
         self.legend.show_colors(colors)
-        if mode in self.mode_actions if hasattr(self, "mode_actions") else False:
-            self.mode_actions[mode].setChecked(True)
+        action = getattr(self, "mode_actions", {}).get(mode)  # menus are built after the first call
+        if action is not None:
+            action.setChecked(True)
         settings().setValue("color_mode", mode)
         self._update_status()
 
@@ -223,7 +224,7 @@ class MainWindow(QMainWindow):
         """Edges to all ancestors and descendants of a node (cycle-safe breadth-first walks)."""
         rel_codes = self.snap.edges.column("relation").to_numpy()
         names = self.snap.manifest.get("relations", [])
-        out, seen = [], {node}
+        out: list[tuple[int, int, str]] = []
         for a_col, b_col in ((dst, src), (src, dst)):  # up: child->parent; down: parent->child
             frontier = [node]
             visited = {node}
@@ -237,7 +238,6 @@ class MainWindow(QMainWindow):
                         visited.add(b)
                         nxt.append(b)
                 frontier = nxt
-            seen |= visited
         return out
 
     # -- mouse -------------------------------------------------------------------------------------------------
