@@ -6,7 +6,7 @@ deterministic placement of everyone else:
 - derived models are placed around their primary parent (recursively, by depth), offset toward where models
   like them lie (their nearest anchor in feature space), within a radius that shrinks with depth and grows
   with the family's size, so families form continents and derivatives land by their parents;
-- every other model goes next to its nearest anchor in feature space (a k-d tree on 8 principal
+- every other model goes next to its nearest anchor in feature space (a k-d tree on 12 principal
   components), jittered by the local spacing.
 Small atlases (<= ``anchors`` nodes) are laid out by UMAP in full. Deterministic for a seed.
 """
