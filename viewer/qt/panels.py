@@ -149,18 +149,8 @@ class FiltersPanel(QWidget):
             cb.currentIndexChanged.connect(self.changed)
             self.combos[col] = cb
             form.addRow(label, cb)
-        self.min_dl = QSpinBox()
-        self.min_dl.setRange(0, 2_000_000_000)
-        self.min_dl.setSingleStep(100)
-        self.min_dl.setSpecialValueText("any")
-        self.min_dl.valueChanged.connect(self.changed)
-        form.addRow("Downloads ≥", self.min_dl)
-        self.max_dl = QSpinBox()
-        self.max_dl.setRange(0, 2_000_000_000)
-        self.max_dl.setSingleStep(1000)
-        self.max_dl.setSpecialValueText("any")
-        self.max_dl.valueChanged.connect(self.changed)
-        form.addRow("Downloads ≤", self.max_dl)
+        self.min_dl = self._count_spin(form, "Downloads ≥", 100)
+        self.max_dl = self._count_spin(form, "Downloads ≤", 1000)
         day = snap.column("created_day")
         ok = day[day >= 0]
         self.day_lo, self.day_hi = (int(ok.min()), int(ok.max())) if len(ok) else (0, 0)
@@ -174,6 +164,15 @@ class FiltersPanel(QWidget):
         form.addRow("", reset)
         self._date_changed(self.day_hi, emit=False)
         self._since_changed(self.day_lo, emit=False)
+
+    def _count_spin(self, form: QFormLayout, title: str, step: int) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(0, 2_000_000_000)
+        spin.setSingleStep(step)
+        spin.setSpecialValueText("any")  # 0: no bound
+        spin.valueChanged.connect(self.changed)
+        form.addRow(title, spin)
+        return spin
 
     def _date_slider(self, form: QFormLayout, title: str, value: int, slot) -> tuple[QSlider, QLabel]:
         slider = QSlider(Qt.Horizontal)

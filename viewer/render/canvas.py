@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from vispy import scene
 
-from .colors import RELATION_COLORS, ColorResult, color_by
+from .colors import ColorResult, color_by, relation_rgba
 from .lod import GridIndex, priority_order
 from .points import Points
 
@@ -70,7 +70,6 @@ class AtlasCanvas:
         self.placed = np.isfinite(self.xy).all(1)
         self.order = priority_order(np.where(self.placed[:, None], self.xy, 0), seed=0)
         self.order = self.order[self.placed[self.order]]
-        self.mask = self.placed.copy()          # what filters allow
         self.hidden_classes: set[int] = set()   # legend entries switched off
         self.extra_mask: np.ndarray | None = None
         self.mode = "modality"
@@ -106,7 +105,8 @@ class AtlasCanvas:
         return rgba
 
     def visible_mask(self) -> np.ndarray:
-        m = self.mask.copy()
+        """Placed nodes that no legend entry or filter hides."""
+        m = self.placed.copy()
         if self.hidden_classes:
             m &= ~np.isin(self.colors.classes, list(self.hidden_classes))
         if self.extra_mask is not None:
@@ -115,7 +115,7 @@ class AtlasCanvas:
 
     def _rebuild_buffer(self) -> None:
         """Upload the visible nodes in priority order (on filter or legend changes only)."""
-        vis = self.visible_mask()
+        self._visible = vis = self.visible_mask()
         self._buffer_nodes = self.order[vis[self.order]]
         self.points.set_data(self.xy[self._buffer_nodes], self._node_rgba(self._buffer_nodes),
                              self._dl_scale[self._buffer_nodes])
@@ -173,7 +173,7 @@ class AtlasCanvas:
             keep = np.argsort(imp, kind="stable")
             self._edge_arrays = (src[keep], dst[keep], e.column("relation").to_numpy()[keep])
         src, dst, rel = self._edge_arrays
-        vis = self.visible_mask()
+        vis = self._visible  # as of the last buffer rebuild: filters and legend both rebuild it
         x0, y0, x1, y1 = self.view_rect()
         a, b = self.xy[src], self.xy[dst]
         inside = vis[src] & vis[dst] & (
@@ -184,8 +184,7 @@ class AtlasCanvas:
             self.all_edges.visible = False
             return
         names = self.snap.manifest.get("relations", [])
-        palette = np.array([[c / 255 for c in RELATION_COLORS.get(nm, (200, 200, 200))] + [0.35] for nm in names]
-                           + [[0.8, 0.8, 0.8, 0.35]], np.float32)
+        palette = np.array([relation_rgba(nm, 0.35) for nm in names] + [relation_rgba("", 0.35)], np.float32)
         codes = np.minimum(rel[idx].astype(np.int64), len(names))
         seg = np.empty((2 * len(idx), 2), np.float32)
         seg[0::2], seg[1::2] = a[idx], b[idx]
@@ -332,7 +331,7 @@ class AtlasCanvas:
             for a, b, rel in lineage:
                 if self.placed[a] and self.placed[b]:
                     seg += [self.xy[a], self.xy[b]]
-                    c = tuple(v / 255 for v in RELATION_COLORS.get(rel, (200, 200, 200))) + (0.9,)
+                    c = relation_rgba(rel, 0.9)
                     col += [c, c]
             if seg:
                 self.edges.set_data(pos=np.array(seg, np.float32), color=np.array(col, np.float32))

@@ -22,6 +22,11 @@ MODALITY_COLORS = {
 RELATION_COLORS = {"finetune": (86, 180, 233), "adapter": (230, 159, 0), "quantized": (0, 158, 115),
                    "merge": (204, 121, 167), "unknown": (200, 200, 200), "none": (90, 90, 90)}
 
+def relation_rgba(name: str, alpha: float) -> tuple[float, float, float, float]:
+    """The colour of a lineage relation as GL floats (for edge overlays)."""
+    return tuple(c / 255 for c in RELATION_COLORS.get(name, (200, 200, 200))) + (alpha,)
+
+
 MODES = {
     "modality": "Modality", "pipeline_tag": "Task", "license": "Licence", "library_name": "Library",
     "relation": "Relation to parent", "created": "Creation date", "downloads": "Downloads (log)",
