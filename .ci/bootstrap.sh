@@ -9,6 +9,7 @@ EXTRAS=${EXTRAS:-test}
 
 need_apt=()
 command -v Xvfb >/dev/null 2>&1 || need_apt+=(xvfb)
+command -v objdump >/dev/null 2>&1 || need_apt+=(binutils)  # PyInstaller reads shared-library headers
 for lib in libGL.so.1 libEGL.so.1 libxkbcommon-x11.so.0 libxcb-cursor.so.0 libxcb-icccm.so.4 \
            libxcb-keysyms.so.1 libxcb-shape.so.0 libxcb-render-util.so.0 libxcb-image.so.0 libfontconfig.so.1 libdbus-1.so.3; do
   ldconfig -p 2>/dev/null | grep -q "$lib" || { need_apt+=(libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcb-cursor0 \

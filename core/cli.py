@@ -255,9 +255,11 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 CommandAdder = Callable[[argparse._SubParsersAction], None]
+OptionAdder = Callable[[argparse.ArgumentParser], None]
 
 
-def build_parser(extra: list[CommandAdder] | None = None) -> argparse.ArgumentParser:
+def build_parser(extra: list[CommandAdder] | None = None,
+                 options: list[OptionAdder] | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hubatlas",
         description="An offline, GPU-accelerated atlas of every model on the Hugging Face Hub.",
@@ -265,6 +267,8 @@ def build_parser(extra: list[CommandAdder] | None = None) -> argparse.ArgumentPa
     )
     p.add_argument("--version", action="version", version=f"hubatlas {__version__}")
     p.add_argument("--cache", metavar="DIR", help=f"atlas cache directory (default: ${ENV_VAR} or the user cache)")
+    for add_option in options or []:
+        add_option(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     s = sub.add_parser("import", help="import Hub API records or the whole-Hub parquet dump",
@@ -354,8 +358,9 @@ def build_parser(extra: list[CommandAdder] | None = None) -> argparse.ArgumentPa
     return p
 
 
-def main(argv: list[str] | None = None, extra: list[CommandAdder] | None = None) -> int:
-    parser = build_parser(extra)
+def main(argv: list[str] | None = None, extra: list[CommandAdder] | None = None,
+         options: list[OptionAdder] | None = None) -> int:
+    parser = build_parser(extra, options)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

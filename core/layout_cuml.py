@@ -16,13 +16,24 @@ DOCUMENTED_BUILD_KWDS = frozenset({"nnd_graph_degree", "nnd_intermediate_graph_d
 HOST_ROWS = 5_000_000  # above this, partition the kNN build so it fits device memory
 
 
+GPU_HOWTO = "`pip install 'hubatlas[gpu]'` on a CUDA 12 machine enables it"
+GPU_HOWTO_FROZEN = ("the app bundle does not include it: on an NVIDIA machine, `pip install 'hubatlas[gpu]'` and run "
+                    "`hubatlas layout --backend cuml` on the same cache; the app then opens that layout")
+
+
+def _frozen() -> bool:
+    import sys
+
+    return bool(getattr(sys, "frozen", False))
+
+
 def cuml_status() -> tuple[bool, str]:
     """(usable, why) for cuML on this machine."""
     try:
         import cuml  # noqa: F401
         import cupy
     except Exception as e:  # ImportError or a broken CUDA install
-        return False, f"cuML is not installed ({type(e).__name__}); `pip install 'hubatlas[gpu]'` on a CUDA 12 machine"
+        return False, f"cuML is not installed ({type(e).__name__}); {GPU_HOWTO_FROZEN if _frozen() else GPU_HOWTO}"
     try:
         n = cupy.cuda.runtime.getDeviceCount()
     except Exception as e:

@@ -57,8 +57,27 @@ def add_view(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=cmd_export)
 
 
+class SelfTest(argparse.Action):
+    """``--self-test``: runs at once (like ``--version``) and exits with the test's code."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .selftest import run_self_test
+
+        parser.exit(run_self_test())
+
+
+def add_self_test(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--self-test", action=SelfTest, nargs=0,
+                   help="open the bundled demo atlas offscreen, render, export a screenshot, check its pixels "
+                        "and exit (0 = the installation works)")
+
+
 def main(argv: list[str] | None = None) -> int:
-    return core_main(argv, extra=[add_view])
+    if argv is None:
+        argv = sys.argv[1:]
+    if not argv and getattr(sys, "frozen", False):
+        argv = ["view"]  # the app bundle started from a file manager or dock opens the atlas
+    return core_main(argv, extra=[add_view], options=[add_self_test])
 
 
 if __name__ == "__main__":

@@ -80,17 +80,30 @@ def _writable(cache: Path) -> bool:
     return os.access(cache, os.W_OK) and os.access(cache / "atlas.sqlite", os.W_OK)
 
 
-def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
-    """Show the window (the event loop runs until it closes). Returns a process exit code."""
+def make_app():
+    """The QApplication with the app's name, version and icon set; returns (app, icon or None)."""
     from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
+
+    from hubatlas.core import __version__
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("hubatlas")
+    app.setApplicationDisplayName("hubatlas")
+    app.setApplicationVersion(__version__)
     app.setOrganizationName("hubatlas")
+    app.setDesktopFileName("hubatlas")
     icon = QIcon(str(icon_path())) if icon_path().exists() else None
     if icon is not None:
         app.setWindowIcon(icon)
+    return app, icon
+
+
+def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
+    """Show the window (the event loop runs until it closes). Returns a process exit code."""
+    from PySide6.QtWidgets import QMessageBox
+
+    app, icon = make_app()
     why = check_gl()
     if why:
         QMessageBox.critical(None, "No usable OpenGL", f"hubatlas needs OpenGL 2.1 or newer to draw the map.\n\n"

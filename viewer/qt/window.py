@@ -300,15 +300,21 @@ class MainWindow(QMainWindow):
         ])
         QMessageBox.information(self, "Keyboard shortcuts", keys)
 
-    def _about(self) -> None:
+    def about_text(self) -> str:
+        """The About box: version, this atlas, its layout, and how GPU layout is enabled."""
         from hubatlas.core import __version__
+        from hubatlas.core.layout_cuml import cuml_status
 
         m = self.snap.manifest
-        QMessageBox.about(self, "About hubatlas",
-                          f"hubatlas {__version__}\nAn offline atlas of the Hugging Face Hub.\n\n"
-                          f"This atlas: {m.get('nodes', 0):,} models, {m.get('edges', 0):,} lineage edges"
-                          f"{' (synthetic)' if m.get('synthetic') else ''}.\nLayout: "
-                          f"{(m.get('layout') or {}).get('backend_detail', 'none')}")
+        gpu_ok, gpu = cuml_status()
+        return (f"hubatlas {__version__}\nAn offline atlas of the Hugging Face Hub. Licence: Apache-2.0.\n\n"
+                f"This atlas: {m.get('nodes', 0):,} models, {m.get('edges', 0):,} lineage edges"
+                f"{' (synthetic)' if m.get('synthetic') else ''}.\nLayout: "
+                f"{(m.get('layout') or {}).get('backend_detail', 'none')}\n\n"
+                f"GPU layout: {'available, ' if gpu_ok else ''}{gpu}")
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About hubatlas", self.about_text())
 
     def closeEvent(self, event) -> None:  # noqa: N802
         s = settings()
