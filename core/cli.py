@@ -353,6 +353,9 @@ def build_parser(extra: list[CommandAdder] | None = None,
     s.add_argument("--json", action="store_true", help="print the manifest")
     s.set_defaults(func=cmd_snapshot)
 
+    from .analysis_cli import add_commands
+
+    add_commands(sub)
     for add in extra or []:
         add(sub)
     return p

@@ -111,8 +111,16 @@ def build_demo(out: Path | None = None) -> dict:
 
 
 def ensure_demo() -> Path:
-    """The demo atlas directory, built first if this checkout has not built it yet."""
+    """The demo atlas directory, (re)built first if this checkout has not built it yet or built it with an
+    older snapshot format."""
+    from .snapshot import SnapshotError, open_snapshot
+
     d = demo_dir()
-    if not (d / DB_NAME).exists():
+    try:
+        open_snapshot(d)  # also catches a demo built by an older hubatlas (snapshot format changed)
+        ok = (d / DB_NAME).exists()
+    except (FileNotFoundError, SnapshotError):
+        ok = False
+    if not ok:
         build_demo(d)
     return d

@@ -75,6 +75,17 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        3,
+        "inferred lineage",
+        """
+        -- `hubatlas infer`: a relation type inferred for an edge documented without one; edges it proposes
+        -- are rows with source 'inferred'. Documented values are never overwritten by inference.
+        ALTER TABLE edges ADD COLUMN inferred_relation TEXT
+            CHECK (inferred_relation IS NULL OR inferred_relation IN ('finetune','adapter','quantized','merge'));
+        ALTER TABLE edges ADD COLUMN confidence REAL;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

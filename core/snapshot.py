@@ -4,7 +4,9 @@ memory-mapped by readers (opening 2M nodes takes milliseconds: nothing is parsed
 nodes.arrow  id, modality/pipeline_tag/library_name/license/relation (dictionary-coded), downloads, likes,
              created_day (days since 1970-01-01, null when unknown), family, root, depth, n_parents,
              placeholder, x, y (float32 in [-1, 1]; NaN until a layout exists)
-edges.arrow  source (parent node index, int32), target (child node index, int32), relation (uint8 code)
+edges.arrow  source (parent node index, int32), target (child node index, int32), relation (uint8 code),
+             inferred (bool: proposed by `hubatlas infer`, or its relation type was inferred),
+             proposed (bool: the edge itself was proposed by `hubatlas infer`, not documented)
 manifest.json counts, the store's data_version it was built from, and when.
 """
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .schema import RELATIONS
 from .store import Store, utcnow
 from .taxonomy import modality_of
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 RELATION_CODE = {r: i for i, r in enumerate(RELATIONS)}
 NO_PARENT = "none"
 
@@ -92,19 +94,26 @@ def build(store: Store, progress: bool | None = None) -> dict:
     modality = pc.fill_null(modality, modality_of(None)).dictionary_encode()
 
     # edges as node indices (nodes are in rowid order)
+    # an edge documented without a type shows its inferred type; both it and edges proposed by inference are
+    # flagged `inferred`. Families, depth and parent counts come from documented edges only.
     erows = c.execute(
-        "SELECT mc.rowid, mp.rowid, e.relation FROM edges e "
+        "SELECT mc.rowid, mp.rowid, CASE WHEN e.relation='unknown' AND e.inferred_relation IS NOT NULL "
+        "THEN e.inferred_relation ELSE e.relation END, e.source='inferred', "
+        "e.relation='unknown' AND e.inferred_relation IS NOT NULL FROM edges e "
         "JOIN models mc ON mc.id = e.child JOIN models mp ON mp.id = e.parent").fetchall()
     m = len(erows)
-    ecols = list(zip(*erows)) if m else [(), (), ()]
+    ecols = list(zip(*erows)) if m else [(), (), (), (), ()]
     del erows
     child = np.searchsorted(rowid, np.fromiter(ecols[0], dtype=np.int64, count=m)).astype(np.int32)
     parent = np.searchsorted(rowid, np.fromiter(ecols[1], dtype=np.int64, count=m)).astype(np.int32)
     rel_code = np.fromiter((RELATION_CODE[r] for r in ecols[2]), dtype=np.uint8, count=m)
+    proposed = np.fromiter(ecols[3], dtype=bool, count=m)
+    typed = np.fromiter(ecols[4], dtype=bool, count=m)
     order = np.lexsort((child, parent))
-    parent, child, rel_code = parent[order], child[order], rel_code[order]
+    parent, child, rel_code, proposed, typed = (a[order] for a in (parent, child, rel_code, proposed, typed))
+    doc = ~proposed
 
-    fam = families(n, parent, child)
+    fam = families(n, parent[doc], child[doc])
     # relation of each node to its primary parent
     rel_names = list(RELATIONS) + [NO_PARENT]
     node_rel = np.full(n, len(RELATIONS), dtype=np.int32)
@@ -116,7 +125,7 @@ def build(store: Store, progress: bool | None = None) -> dict:
         key_v = fam.primary_parent[kids].astype(np.int64) * max(n, 1) + kids
         pos = np.searchsorted(key_e, key_v)
         node_rel[kids] = rel_code[pos]
-    n_parents = np.bincount(child, minlength=n).astype(np.uint8) if n else np.zeros(0, np.uint8)
+    n_parents = np.bincount(child[doc], minlength=n).astype(np.uint8) if n else np.zeros(0, np.uint8)
 
     created = pa.array(cols[7], type=pa.string())
     day = pc.strptime(pc.utf8_slice_codeunits(created, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True)
@@ -145,6 +154,8 @@ def build(store: Store, progress: bool | None = None) -> dict:
         "source": pa.array(parent, type=pa.int32()),
         "target": pa.array(child, type=pa.int32()),
         "relation": pa.array(rel_code, type=pa.uint8()),
+        "inferred": pa.array(proposed | typed),
+        "proposed": pa.array(proposed),
     })
     d = snapshot_dir(store.dir)
     d.mkdir(parents=True, exist_ok=True)
@@ -156,6 +167,7 @@ def build(store: Store, progress: bool | None = None) -> dict:
         "built_at": utcnow(),
         "nodes": n,
         "edges": m,
+        "inferred_edges": int(proposed.sum()),
         "families": int(fam.family.max() + 1) if n else 0,
         "cycles_broken": fam.cycles_broken,
         "relations": list(RELATIONS),
@@ -174,7 +186,7 @@ def _previous_xy(cache_dir: Path, ids: pa.Array) -> tuple[np.ndarray, np.ndarray
     x = np.full(n, np.nan, dtype=np.float32)
     y = np.full(n, np.nan, dtype=np.float32)
     try:
-        old = open_snapshot(cache_dir)
+        old = open_snapshot(cache_dir, any_version=True)
     except (FileNotFoundError, SnapshotError):
         return x, y
     ox = old.column("x")
@@ -193,15 +205,16 @@ class SnapshotError(RuntimeError):
     """A snapshot that is missing, partial or from another version."""
 
 
-def open_snapshot(cache_dir: str | Path) -> Snapshot:
-    """Memory-map the snapshot of a cache directory."""
+def open_snapshot(cache_dir: str | Path, any_version: bool = False) -> Snapshot:
+    """Memory-map the snapshot of a cache directory (``any_version``: also an older format, to carry its
+    positions over into a rebuild)."""
     d = snapshot_dir(cache_dir)
     mpath = d / "manifest.json"
     if not mpath.exists():
         raise FileNotFoundError(f"no snapshot in {d}")
     try:
         manifest = json.loads(mpath.read_text())
-        if manifest.get("snapshot_version") != SNAPSHOT_VERSION:
+        if manifest.get("snapshot_version") != SNAPSHOT_VERSION and not any_version:
             raise SnapshotError(f"snapshot in {d} has version {manifest.get('snapshot_version')}")
         nodes = pa.ipc.open_file(pa.memory_map(str(d / "nodes.arrow"), "r")).read_all()
         edges = pa.ipc.open_file(pa.memory_map(str(d / "edges.arrow"), "r")).read_all()

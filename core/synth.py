@@ -292,7 +292,8 @@ def _ids(rng, n: int, parent: np.ndarray, rel: np.ndarray, roots: np.ndarray, n_
         if p >= 0:
             r = rl[i]
             mark = qmarks[pk[i] % len(qmarks)] if r == 2 else marks[r][pk[i] % len(marks[r])]
-            stems[i] = f"{stems[p].rsplit('-', 1)[0][:60]}-{mark}-{i:x}"
+            # a derivative is named after its base, as on the Hub ("Llama-2-7B" -> "Llama-2-7B-GGUF")
+            stems[i] = f"{stems[p][:60]}-{mark}-{i:x}"
     au = author.tolist()
     for i in range(n):
         out[i] = f"user{au[i]:x}/{stems[i]}"

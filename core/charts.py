@@ -1,0 +1,122 @@
+"""Charts of the analyses as PNG bytes, drawn with matplotlib's Agg canvas directly (no pyplot, no GUI
+backend: safe inside the Qt app and headless). Used by the HTML report and the viewer's Trends panel."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+           "#bab0ac"]
+
+
+def _figure(w: float = 8.0, h: float = 3.6):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(w, h), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _month_ticks(ax, months: list[str]) -> None:
+    step = max(1, len(months) // 8)
+    idx = list(range(0, len(months), step))
+    ax.set_xticks(idx)
+    ax.set_xticklabels([months[i] for i in idx], rotation=30, ha="right", fontsize=8)
+
+
+def monthly_lines(months: list[str], series: dict, title: str, ylabel: str = "models per month",
+                  stacked: bool = False) -> bytes:
+    """One line (or stacked area) per label over months; ``series`` is {"labels": [...], "counts": [[...]]}."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    x = np.arange(len(months))
+    rows = [np.asarray(c, float) for c in series["counts"]]
+    if stacked and rows:
+        ax.stackplot(x, *rows, labels=series["labels"], colors=PALETTE[:len(rows)] * 3, alpha=0.85)
+    else:
+        for i, (lab, r) in enumerate(zip(series["labels"], rows)):
+            ax.plot(x, r, label=lab, color=PALETTE[i % len(PALETTE)], lw=1.5)
+    ax.set_title(title, fontsize=11)
+    ax.set_ylabel(ylabel)
+    _month_ticks(ax, months)
+    if series["labels"]:
+        ax.legend(fontsize=7, ncol=2, loc="upper left", frameon=False)
+    return _png(fig)
+
+
+def values_over_months(months: list[str], values: list, title: str, ylabel: str) -> bytes:
+    fig = _figure()
+    ax = fig.add_subplot()
+    v = np.array([np.nan if x is None else x for x in values], float)
+    ax.plot(np.arange(len(months)), v, color=PALETTE[0], lw=1.5)
+    ax.set_title(title, fontsize=11)
+    ax.set_ylabel(ylabel)
+    _month_ticks(ax, months)
+    return _png(fig)
+
+
+def grouped_bars(groups: list[str], bars: dict[str, list], title: str, ylabel: str = "",
+                 ylim: tuple | None = None) -> bytes:
+    """Bars per group for each named series (None values are left out)."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    x = np.arange(len(groups))
+    w = 0.8 / max(len(bars), 1)
+    for i, (name, vals) in enumerate(bars.items()):
+        v = np.array([np.nan if a is None else a for a in vals], float)
+        ax.bar(x + (i - (len(bars) - 1) / 2) * w, v, w, label=name, color=PALETTE[i % len(PALETTE)])
+    ax.set_xticks(x)
+    ax.set_xticklabels(groups, fontsize=9)
+    ax.set_title(title, fontsize=11)
+    ax.set_ylabel(ylabel)
+    if ylim:
+        ax.set_ylim(*ylim)
+    ax.legend(fontsize=8, frameon=False)
+    return _png(fig)
+
+
+def heatmap(labels: list[str], counts: list[list[int]], title: str) -> bytes:
+    """A row-normalised transition table (parent value rows → child value columns) with counts written in."""
+    a = np.asarray(counts, float)
+    share = np.divide(a, a.sum(1, keepdims=True), out=np.zeros_like(a), where=a.sum(1, keepdims=True) > 0)
+    fig = _figure(7.5, 6.0)
+    ax = fig.add_subplot()
+    ax.imshow(share, cmap="viridis", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)))
+    ax.set_yticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=40, ha="right", fontsize=8)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xlabel("child")
+    ax.set_ylabel("parent")
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if a[i, j]:
+                ax.text(j, i, f"{int(a[i, j]):,}", ha="center", va="center", fontsize=6,
+                        color="white" if share[i, j] < 0.6 else "black")
+    ax.set_title(title, fontsize=11)
+    return _png(fig)
+
+
+def horizontal_bars(labels: list[str], stacks: dict[str, list], title: str) -> bytes:
+    """Stacked horizontal bars, one per label (largest on top)."""
+    fig = _figure(8.0, max(2.5, 0.32 * len(labels) + 1))
+    ax = fig.add_subplot()
+    y = np.arange(len(labels))[::-1]
+    left = np.zeros(len(labels))
+    for i, (name, vals) in enumerate(stacks.items()):
+        v = np.asarray(vals, float)
+        ax.barh(y, v, left=left, label=name, color=PALETTE[i % len(PALETTE)])
+        left += v
+    ax.set_yticks(y)
+    ax.set_yticklabels([lab if len(lab) < 48 else lab[:45] + "…" for lab in labels], fontsize=8)
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    return _png(fig)

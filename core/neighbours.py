@@ -1,0 +1,101 @@
+"""The two kinds of evidence the atlas offers about a model's missing attribute, as class scores:
+
+* **lineage votes**: the labels of its parents, siblings and children (sparse matrix products, so 2M nodes
+  take seconds);
+* **feature neighbours**: a multinomial naive Bayes over the model's name words, its author and its other
+  attributes: models that share these with it, wherever they sit in the graph.
+
+The layout's own neighbourhoods are not used: the layout is computed from the very attributes an evaluation
+hides, so it would leak them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .features import name_tokens
+
+MAX_VOCAB = 200_000
+ALPHA = 0.3
+
+
+def one_hot(codes: np.ndarray, k: int, weight: float = 1.0) -> sp.csr_matrix:
+    """(n, k) indicator rows; a code of -1 gives an empty row."""
+    n = len(codes)
+    ok = codes >= 0
+    rows = np.flatnonzero(ok)
+    return sp.csr_matrix((np.full(len(rows), weight, np.float32), (rows, codes[ok].astype(np.int64))),
+                         shape=(n, max(k, 1)))
+
+
+def frequent_codes(codes: np.ndarray, min_count: int = 2, cap: int = MAX_VOCAB) -> np.ndarray:
+    """Recode so that only values seen at least ``min_count`` times (the ``cap`` most frequent) remain."""
+    valid = codes >= 0
+    counts = np.bincount(codes[valid], minlength=int(codes.max()) + 1 if valid.any() else 0)
+    keep = np.flatnonzero(counts >= min_count)
+    if len(keep) > cap:
+        keep = keep[np.argsort(-counts[keep], kind="stable")[:cap]]
+    remap = np.full(len(counts), -1, np.int64)
+    remap[keep] = np.arange(len(keep))
+    out = np.full(len(codes), -1, np.int64)
+    out[valid] = remap[codes[valid]]
+    return out
+
+
+class NameWords:
+    """Sparse (n, words) counts of the frequent words in model names (computed once per atlas)."""
+
+    def __init__(self, ids: list[str]):
+        owner, code, _ = name_tokens(ids)
+        code = frequent_codes(code)
+        ok = code >= 0
+        k = int(code.max()) + 1 if ok.any() else 1
+        self.matrix = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (owner[ok], code[ok])),
+                                    shape=(len(ids), k))
+        self.matrix.sum_duplicates()
+
+
+def naive_bayes(X: sp.csr_matrix, y: np.ndarray, train: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+    """Class probabilities (len(query), k) from a multinomial naive Bayes fitted on rows ``train``.
+    Works on sparse counts only: no dense (features × classes) table is ever made."""
+    Xt = X[train]
+    Y = one_hot(y[train], k)
+    N = (Xt.T @ Y).tocsr()                       # feature-class counts
+    class_feat = np.asarray(N.sum(0)).ravel()    # all feature counts per class
+    n_feat = X.shape[1]
+    prior = np.log(np.bincount(y[train], minlength=k) + 1.0) - np.log(len(train) + k)
+    logn = N.copy()
+    logn.data = np.log1p(logn.data / ALPHA)
+    Xq = X[query]
+    s = (Xq @ logn).toarray()
+    length = np.asarray(Xq.sum(1)).ravel()[:, None]
+    s += prior + length * (np.log(ALPHA) - np.log(class_feat + ALPHA * n_feat))
+    return softmax(s)
+
+
+def softmax(s: np.ndarray) -> np.ndarray:
+    s = s - s.max(1, keepdims=True)
+    np.exp(s, out=s)
+    s /= s.sum(1, keepdims=True)
+    return s
+
+
+def lineage_votes(n: int, parent: np.ndarray, child: np.ndarray, codes: np.ndarray, k: int,
+                  query: np.ndarray, weights=(2.0, 1.5, 1.0)) -> tuple[np.ndarray, np.ndarray]:
+    """(weighted label distribution, total weight) per query node from its parents, siblings and children.
+    Only known labels (code ≥ 0) vote; the query nodes' own labels are never read."""
+    L = one_hot(codes, k)
+    A = sp.csr_matrix((np.ones(len(child), np.float32), (child, parent)), shape=(n, n))
+    Aq = A[query]
+    sources = (Aq @ L, Aq @ (A.T @ L), A.T.tocsr()[query] @ L)  # parents, siblings (self excluded below), kids
+    dist = np.zeros((len(query), k))
+    total = np.zeros(len(query))
+    for m, w in zip(sources, weights):
+        m = m.toarray()
+        cnt = m.sum(1)
+        has = cnt > 0
+        # siblings include the node itself once per parent; its label is unknown here, so nothing to remove
+        rel = w * (1 - np.exp(-cnt / 2.0))
+        dist[has] += rel[has, None] * m[has] / cnt[has, None]
+        total += np.where(has, rel, 0)
+    return dist, total
