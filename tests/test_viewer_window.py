@@ -210,3 +210,119 @@ def test_menu_toggles_size_and_edges(make_window, qtbot):
     assert w.atlas.show_all_edges
     qtbot.waitUntil(lambda: w.atlas.edges_drawn == 1, timeout=3000)  # drawn once the view is at rest
     qtbot.waitUntil(lambda: "1 edges" in w.status.text(), timeout=3000)
+
+
+# -- analysis panels: predictions, family tree, trends, inferred edges ------------------------------------------
+
+@pytest.fixture
+def analysis_window(qtbot, tmp_path):
+    from hubatlas.core.predict import save
+    from hubatlas.core.store import Store
+    from hubatlas.viewer.qt.window import MainWindow
+
+    cache = tmp_path / "a"
+    snap = make_known_atlas(cache)
+    ids = snap.nodes.column("id").to_pylist()
+    lib = np.full(len(ids), -1, np.int32)
+    conf = np.zeros(len(ids), np.float32)
+    lib[ids.index("org/text-ft")], conf[ids.index("org/text-ft")] = 0, 0.9
+    save(cache, {"library_name": (lib, conf, ["transformers"])}, snap.manifest["data_version"])
+    store = Store(cache, readonly=True)
+    w = MainWindow(store, snap, label="test")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+    w.atlas.close()
+    store.close()
+
+
+def test_predicted_values_marked_in_details_and_paler_on_the_map(analysis_window):
+    from hubatlas.viewer.render.colors import MISSING, OTHER
+
+    w = analysis_window
+    ft = w.index_of("org/text-ft")
+    assert w.predicted_action.isEnabled()
+    w.select(ft)
+    assert "library_name: transformers  (predicted, 90% confidence)" in w.details.text.toPlainText()
+    w.set_color_mode("library_name")
+    px, py = w.atlas.world_to_pixel(*KNOWN["org/text-ft"][:2])
+    w.select(None)
+    before = w.atlas.render()[int(py), int(px), :3].astype(int)
+    w.set_show_predicted(True)
+    after = w.atlas.render()[int(py), int(px), :3].astype(int)
+    bg = np.array(w.atlas.theme.background[:3]) * 255
+    paler = (np.array(OTHER) * 0.45 + bg * 0.55).astype(np.uint8)
+    assert w.atlas.colors.rgba[ft, :3].tolist() == paler.tolist()  # 'other' (no such documented library), paler
+
+    def drawn(rgb):
+        a = min(int(w.atlas.colors.rgba[ft, 3]), w.atlas.alpha) / 255
+        return np.array(rgb) * a + bg * (1 - a)
+
+    assert np.abs(after - drawn(paler)).max() < 16 and np.abs(before - drawn(MISSING)).max() < 16
+    assert np.abs(after - before).max() > 10
+    legend = [w.legend.item(i).text() for i in range(w.legend.count())]
+    assert "predicted values (paler): 1" in legend
+    w.set_show_predicted(False)
+    assert "predicted values (paler): 1" not in [w.legend.item(i).text() for i in range(w.legend.count())]
+
+
+def test_family_panel_tree_and_click_selects(analysis_window, qtbot):
+    from PySide6.QtCore import Qt
+
+    w = analysis_window
+    ft, root = w.index_of("org/text-ft"), w.index_of("org/text-model")
+    w.select(ft)
+    tree = w.family.tree
+    assert tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(0) == "org/text-model"
+    assert tree.topLevelItem(0).text(2) == "1"  # one descendant
+    assert tree.currentItem().text(0) == "org/text-ft"
+    rect = tree.visualItemRect(tree.topLevelItem(0))
+    qtbot.mouseClick(tree.viewport(), Qt.LeftButton, pos=rect.center())
+    assert w.atlas.selected == root
+    assert "org/text-model" in w.details.title.text()
+    w.select(w.index_of("org/audio-model"))  # a model without lineage is its own one-row family
+    assert tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(1) == "0"
+
+
+def test_trends_panel_charts_the_current_filter(analysis_window, qtbot):
+    w = analysis_window
+    w.trends_dock.show()
+    qtbot.waitUntil(lambda: w.trends.png is not None, timeout=10_000)
+    assert w.trends.png[:4] == b"\x89PNG" and not w.trends.image.pixmap().isNull()
+    assert w.trends.info.text().startswith("5 models")
+    day = int((np.datetime64("2024-01-01") - np.datetime64("1970-01-01")).astype(int))
+    w.filters.set_as_of(day)
+    assert w.trends.info.text().startswith("2 models")
+    w.trends.choice.setCurrentIndex(list(w.trends.choice.itemData(i) for i in range(5)).index("card_share"))
+    assert w.trends.png is None and "No data" in w.trends.image.text()  # this atlas records no cards
+
+
+def test_inferred_edges_drawn_paler(tmp_path):
+    from hubatlas.core.snapshot import build, open_snapshot
+    from hubatlas.core.store import Store
+    from hubatlas.viewer.headless import make_canvas
+
+    cache = tmp_path / "i"
+    make_known_atlas(cache)
+    with Store(cache) as s:
+        with s.transaction():
+            s.conn.execute("INSERT INTO edges (child, parent, relation, source, confidence) "
+                           "VALUES ('org/newest', 'org/text-model', 'finetune', 'inferred', 0.6)")
+            s.bump_data_version()
+        build(s)
+    snap = open_snapshot(cache)
+    assert snap.edges.column("inferred").to_pylist().count(True) == 1
+    atlas = make_canvas(snap, (400, 300))
+    try:
+        atlas.set_show_all_edges(True)
+        assert atlas.edges_drawn == 2
+        colors = np.asarray(atlas.all_edges.color)
+        src, dst, rel, inferred = atlas._edge_arrays
+        assert np.allclose(sorted(colors[0::2, 3]), [0.2, 0.35])  # the inferred one fainter
+        washed = colors[0::2][np.asarray(inferred)[:2]][0]
+        plain_ = colors[0::2][~np.asarray(inferred)[:2]][0]
+        assert washed[:3].min() > plain_[:3].min()  # and washed toward white
+    finally:
+        atlas.close()

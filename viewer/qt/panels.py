@@ -49,6 +49,11 @@ class LegendPanel(QListWidget):
             item.setFlags(Qt.ItemIsEnabled)
             self.addItem(item)
         for e in colors.legend:
+            if e.key < 0:  # an informational line (e.g. how many values are predicted), not a class
+                item = QListWidgetItem(plain(e.label, 80))
+                item.setFlags(Qt.ItemIsEnabled)
+                self.addItem(item)
+                continue
             item = QListWidgetItem(_swatch(e.color), f"{plain(e.label, 60)}  ({e.count:,})")
             item.setData(Qt.UserRole, e.key)
             item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable)
@@ -81,7 +86,8 @@ class DetailsPanel(QWidget):
         lay.addWidget(self.open_btn)
         self.url: str | None = None
 
-    def show_record(self, rec: dict | None) -> None:
+    def show_record(self, rec: dict | None, predicted: dict | None = None) -> None:
+        """``predicted``: attribute -> (value, confidence) for values the model does not document."""
         if rec is None:
             self.title.setText("No model selected")
             self.text.setPlainText("")
@@ -96,11 +102,18 @@ class DetailsPanel(QWidget):
             v = rec.get(k)
             if isinstance(v, list):
                 v = ", ".join(map(str, v))
-            lines.append(f"{k}: {plain(v if v is not None else '-')}")
+            guess = (predicted or {}).get(k)
+            if v is None and guess:
+                lines.append(f"{k}: {plain(guess[0])}  (predicted, {guess[1]:.0%} confidence)")
+            else:
+                lines.append(f"{k}: {plain(v if v is not None else '-')}")
         lines.append("")
         lines.append("parents:")
         for p in rec.get("parents", []) or []:
             lines.append(f"  {plain(p['id'], 300)}  [{p['relation']}, from {p['source']}]")
+        if (predicted or {}).get("relation"):
+            r, c = predicted["relation"]
+            lines.append(f"  relation type: {plain(r)}  (predicted, {c:.0%} confidence)")
         if not rec.get("parents"):
             lines.append("  none")
         ch = rec.get("children", {})

@@ -15,6 +15,7 @@ from hubatlas.core.store import Store
 
 from ..render.canvas import AtlasCanvas
 from ..render.colors import MODES
+from .analysis_panels import FamilyPanel, TrendsPanel
 from .panels import DetailsPanel, FiltersPanel, LegendPanel
 from .text import plain
 
@@ -51,6 +52,15 @@ class MainWindow(QMainWindow):
         self._dock("Legend", self.legend, Qt.RightDockWidgetArea)
         self._dock("Details", self.details, Qt.RightDockWidgetArea)
         self._dock("Filters", self.filters, Qt.LeftDockWidgetArea)
+        from hubatlas.core.predict import load_predictions
+
+        self.predictions = load_predictions(store.dir, snap.manifest.get("data_version"), len(snap))
+        self.family = FamilyPanel(snap)
+        self.family.picked.connect(self._family_picked)
+        self.family_dock = self._dock("Family", self.family, Qt.LeftDockWidgetArea)
+        self.trends = TrendsPanel(self._analysis_data)
+        self.trends_dock = self._dock("Trends", self.trends, Qt.BottomDockWidgetArea)
+        self.trends_dock.hide()  # charts are computed when the panel is first shown
         self._build_search()
         self._build_menus()
         self.status = QLabel()
@@ -132,7 +142,16 @@ class MainWindow(QMainWindow):
             self.mode_actions[mode] = a
         self.size_action = self._action(v, "Size by downloads", self._size_toggled, "S", checkable=True)
         self.edges_action = self._action(v, "Lineage edges in view", self._edges_toggled, "E", checkable=True,
-                                         tip="Draw the lineage edges in view, coloured by relation")
+                                         tip="Draw the lineage edges in view, coloured by relation (inferred "
+                                             "edges paler)")
+        self.predicted_action = self._action(
+            v, "Colour predicted values", self.set_show_predicted, "P", checkable=True,
+            tip="Colour models without a documented value by their predicted one, paler (`hubatlas predict`)")
+        self.predicted_action.setEnabled(self.predictions is not None)
+        v.addAction(self.family_dock.toggleViewAction())
+        t = self.trends_dock.toggleViewAction()
+        t.setShortcut(QKeySequence("T"))
+        v.addAction(t)
         tm = v.addMenu("Theme")
         tg = QActionGroup(self)
         for name in ("dark", "light"):
@@ -170,8 +189,48 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _filters_changed(self) -> None:
-        self.atlas.set_filter_mask(self.filters.mask())
+        mask = self.filters.mask()
+        self.atlas.set_filter_mask(mask)
+        self.trends.set_mask(mask)
         self._update_status()
+
+    def set_show_predicted(self, on: bool) -> None:
+        if on and self.predictions is None:
+            self.statusBar().showMessage("No predictions for this atlas: run `hubatlas predict`", 6000)
+            return
+        self.legend.show_colors(self.atlas.set_predictions(self.predictions, on))
+        self.predicted_action.setChecked(on)
+        self._update_status()
+
+    def _family_picked(self, node: int) -> None:
+        if self.atlas.placed[node]:
+            self.atlas.fly_to(node, zoom=max(self.atlas.zoom_level(), 8.0))
+        self.select(node, refresh_family=False)
+
+    def _analysis_data(self):
+        from PySide6.QtWidgets import QApplication
+
+        from hubatlas.core.analysis_data import load
+
+        self.statusBar().showMessage("Reading trend data…")
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            return load(self.store, self.snap)
+        finally:
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
+
+    def predicted_for(self, node: int) -> dict:
+        """attribute -> (predicted value, confidence) for the node's undocumented values."""
+        if self.predictions is None:
+            return {}
+        out = {}
+        for a in ("pipeline_tag", "library_name", "license", "relation"):
+            if a in self.predictions.column_names:
+                v = self.predictions.column(a)[node].as_py()
+                if v is not None:
+                    out[a] = (v, float(self.predictions.column(f"{a}_confidence")[node].as_py()))
+        return out
 
     def _type_ahead(self, text: str) -> None:
         if len(text.strip()) < 2:
@@ -204,10 +263,11 @@ class MainWindow(QMainWindow):
         self.select(node)
         return True
 
-    def select(self, node: int | None) -> None:
+    def select(self, node: int | None, refresh_family: bool = True) -> None:
         if node is None:
             self.atlas.select(None)
             self.details.show_record(None)
+            self.family.show_node(None)
             return
         mid = self.ids[node].as_py()
         rec = self.store.info(mid)
@@ -217,7 +277,9 @@ class MainWindow(QMainWindow):
         dst = self.snap.edges.column("target").to_numpy()
         lineage = self._lineage(node, src, dst)
         self.atlas.select(node, related, lineage)
-        self.details.show_record(rec)
+        self.details.show_record(rec, self.predicted_for(node))
+        if refresh_family:
+            self.family.show_node(node)
         self.statusBar().showMessage(plain(mid, 200), 5000)
 
     def _lineage(self, node: int, src: np.ndarray, dst: np.ndarray, cap: int = 20_000) -> list:
@@ -295,7 +357,8 @@ class MainWindow(QMainWindow):
             "Drag: pan    Wheel: zoom around the cursor    +/-: zoom    Home or Ctrl+0: reset view",
             "Ctrl+F: search (Enter flies to the model)    Click: select    Esc: clear selection",
             "1-7: colour by " + ", ".join(MODES.values()),
-            "S: size by downloads    E: lineage edges in view",
+            "S: size by downloads    E: lineage edges in view (inferred ones paler)",
+            "P: colour predicted values (paler)    T: trends panel for the current filter",
             "Ctrl+E: export image    Ctrl+Shift+E: quick export at 2×    F1: this list",
         ])
         QMessageBox.information(self, "Keyboard shortcuts", keys)

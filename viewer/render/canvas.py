@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from vispy import scene
 
-from .colors import ColorResult, color_by, relation_rgba
+from .colors import ColorResult, color_by, predicted_labels, relation_rgba, with_predictions
 from .lod import GridIndex, priority_order
 from .points import Points
 
@@ -73,6 +73,8 @@ class AtlasCanvas:
         self.hidden_classes: set[int] = set()   # legend entries switched off
         self.extra_mask: np.ndarray | None = None
         self.mode = "modality"
+        self.predictions = None  # pyarrow Table from `hubatlas predict`, aligned with the snapshot
+        self.show_predicted = False
         self.colors: ColorResult = color_by(snap, self.mode)
         self.alpha = base_alpha(n)
         self.size_by_downloads = False
@@ -131,9 +133,18 @@ class AtlasCanvas:
     def set_color_mode(self, mode: str) -> ColorResult:
         self.mode = mode
         self.colors = color_by(self.snap, mode)
+        if self.show_predicted:
+            labels = predicted_labels(self.predictions, mode, self.n)
+            if labels is not None:
+                self.colors = with_predictions(self.colors, labels, self.theme.background)
         self.hidden_classes = set()
         self._rebuild_buffer()
         return self.colors
+
+    def set_predictions(self, table, show: bool) -> ColorResult:
+        """Colour undocumented values by their predictions (paler), or not."""
+        self.predictions, self.show_predicted = table, show
+        return self.set_color_mode(self.mode)
 
     def set_class_visible(self, key: int, visible: bool) -> None:
         (self.hidden_classes.discard if visible else self.hidden_classes.add)(key)
@@ -171,8 +182,10 @@ class AtlasCanvas:
             full_rank[self.order] = np.arange(len(self.order))
             imp = np.minimum(full_rank[src], full_rank[dst])
             keep = np.argsort(imp, kind="stable")
-            self._edge_arrays = (src[keep], dst[keep], e.column("relation").to_numpy()[keep])
-        src, dst, rel = self._edge_arrays
+            inferred = e.column("inferred").to_numpy(zero_copy_only=False) if "inferred" in e.column_names \
+                else np.zeros(len(src), bool)
+            self._edge_arrays = (src[keep], dst[keep], e.column("relation").to_numpy()[keep], inferred[keep])
+        src, dst, rel, inferred = self._edge_arrays
         vis = self._visible  # as of the last buffer rebuild: filters and legend both rebuild it
         x0, y0, x1, y1 = self.view_rect()
         a, b = self.xy[src], self.xy[dst]
@@ -188,7 +201,11 @@ class AtlasCanvas:
         codes = np.minimum(rel[idx].astype(np.int64), len(names))
         seg = np.empty((2 * len(idx), 2), np.float32)
         seg[0::2], seg[1::2] = a[idx], b[idx]
-        col = np.repeat(palette[codes], 2, axis=0)
+        col = palette[codes]
+        inf = inferred[idx]
+        col[inf, :3] = 0.35 * col[inf, :3] + 0.65  # inferred lineage: washed out toward white, fainter
+        col[inf, 3] = 0.2
+        col = np.repeat(col, 2, axis=0)
         self.all_edges.set_data(pos=seg, color=col)
         self.all_edges.visible = True
         self.edges_drawn = len(idx)

@@ -1,0 +1,192 @@
+"""The analysis docks: the selected model's family tree, and trend charts for the current filter."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (QComboBox, QLabel, QScrollArea, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from hubatlas.core.family_stats import FamilyTree
+
+from .text import plain
+
+MAX_CHILDREN_SHOWN = 500
+NODE = Qt.UserRole
+PENDING = Qt.UserRole + 1
+
+
+class FamilyPanel(QWidget):
+    """The family of the selected model: a tree from its root(s) down to every descendant, expanded along the
+    path to the model. Rows load their children when expanded; clicking a row emits ``picked(node)``."""
+
+    picked = Signal(int)
+
+    def __init__(self, snap, parent=None):
+        super().__init__(parent)
+        e = snap.edges
+        doc = ~e.column("proposed").to_numpy(zero_copy_only=False) if "proposed" in e.column_names else \
+            np.ones(e.num_rows, bool)
+        self.ids = snap.nodes.column("id")
+        self.tree_data = FamilyTree(len(snap), e.column("source").to_numpy()[doc],
+                                    e.column("target").to_numpy()[doc])
+        lay = QVBoxLayout(self)
+        self.summary = QLabel("No model selected")
+        self.summary.setTextFormat(Qt.PlainText)
+        self.summary.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["model", "children", "descendants"])
+        self.tree.setColumnWidth(0, 260)
+        self.tree.itemExpanded.connect(self._fill)
+        self.tree.itemClicked.connect(lambda item, _col: self._pick(item))
+        lay.addWidget(self.summary)
+        lay.addWidget(self.tree)
+        self.node: int | None = None
+
+    def _item(self, node: int) -> QTreeWidgetItem:
+        kids = self.tree_data.children(node)
+        item = QTreeWidgetItem([plain(self.ids[node].as_py(), 200), f"{len(kids):,}", ""])
+        item.setData(0, NODE, int(node))
+        if len(kids):
+            item.setData(0, PENDING, True)
+            item.setChildIndicatorPolicy(QTreeWidgetItem.ShowIndicator)
+        return item
+
+    def _fill(self, item: QTreeWidgetItem) -> None:
+        if not item.data(0, PENDING):
+            return
+        item.setData(0, PENDING, False)
+        kids = self.tree_data.children(int(item.data(0, NODE)))
+        # biggest sub-families first
+        sizes = np.diff(self.tree_data.start)[kids]
+        kids = kids[np.argsort(-sizes, kind="stable")]
+        for k in kids[:MAX_CHILDREN_SHOWN].tolist():
+            item.addChild(self._item(k))
+        if len(kids) > MAX_CHILDREN_SHOWN:
+            more = QTreeWidgetItem([f"… {len(kids) - MAX_CHILDREN_SHOWN:,} more (search to find them)", "", ""])
+            item.addChild(more)
+
+    def _pick(self, item: QTreeWidgetItem) -> None:
+        node = item.data(0, NODE)
+        if node is not None and int(node) != self.node:
+            self.picked.emit(int(node))
+
+    def show_node(self, node: int | None) -> None:
+        """Rebuild the tree for ``node``'s family and reveal ``node`` in it."""
+        self.node = node
+        self.tree.clear()
+        if node is None:
+            self.summary.setText("No model selected")
+            return
+        roots = self.tree_data.roots_of(node)
+        total = sum(self.tree_data.descendants(r) for r in roots[:20]) + len(roots)
+        self.summary.setText(f"{len(roots):,} root(s), about {total:,} models in this family; "
+                             f"{self.tree_data.descendants(node):,} descend from the selected model")
+        path = self._path_from_root(node)
+        for r in roots[:200]:
+            item = self._item(r)
+            item.setText(2, f"{self.tree_data.descendants(r):,}")
+            self.tree.addTopLevelItem(item)
+            if path and path[0] == r:
+                self._reveal(item, path[1:])
+
+    def _path_from_root(self, node: int) -> list[int]:
+        """One chain of parents from a root down to ``node`` (cycle-safe)."""
+        chain, seen = [node], {node}
+        t = self.tree_data
+        while True:
+            ps = t.pars[t.pstart[chain[-1]]:t.pstart[chain[-1] + 1]]
+            ps = [p for p in ps.tolist() if p not in seen]
+            if not ps:
+                return chain[::-1]
+            chain.append(ps[0])
+            seen.add(ps[0])
+
+    def _reveal(self, item: QTreeWidgetItem, rest: list[int]) -> None:
+        for nxt in rest:
+            item.setExpanded(True)  # fills the children
+            child = next((item.child(i) for i in range(item.childCount())
+                          if item.child(i).data(0, NODE) == nxt), None)
+            if child is None:
+                return
+            item = child
+        item.setText(2, f"{self.tree_data.descendants(int(item.data(0, NODE))):,}")
+        self.tree.setCurrentItem(item)
+        self.tree.scrollToItem(item)
+
+
+CHARTS = {"by_modality": "Models per month by modality", "by_task": "Models per month by task",
+          "relations": "New lineage edges by relation", "card_share": "Share of new models with a card",
+          "card_length": "Mean card length"}
+
+
+class TrendsPanel(QWidget):
+    """Trend charts (the report's) for the models the current filter keeps. ``load_data`` supplies the
+    analysis columns on first use (reading them takes seconds on millions of models)."""
+
+    def __init__(self, load_data, parent=None):
+        super().__init__(parent)
+        self._load_data = load_data
+        self.data = None
+        self.mask: np.ndarray | None = None
+        self.trends: dict | None = None
+        lay = QVBoxLayout(self)
+        self.choice = QComboBox()
+        for key, title in CHARTS.items():
+            self.choice.addItem(title, key)
+        self.choice.currentIndexChanged.connect(lambda _: self._draw())
+        self.info = QLabel("")
+        self.info.setTextFormat(Qt.PlainText)
+        self.image = QLabel("Open this panel to chart trends for the current filter")
+        self.image.setAlignment(Qt.AlignCenter)
+        scroll = QScrollArea()
+        scroll.setWidget(self.image)
+        scroll.setWidgetResizable(True)
+        lay.addWidget(self.choice)
+        lay.addWidget(self.info)
+        lay.addWidget(scroll)
+        self.png: bytes | None = None
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        self.mask = mask
+        self.trends = None
+        if self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        from hubatlas.core.trends import trends
+
+        if self.data is None:
+            self.data = self._load_data()
+        self.trends = trends(self.data, self.mask)
+        self._draw()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self.trends is None:
+            self.refresh()
+
+    def _draw(self) -> None:
+        from hubatlas.core import charts
+
+        t = self.trends
+        if t is None:
+            return
+        key = self.choice.currentData()
+        months = t.get("months", [])
+        self.info.setText(f"{t['nodes']:,} models in the current filter" +
+                          (f", {months[0]} to {months[-1]}" if months else ""))
+        self.png = None
+        if months and key in ("by_modality", "by_task", "relations"):
+            self.png = charts.monthly_lines(months, t[key], CHARTS[key], stacked=key == "by_modality")
+        elif months and t.get("cards") and key in ("card_share", "card_length"):
+            vals = t["cards"]["share_with_card" if key == "card_share" else "mean_length"]
+            self.png = charts.values_over_months(months, vals, CHARTS[key],
+                                                 "share" if key == "card_share" else "characters")
+        if self.png is None:
+            self.image.setPixmap(QPixmap())
+            self.image.setText("No data for this chart (no creation dates, or the atlas records no model cards)")
+            return
+        pm = QPixmap()
+        pm.loadFromData(self.png, "PNG")
+        self.image.setPixmap(pm)
