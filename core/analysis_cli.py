@@ -155,6 +155,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fraction(text: str) -> float:
+    v = float(text)
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return v
+
+
 def _f(x) -> str:
     return "—" if x is None else f"{x:.3f}"
 
@@ -165,12 +172,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
             s.add_argument("--seed", type=int, default=0, help="random seed for hidden values and samples (default 0)")
         s.add_argument("--json", action="store_true", help="print JSON")
 
+    def evaluation(s, hidden: str):
+        s.add_argument("--evaluate", action="store_true", help=f"hide {hidden}, predict them, report how many "
+                                                                "are recovered (saves nothing)")
+        s.add_argument("--fraction", type=_fraction, default=0.2, metavar="F",
+                       help="share hidden by --evaluate (default 0.2)")
+
     s = sub.add_parser("predict", help="predict missing task, library, licence and relation type",
                        description="Predict undocumented pipeline_tag, library_name, license and relation type from "
                                    "lineage and feature neighbours, and save them beside the atlas for the viewer. "
                                    "--evaluate hides a fraction of the documented values and reports accuracy.")
-    s.add_argument("--evaluate", action="store_true", help="hide documented values, predict them, report accuracy")
-    s.add_argument("--fraction", type=float, default=0.2, metavar="F", help="share hidden by --evaluate (0.2)")
+    evaluation(s, "documented values")
     common(s)
     s.set_defaults(func=cmd_predict)
 
@@ -178,8 +190,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        description="Type edges documented without a relation and propose parents for models that "
                                    "declare none, from structural priors; stored as source 'inferred'. --evaluate "
                                    "hides documented edges and reports precision and recall.")
-    s.add_argument("--evaluate", action="store_true", help="hide documented edges and measure what is recovered")
-    s.add_argument("--fraction", type=float, default=0.2, metavar="F", help="share hidden by --evaluate (0.2)")
+    evaluation(s, "documented edges")
     s.add_argument("--min-confidence", type=float, default=0.3, metavar="C",
                    help="store proposed parents only at or above this confidence (default 0.3)")
     common(s)

@@ -69,11 +69,9 @@ def load(store: Store, snap: Snapshot, progress=None) -> AtlasData:
     names = pc.utf8_lower(pc.replace_substring_regex(ids, "^[^/]*/", ""))
     author = pc.replace_substring_regex(ids, "/.*$", "").dictionary_encode().indices
     e = snap.edges
-    proposed = e.column("proposed").to_numpy(zero_copy_only=False) if "proposed" in e.column_names else None
+    proposed = e.column("proposed").to_numpy(zero_copy_only=False)
     inferred = e.column("inferred").to_numpy(zero_copy_only=False)
     rel = e.column("relation").to_numpy().copy()
-    if proposed is None:
-        proposed = np.zeros(len(rel), bool)
     rel[inferred & ~proposed] = RELATION_CODE["unknown"]  # documented untyped edges stay untyped here
     keep = ~proposed
     attrs = {a: snap.codes(a) for a in ATTRIBUTES}

@@ -17,6 +17,7 @@ PERMISSIVE = {"apache-2.0", "mit", "bsd", "bsd-2-clause", "bsd-3-clause", "cc-by
               "ecl-2.0", "isc", "zlib", "postgresql", "bsl-1.0", "mpl-2.0", "lgpl-3.0", "gpl-3.0", "agpl-3.0",
               "gpl-2.0", "lgpl-2.1"}
 PAIR_SAMPLE = 50_000
+MIN_DISTINCT_TAGS = 5  # fewer distinct tags than this (e.g. the demo's sources) carry no similarity signal
 _LINEAGE = ("base_model:", "license:")
 
 
@@ -61,6 +62,10 @@ def tag_similarity(store: Store, data: AtlasData, seed: int = 0) -> dict:
     need = np.unique(np.concatenate([pp, pc_, sa, sb]))
     tags = _tags(store, data, need)
 
+    if len({t for ts in tags.values() for t in ts}) < MIN_DISTINCT_TAGS:
+        return {"parent_child": None, "siblings": None, "pairs": {"parent_child": 0, "siblings": 0},
+                "note": "too few distinct tags in this atlas to compare"}
+
     def mean_jaccard(a, b) -> float | None:
         vals = []
         for x, y in zip(a.tolist(), b.tolist()):
@@ -103,9 +108,10 @@ def drift(store: Store, data: AtlasData, seed: int = 0) -> dict:
     out = {"edges": int(len(par)),
            "license": transition(lic, lic_labels, par, kid),
            "language": transition(lang, lang_labels, par, kid)}
+    any_langs = bool(data.n_langs.any())  # an atlas whose source records no languages has no data here
     out["languages_declared"] = {
-        "mean_per_parent": _mean(data.n_langs[is_parent & real]),
-        "mean_per_child": _mean(data.n_langs[is_child & real]),
+        "mean_per_parent": _mean(data.n_langs[is_parent & real]) if any_langs else None,
+        "mean_per_child": _mean(data.n_langs[is_child & real]) if any_langs else None,
         "share_declaring_english": _share(lang_labels, lang, real, "en")}
     card = data.card_length
     if data.cards_recorded:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .analysis_data import RELATION_LABELS, AtlasData, node_relation
+from .graph import expand_frontier
 
 
 def family_table(data: AtlasData, top: int = 20) -> list[dict]:
@@ -90,13 +91,17 @@ class FamilyTree:
                     stack.append(p)
         return sorted(roots)
 
-    def descendants(self, node: int, limit: int = 1_000_000) -> int:
-        """How many models descend from ``node`` (each counted once; stops counting at ``limit``)."""
-        seen = {node}
-        frontier = np.array([node])
-        while len(frontier) and len(seen) <= limit:
-            nxt = np.concatenate([self.children(v) for v in frontier.tolist()]) if len(frontier) else frontier
-            nxt = [v for v in np.unique(nxt).tolist() if v not in seen]
-            seen.update(nxt)
-            frontier = np.asarray(nxt, dtype=np.int64)
-        return len(seen) - 1
+    def descendants(self, node: int) -> int:
+        """How many models descend from ``node``, each counted once (cycle-safe)."""
+        seen = np.zeros(len(self.start) - 1, bool)
+        seen[node] = True
+        frontier = np.array([node], np.int64)
+        count = 0
+        while len(frontier):
+            nxt, _ = expand_frontier(frontier, self.start, self.kids)
+            nxt = np.unique(nxt)
+            nxt = nxt[~seen[nxt]]
+            seen[nxt] = True
+            count += len(nxt)
+            frontier = nxt.astype(np.int64)
+        return count

@@ -58,7 +58,8 @@ def _children_csr(pp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return indptr, kids
 
 
-def _expand(frontier: np.ndarray, indptr: np.ndarray, kids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def expand_frontier(frontier: np.ndarray, indptr: np.ndarray, kids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(next nodes, the frontier node each came from) for one breadth-first step over a CSR adjacency."""
     starts = indptr[frontier]
     counts = indptr[frontier + 1] - starts
     total = int(counts.sum())
@@ -83,7 +84,7 @@ def families(n: int, parent: np.ndarray, child: np.ndarray) -> Families:
         depth[start] = 0
         frontier = start.astype(np.int32)
         while len(frontier):
-            nxt, via = _expand(frontier, indptr, kids)
+            nxt, via = expand_frontier(frontier, indptr, kids)
             fresh = root[nxt] < 0
             nxt, via = nxt[fresh], via[fresh]
             root[nxt] = root[via]

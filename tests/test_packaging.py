@@ -1,6 +1,6 @@
 """Packaging: `--self-test` on the installed package, its failures, and (when PyInstaller is installed, as in
 CI) a real `build_app.spec` build whose frozen executable passes the self-test, reads the demo and lays out an
-atlas with the bundled numba/UMAP stack."""
+atlas with the bundled numba/UMAP stack, and writes the analysis report with its charts."""
 from __future__ import annotations
 
 import json
@@ -103,5 +103,8 @@ def test_frozen_app_commands_and_layout(frozen_app, tmp_path):
     r = run([str(frozen_app), "--cache", str(cache), "layout", "--json", "-q"], timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert json.loads(r.stdout)["nodes"] == 2000
+    r = run([str(frozen_app), "--cache", str(cache), "report", "--out", str(tmp_path / "rep"), "-q"])
+    assert r.returncode == 0, r.stderr[-3000:]  # the analyses and their matplotlib charts work frozen
+    assert (tmp_path / "rep" / "index.html").stat().st_size > 10_000 and (tmp_path / "rep" / "predict.png").exists()
     r = run([str(frozen_app), "--cache", str(tmp_path / "nope"), "info", "x/y"])
     assert r.returncode != 0 and "error" in r.stderr

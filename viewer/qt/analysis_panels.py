@@ -25,8 +25,7 @@ class FamilyPanel(QWidget):
     def __init__(self, snap, parent=None):
         super().__init__(parent)
         e = snap.edges
-        doc = ~e.column("proposed").to_numpy(zero_copy_only=False) if "proposed" in e.column_names else \
-            np.ones(e.num_rows, bool)
+        doc = ~e.column("proposed").to_numpy(zero_copy_only=False)  # documented lineage only
         self.ids = snap.nodes.column("id")
         self.tree_data = FamilyTree(len(snap), e.column("source").to_numpy()[doc],
                                     e.column("target").to_numpy()[doc])

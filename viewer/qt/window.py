@@ -283,9 +283,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(plain(mid, 200), 5000)
 
     def _lineage(self, node: int, src: np.ndarray, dst: np.ndarray, cap: int = 20_000) -> list:
-        """Edges to all ancestors and descendants of a node (cycle-safe breadth-first walks)."""
+        """Edges to all ancestors and descendants of a node (cycle-safe breadth-first walks); inferred edges
+        carry no relation name, so they are drawn grey."""
         rel_codes = self.snap.edges.column("relation").to_numpy()
         names = self.snap.manifest.get("relations", [])
+        inferred = self.snap.edges.column("inferred").to_numpy(zero_copy_only=False)
         out: list[tuple[int, int, str]] = []
         for a_col, b_col in ((dst, src), (src, dst)):  # up: child->parent; down: parent->child
             frontier = [node]
@@ -294,7 +296,8 @@ class MainWindow(QMainWindow):
                 hit = np.flatnonzero(np.isin(a_col, frontier))
                 nxt = []
                 for e in hit:
-                    out.append((int(src[e]), int(dst[e]), names[rel_codes[e]] if rel_codes[e] < len(names) else ""))
+                    known = rel_codes[e] < len(names) and not inferred[e]
+                    out.append((int(src[e]), int(dst[e]), names[rel_codes[e]] if known else ""))  # "": grey
                     b = int(b_col[e])
                     if b not in visited:
                         visited.add(b)

@@ -182,8 +182,7 @@ class AtlasCanvas:
             full_rank[self.order] = np.arange(len(self.order))
             imp = np.minimum(full_rank[src], full_rank[dst])
             keep = np.argsort(imp, kind="stable")
-            inferred = e.column("inferred").to_numpy(zero_copy_only=False) if "inferred" in e.column_names \
-                else np.zeros(len(src), bool)
+            inferred = e.column("inferred").to_numpy(zero_copy_only=False)
             self._edge_arrays = (src[keep], dst[keep], e.column("relation").to_numpy()[keep], inferred[keep])
         src, dst, rel, inferred = self._edge_arrays
         vis = self._visible  # as of the last buffer rebuild: filters and legend both rebuild it
