@@ -20,6 +20,5 @@ lint: bootstrap
 bench: bootstrap
 	$(PY) bench/store.py
 
-app: bootstrap
-	$(PY) -m pip install -q pyinstaller
+app: bootstrap  # PyInstaller comes with the test extra
 	$(VENV)/bin/pyinstaller --noconfirm build_app.spec

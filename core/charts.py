@@ -79,7 +79,7 @@ def grouped_bars(groups: list[str], bars: dict[str, list], title: str, ylabel: s
     ax.set_ylabel(ylabel)
     if ylim:
         ax.set_ylim(*ylim)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, ncol=len(bars), loc="upper center", bbox_to_anchor=(0.5, -0.1))
     return _png(fig)
 
 
