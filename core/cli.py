@@ -86,6 +86,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"atlas: {st['cache']}{'  [SYNTHETIC]' if st['synthetic'] else ''}")
     print(f"models: {st['models']:,}   placeholders: {st['placeholders']:,}   edges: {st['edges']:,}")
     print("edges by relation: " + ", ".join(f"{k} {v:,}" for k, v in st["edges_by_relation"].items()))
+    if st["inferred_edges"] or st["inferred_relation_types"]:
+        print(f"inferred (`hubatlas infer`): {st['inferred_edges']:,} proposed parents, "
+              f"{st['inferred_relation_types']:,} relation types")
     print("modalities: " + ", ".join(f"{k} {v:,}" for k, v in st["modalities"].items() if v))
     print(f"self-loops dropped: {st['self_loops_dropped']}   updated: {st['updated_at']}")
     return 0

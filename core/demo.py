@@ -90,10 +90,11 @@ def build_demo(out: Path | None = None) -> dict:
             from .layout import LayoutParams, run_layout
 
             layout = run_layout(store, LayoutParams(backend="cpu"), progress=False)
+            inferred = _analyses(store)
             stats = store.stats()
             store.conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, readable read-only
         out.mkdir(parents=True, exist_ok=True)
-        for name in (DB_NAME, "snapshot", "layouts"):
+        for name in (DB_NAME, "snapshot", "layouts", "analyses"):
             target = out / name
             if target.is_dir():
                 shutil.rmtree(target)
@@ -106,8 +107,28 @@ def build_demo(out: Path | None = None) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
     return {"models": stats["models"], "placeholders": stats["placeholders"], "edges": stats["edges"],
             "edges_by_relation": stats["edges_by_relation"], "nodes": manifest["nodes"], "built_at": utcnow(),
-            "layout": {"backend": layout["backend"], "seconds": layout["seconds"]},
+            "layout": {"backend": layout["backend"], "seconds": layout["seconds"]}, "inferred": inferred,
             "dir": str(out)}
+
+
+def _analyses(store: Store) -> dict:
+    """Ship the demo with its lineage inference and attribute predictions applied, so the viewer's
+    'predicted' colours and inferred edges can be seen without running anything."""
+    from . import predict
+    from .analysis_data import load
+    from .lineage_infer import store_inferred
+    from .neighbours import NameWords
+    from .snapshot import build, open_snapshot
+
+    snap = open_snapshot(store.dir)
+    data = load(store, snap)
+    words = NameWords(data.ids.to_pylist())
+    summary = store_inferred(store, data, words)
+    build(store)  # positions are kept by id
+    snap = open_snapshot(store.dir)
+    data = load(store, snap)
+    predict.save(store.dir, predict.predict_missing(data, words), snap.manifest["data_version"])
+    return {"proposed": summary["proposed"], "typed": summary["typed"]}
 
 
 def ensure_demo() -> Path:
@@ -118,7 +139,7 @@ def ensure_demo() -> Path:
     d = demo_dir()
     try:
         open_snapshot(d)  # also catches a demo built by an older hubatlas (snapshot format changed)
-        ok = (d / DB_NAME).exists()
+        ok = (d / DB_NAME).exists() and (d / "analyses" / "predictions.arrow").exists()
     except (FileNotFoundError, SnapshotError):
         ok = False
     if not ok:

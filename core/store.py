@@ -189,7 +189,7 @@ class Store:
 
         c = self.conn
         by_rel = {r: 0 for r in RELATIONS}
-        for rel, n in c.execute("SELECT relation, count(*) FROM edges GROUP BY relation"):
+        for rel, n in c.execute("SELECT relation, count(*) FROM edges WHERE source!='inferred' GROUP BY relation"):
             by_rel[rel] = n
         by_src = dict(c.execute("SELECT source, count(*) FROM edges GROUP BY source"))
         mods = {m: 0 for m in modalities()}
@@ -202,8 +202,11 @@ class Store:
             "models": total - placeholders,
             "placeholders": placeholders,
             "nodes": total,
-            "edges": sum(by_rel.values()),
+            "edges": sum(by_rel.values()),  # documented lineage; inferred edges are counted apart
             "edges_by_relation": by_rel,
+            "inferred_edges": by_src.get("inferred", 0),
+            "inferred_relation_types": c.execute(
+                "SELECT count(*) FROM edges WHERE inferred_relation IS NOT NULL").fetchone()[0],
             "edges_by_source": by_src,
             "self_loops_dropped": c.execute("SELECT count(*) FROM self_loops").fetchone()[0],
             "synthetic": meta.get("synthetic") == "true",

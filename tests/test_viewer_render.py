@@ -172,3 +172,25 @@ def test_all_edges_overlay_draws_lineage_in_view(atlas):
     atlas.fly_to(node(atlas, "org/audio-model"), zoom=20)
     atlas.settle()
     assert not atlas.all_edges.visible  # no edge in this view
+
+
+def test_gesture_sample_follows_measured_frames_and_point_size(atlas):
+    """The adaptive sample: a slow frame where the sample binds shrinks it, and bigger points (zoomed in)
+    get proportionally fewer (the logic, fed with chosen times; real timings are the benchmark's job)."""
+    from hubatlas.viewer.render.canvas import FRAME_BUDGET_MS, MIN_SAMPLE
+
+    atlas.adaptive = True
+    atlas.n = 10_000_000  # pretend a big atlas so the bounds do not clamp
+    atlas.ms_per_point, atlas.interaction_points = 1e-4, 300_000
+    atlas._calib_size = atlas.point_size = 2.0
+    atlas._interacting = True
+    atlas.points.drawn = 300_000
+    atlas.note_frame(4 * FRAME_BUDGET_MS)  # 4x over budget
+    assert atlas.interaction_points < 300_000 and atlas.ms_per_point > 1e-4
+    shrunk = atlas.interaction_points
+    atlas.points.drawn = 1_000  # a frame where the sample did not bind teaches nothing
+    atlas.note_frame(1000.0)
+    assert atlas.interaction_points == shrunk
+    atlas.point_size = 4.0  # twice the size: four times the area
+    assert atlas.gesture_points() == max(MIN_SAMPLE, shrunk // 4)
+    atlas._interacting = False
