@@ -16,8 +16,14 @@ def _open(args, write: bool = False):
 
     from .snapshot import SnapshotError
 
+    from .cli import cache_for
+    from .paths import DB_NAME
     from .store import Store, StoreError
 
+    if write and not (cache_for(args, write=True) / DB_NAME).exists():  # never create an empty atlas here
+        raise CLIError(f"no atlas in {cache_for(args, write=True)}: fill it with `hubatlas sync`, `hubatlas "
+                       "import` or `hubatlas synth` first (or pass --cache DIR); `--evaluate` also works on "
+                       "the bundled demo")
     store = open_store(args, write=write)
     if store.conn.execute("SELECT 1 FROM models LIMIT 1").fetchone() is None:
         store.close()

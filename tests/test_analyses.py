@@ -300,6 +300,9 @@ def test_analysis_cli_errors_and_json(tmp_path):
     p = run_cli("families", cache=empty, check=False)
     assert p.returncode == 1 and "the atlas is empty" in p.stderr
     demo_env = {"HUBATLAS_CACHE": str(tmp_path / "nothing")}
+    for cmd in ("predict", "infer"):  # writing commands never create an empty atlas (it would hide the demo)
+        p = run_cli(cmd, env=demo_env, check=False)
+        assert p.returncode == 1 and "no atlas in" in p.stderr and not (tmp_path / "nothing").exists()
     p = run_cli("predict", "--evaluate", "--json", env=demo_env)
     ev = json.loads(p.stdout)["evaluation"]
     assert set(ev) == {"pipeline_tag", "library_name", "license", "relation"}
