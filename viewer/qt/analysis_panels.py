@@ -1,6 +1,8 @@
 """The analysis docks: the selected model's family tree, and trend charts for the current filter."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -121,11 +123,16 @@ CHARTS = {"by_modality": "Models per month by modality", "by_task": "Models per 
 
 class TrendsPanel(QWidget):
     """Trend charts (the report's) for the models the current filter keeps. ``load_data`` supplies the
-    analysis columns on first use (reading them takes seconds on millions of models)."""
+    analysis columns on first use, in a background thread (about 6 s at 2M models), so it must open its
+    own store connection."""
+
+    loaded = Signal(object)
 
     def __init__(self, load_data, parent=None):
         super().__init__(parent)
         self._load_data = load_data
+        self._loading = False
+        self.loaded.connect(self._on_loaded)
         self.data = None
         self.mask: np.ndarray | None = None
         self.trends: dict | None = None
@@ -156,9 +163,31 @@ class TrendsPanel(QWidget):
         from hubatlas.core.trends import trends
 
         if self.data is None:
-            self.data = self._load_data()
+            if not self._loading:
+                self._loading = True
+                self.image.setText("Reading trend data…")
+                threading.Thread(target=self._load_in_background, daemon=True).start()
+            return
         self.trends = trends(self.data, self.mask)
         self._draw()
+
+    def _load_in_background(self) -> None:
+        try:
+            result = self._load_data()
+        except Exception as e:  # shown in the panel, never a crash of the window
+            result = e
+        try:
+            self.loaded.emit(result)  # queued to the GUI thread
+        except RuntimeError:  # the panel was closed meanwhile
+            pass
+
+    def _on_loaded(self, result) -> None:
+        self._loading = False
+        if isinstance(result, Exception):
+            self.image.setText(f"Cannot read trend data: {plain(str(result), 300)}")
+            return
+        self.data = result
+        self.refresh()
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)

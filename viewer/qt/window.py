@@ -208,17 +208,11 @@ class MainWindow(QMainWindow):
         self.select(node, refresh_family=False)
 
     def _analysis_data(self):
-        from PySide6.QtWidgets import QApplication
-
+        """The analysis columns (runs in the Trends panel's background thread: its own store connection)."""
         from hubatlas.core.analysis_data import load
 
-        self.statusBar().showMessage("Reading trend data…")
-        QApplication.setOverrideCursor(Qt.WaitCursor)
-        try:
-            return load(self.store, self.snap)
-        finally:
-            QApplication.restoreOverrideCursor()
-            self.statusBar().clearMessage()
+        with Store(self.store.dir, readonly=True) as store:
+            return load(store, self.snap)
 
     def predicted_for(self, node: int) -> dict:
         """attribute -> (predicted value, confidence) for the node's undocumented values."""
