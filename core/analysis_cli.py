@@ -2,22 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 
-def _open(args, write: bool = False):
-    """(store, snapshot, data, words) for the cache, with clear errors for an empty atlas."""
-    from .analysis_data import load
-    from .cli import CLIError, open_store
-    from .neighbours import NameWords
-    from .snapshot import ensure_snapshot, open_snapshot
-
-    from .snapshot import SnapshotError
-
-    from .cli import cache_for
+def _open_snapshot(args, write: bool = False):
+    """(store, current snapshot) for the cache, with clear errors for a missing, empty or stale atlas."""
+    from .cli import CLIError, cache_for, open_store
     from .paths import DB_NAME
+    from .snapshot import SnapshotError, ensure_snapshot, open_snapshot
     from .store import Store, StoreError
 
     if write and not (cache_for(args, write=True) / DB_NAME).exists():  # never create an empty atlas here
@@ -40,8 +33,18 @@ def _open(args, write: bool = False):
     except (SnapshotError, FileNotFoundError) as e:
         store.close()
         raise CLIError(f"{e}; run `hubatlas snapshot` on a writable cache") from None
+    return store, snap
+
+
+def _open(args, write: bool = False, words: bool = True):
+    """(store, snapshot, data, words): the above plus the columns the analyses read (and the name words the
+    predictors use, when asked)."""
+    from .analysis_data import load
+    from .neighbours import NameWords
+
+    store, snap = _open_snapshot(args, write)
     data = load(store, snap)
-    return store, snap, data, NameWords(data.ids.to_pylist())
+    return store, snap, data, NameWords(data.ids.to_pylist()) if words else None
 
 
 def _emit(args, obj, text: str) -> None:
@@ -85,7 +88,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     from .cli import CLIError, _rebuild
 
     t = time.perf_counter()
-    store, snap, data, words = _open(args, write=not args.evaluate)
+    store, _, data, words = _open(args, write=not args.evaluate)
     with store:
         if args.evaluate:
             r = L.evaluate_inference(data, words, seed=args.seed, frac=args.fraction)
@@ -116,7 +119,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
 def cmd_families(args: argparse.Namespace) -> int:
     from .family_stats import family_table
 
-    store, snap, data, _ = _open(args)
+    store, _, data, _ = _open(args, words=False)
     with store:
         rows = family_table(data, args.top)
     text = [f"{'size':>9} {'depth':>5} {'breadth':>8}  root (relations)"]
@@ -129,7 +132,7 @@ def cmd_families(args: argparse.Namespace) -> int:
 def cmd_drift(args: argparse.Namespace) -> int:
     from .drift import drift
 
-    store, snap, data, _ = _open(args)
+    store, _, data, _ = _open(args, words=False)
     with store:
         d = drift(store, data, args.seed)
     text = [f"{'yes' if f['holds'] else 'no' if f['holds'] is False else 'no data':>8}  {f['finding']}  "
@@ -141,7 +144,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 def cmd_trends(args: argparse.Namespace) -> int:
     from .trends import trends
 
-    store, snap, data, _ = _open(args)
+    store, _, data, _ = _open(args, words=False)
     with store:
         t = trends(data)
     months = t.get("months", [])
@@ -153,7 +156,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
 
-    store, snap, _, _ = _open(args)
+    store, snap = _open_snapshot(args)
     with store:
         r = build_report(store, snap, Path(args.out), top=args.top, seed=args.seed,
                          progress=False if args.quiet else None)

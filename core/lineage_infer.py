@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .analysis_data import AtlasData
-from .neighbours import NameWords, frequent_codes, naive_bayes, one_hot
+from .neighbours import NameWords, authors, naive_bayes, one_hot
 from .schema import RELATIONS
 
 TYPED = ("finetune", "adapter", "quantized", "merge")  # the classes predicted (codes 0-3 of RELATIONS)
@@ -36,8 +36,7 @@ def edge_design(data: AtlasData, words: NameWords) -> sp.csr_matrix:
     flags = np.stack([data.quant, data.adapter, data.merge, n_par >= 2], 1).astype(np.float32) * 3
     lib, lib_labels = data.attrs["library_name"]
     task, task_labels = data.attrs["pipeline_tag"]
-    auth = frequent_codes(data.author)
-    return sp.hstack([words.matrix, one_hot(auth, int(auth.max()) + 1), one_hot(lib, len(lib_labels), 2.0),
+    return sp.hstack([words.matrix, authors(data.author), one_hot(lib, len(lib_labels), 2.0),
                       one_hot(task, len(task_labels)), sp.csr_matrix(flags)], format="csr")
 
 
@@ -105,7 +104,6 @@ def propose_parents(data: AtlasData, orphans: np.ndarray, blocked: np.ndarray | 
     """(child, proposed parent, confidence) for the ``orphans`` whose name contains an older model's name.
     ``blocked`` marks nodes that may not be proposed as parents (e.g. quantized-looking ones)."""
     names = data.names.to_pylist()
-    n = data.n
     created = data.created_day
     blocked = data.quant if blocked is None else blocked
     count: dict[str, int] = {}

@@ -42,6 +42,12 @@ def frequent_codes(codes: np.ndarray, min_count: int = 2, cap: int = MAX_VOCAB) 
     return out
 
 
+def authors(author: np.ndarray) -> sp.csr_matrix:
+    """Indicator rows of each model's author, for authors with at least two models."""
+    codes = frequent_codes(author)
+    return one_hot(codes, int(codes.max()) + 1 if len(codes) else 1)
+
+
 class NameWords:
     """Sparse (n, words) counts of the frequent words in model names (computed once per atlas)."""
 

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from .analysis_data import ATTRIBUTES, AtlasData, node_relation
 from .lineage_infer import TYPED, UNKNOWN, edge_design, relation_scores
-from .neighbours import NameWords, frequent_codes, lineage_votes, naive_bayes, one_hot
+from .neighbours import NameWords, authors, lineage_votes, naive_bayes, one_hot
 
 PREDICTED = ATTRIBUTES + ("relation",)
 FILE = "predictions.arrow"
@@ -32,8 +32,7 @@ PAPER = {"pipeline_tag": (0.79, 0.60), "library_name": (0.84, 0.81), "license": 
 
 def attribute_design(data: AtlasData, words: NameWords, target: str) -> sp.csr_matrix:
     """Features for predicting ``target``: name words, author and the other attributes (never the target)."""
-    auth = frequent_codes(data.author)
-    blocks = [words.matrix, one_hot(auth, int(auth.max()) + 1 if len(auth) else 1)]
+    blocks = [words.matrix, authors(data.author)]
     for a in ATTRIBUTES:
         if a != target:
             codes, labels = data.attrs[a]

@@ -319,7 +319,7 @@ def test_inferred_edges_drawn_paler(tmp_path):
         atlas.set_show_all_edges(True)
         assert atlas.edges_drawn == 2
         colors = np.asarray(atlas.all_edges.color)
-        src, dst, rel, inferred = atlas._edge_arrays
+        inferred = atlas._edge_arrays[3]
         assert np.allclose(sorted(colors[0::2, 3]), [0.2, 0.35])  # the inferred one fainter
         washed = colors[0::2][np.asarray(inferred)[:2]][0]
         plain_ = colors[0::2][~np.asarray(inferred)[:2]][0]
