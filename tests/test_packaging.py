@@ -83,6 +83,8 @@ def test_frozen_app_self_test_and_contents(frozen_app):
     assert "app bundle does not include it" in r.stdout  # says how to enable GPU layout
     internal = frozen_app.parent / "_internal"
     assert (internal / "resources" / "icon.png").is_file()
+    assert "Exec=hubatlas" in (internal / "resources" / "hubatlas.desktop").read_text()
+    assert (internal / "resources" / "demo" / "analyses" / "predictions.arrow").is_file()
     assert (internal / "resources" / "demo" / "atlas.sqlite").is_file()
     assert any((internal / "vispy" / "glsl").rglob("*.glsl"))
     assert not (internal / "cuml").exists() and not (internal / "cupy").exists()
