@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from .analysis_data import RELATION_LABELS, AtlasData, node_relation
-from .graph import expand_frontier
 
 
 def family_table(data: AtlasData, top: int = 20) -> list[dict]:
@@ -64,15 +63,18 @@ def _month_name(m: int) -> str:
 
 
 class FamilyTree:
-    """Children lists over documented edges and descendant counts, for browsing a family from its roots."""
+    """Children and parent lists over documented edges, for browsing a family from its roots, and how many
+    models lie below each node."""
 
-    def __init__(self, n: int, parent: np.ndarray, child: np.ndarray):
+    def __init__(self, n: int, parent: np.ndarray, child: np.ndarray, depth: np.ndarray):
         order = np.argsort(parent, kind="stable")
         self.kids = child[order]
         self.start = np.searchsorted(parent[order], np.arange(n + 1))
         order = np.argsort(child, kind="stable")
         self.pars = parent[order]
         self.pstart = np.searchsorted(child[order], np.arange(n + 1))
+        self._depth = np.asarray(depth)
+        self._below: np.ndarray | None = None
 
     def children(self, node: int) -> np.ndarray:
         return self.kids[self.start[node]:self.start[node + 1]]
@@ -91,17 +93,19 @@ class FamilyTree:
                     stack.append(p)
         return sorted(roots)
 
-    def descendants(self, node: int) -> int:
-        """How many models descend from ``node``, each counted once (cycle-safe)."""
-        seen = np.zeros(len(self.start) - 1, bool)
-        seen[node] = True
-        frontier = np.array([node], np.int64)
-        count = 0
-        while len(frontier):
-            nxt, _ = expand_frontier(frontier, self.start, self.kids)
-            nxt = np.unique(nxt)
-            nxt = nxt[~seen[nxt]]
-            seen[nxt] = True
-            count += len(nxt)
-            frontier = nxt.astype(np.int64)
-        return count
+    def below(self) -> np.ndarray:
+        """Models below each node in the primary-parent tree that gives the snapshot its depth (a merge is
+        counted under its primary parent only), summed bottom-up once: O(edges), then a lookup per row."""
+        if self._below is None:
+            n = len(self.start) - 1
+            has = np.diff(self.pstart) > 0
+            pp = np.full(n, -1, np.int64)
+            pp[has] = np.minimum.reduceat(self.pars, self.pstart[:-1][has])  # primary = lowest-index parent
+            depth = self._depth.astype(np.int64)
+            tree = (pp >= 0) & (depth[np.maximum(pp, 0)] == depth - 1)  # edges of the depth tree only
+            size = np.ones(n, np.int64)
+            for d in range(int(depth.max(initial=0)), 0, -1):
+                at = np.flatnonzero(tree & (depth == d))
+                np.add.at(size, pp[at], size[at])
+            self._below = size - 1
+        return self._below

@@ -58,8 +58,7 @@ def _children_csr(pp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return indptr, kids
 
 
-def expand_frontier(frontier: np.ndarray, indptr: np.ndarray, kids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(next nodes, the frontier node each came from) for one breadth-first step over a CSR adjacency."""
+def _expand(frontier: np.ndarray, indptr: np.ndarray, kids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = indptr[frontier]
     counts = indptr[frontier + 1] - starts
     total = int(counts.sum())
@@ -84,7 +83,7 @@ def families(n: int, parent: np.ndarray, child: np.ndarray) -> Families:
         depth[start] = 0
         frontier = start.astype(np.int32)
         while len(frontier):
-            nxt, via = expand_frontier(frontier, indptr, kids)
+            nxt, via = _expand(frontier, indptr, kids)
             fresh = root[nxt] < 0
             nxt, via = nxt[fresh], via[fresh]
             root[nxt] = root[via]

@@ -76,11 +76,15 @@ def test_family_table_known_shape(family):
     assert top["licenses"] == {"apache-2.0": 3, "mit": 2} and top["no_license"] == 1
     assert top["models_per_year"] == {"2023": 6} and top["first"] == "2023-01" and top["last"] == "2023-05"
     assert len(rows) == 1  # single models are not families
-    tree = FamilyTree(data.n, data.parent, data.child)
+    tree = FamilyTree(data.n, data.parent, data.child, data.depth)
     chat = idx(data, "a/base-7b-chat")
     assert tree.roots_of(chat) == [idx(data, "org/base-7b")]
-    assert tree.descendants(idx(data, "org/base-7b")) == 5 and tree.descendants(chat) == 2
+    below = tree.below()
+    assert below[idx(data, "org/base-7b")] == 5 and below[chat] == 2 and below[idx(data, "b/base-7b-gguf")] == 0
     assert sorted(data.ids.take(tree.children(chat)).to_pylist()) == ["d/base-7b-chat-awq", "e/base-7b-chat-GPTQ-4bit"]
+    # a merge (node 2, parents 0 and 1) counts once, under its primary (lowest-index) parent 0
+    m = FamilyTree(4, np.array([0, 1, 0]), np.array([2, 2, 1]), np.array([0, 1, 1, 0]))
+    assert m.below().tolist() == [2, 0, 0, 0] and m.roots_of(2) == [0]
 
 
 def test_drift_transition_table_by_hand(family):

@@ -20,7 +20,8 @@ PENDING = Qt.UserRole + 1
 
 class FamilyPanel(QWidget):
     """The family of the selected model: a tree from its root(s) down to every descendant, expanded along the
-    path to the model. Rows load their children when expanded; clicking a row emits ``picked(node)``."""
+    path to the model, with each row's children and the models below it. Rows load their children when
+    expanded; clicking a row emits ``picked(node)``."""
 
     picked = Signal(int)
 
@@ -30,13 +31,15 @@ class FamilyPanel(QWidget):
         doc = ~e.column("proposed").to_numpy(zero_copy_only=False)  # documented lineage only
         self.ids = snap.nodes.column("id")
         self.tree_data = FamilyTree(len(snap), e.column("source").to_numpy()[doc],
-                                    e.column("target").to_numpy()[doc])
+                                    e.column("target").to_numpy()[doc], snap.column("depth"))
+        self.family_of = snap.column("family")
+        self._family_size: np.ndarray | None = None
         lay = QVBoxLayout(self)
         self.summary = QLabel("No model selected")
         self.summary.setTextFormat(Qt.PlainText)
         self.summary.setWordWrap(True)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["model", "children", "descendants"])
+        self.tree.setHeaderLabels(["model", "children", "below"])
         self.tree.setColumnWidth(0, 260)
         self.tree.itemExpanded.connect(self._fill)
         self.tree.itemClicked.connect(lambda item, _col: self._pick(item))
@@ -46,7 +49,8 @@ class FamilyPanel(QWidget):
 
     def _item(self, node: int) -> QTreeWidgetItem:
         kids = self.tree_data.children(node)
-        item = QTreeWidgetItem([plain(self.ids[node].as_py(), 200), f"{len(kids):,}", ""])
+        item = QTreeWidgetItem([plain(self.ids[node].as_py(), 200), f"{len(kids):,}",
+                                f"{int(self.tree_data.below()[node]):,}"])
         item.setData(0, NODE, int(node))
         if len(kids):
             item.setData(0, PENDING, True)
@@ -58,9 +62,7 @@ class FamilyPanel(QWidget):
             return
         item.setData(0, PENDING, False)
         kids = self.tree_data.children(int(item.data(0, NODE)))
-        # biggest sub-families first
-        sizes = np.diff(self.tree_data.start)[kids]
-        kids = kids[np.argsort(-sizes, kind="stable")]
+        kids = kids[np.argsort(-self.tree_data.below()[kids], kind="stable")]  # biggest sub-families first
         for k in kids[:MAX_CHILDREN_SHOWN].tolist():
             item.addChild(self._item(k))
         if len(kids) > MAX_CHILDREN_SHOWN:
@@ -80,13 +82,14 @@ class FamilyPanel(QWidget):
             self.summary.setText("No model selected")
             return
         roots = self.tree_data.roots_of(node)
-        total = sum(self.tree_data.descendants(r) for r in roots[:20]) + len(roots)
-        self.summary.setText(f"{len(roots):,} root(s), about {total:,} models in this family; "
-                             f"{self.tree_data.descendants(node):,} descend from the selected model")
+        if self._family_size is None:
+            self._family_size = np.bincount(self.family_of)
+        below = self.tree_data.below()
+        self.summary.setText(f"{len(roots):,} root(s), {int(self._family_size[self.family_of[node]]):,} models "
+                             f"in this family; {int(below[node]):,} below the selected model")
         path = self._path_from_root(node)
-        for r in roots[:200]:
+        for r in sorted(roots, key=lambda r: -below[r])[:200]:
             item = self._item(r)
-            item.setText(2, f"{self.tree_data.descendants(r):,}")
             self.tree.addTopLevelItem(item)
             if path and path[0] == r:
                 self._reveal(item, path[1:])
@@ -111,7 +114,6 @@ class FamilyPanel(QWidget):
             if child is None:
                 return
             item = child
-        item.setText(2, f"{self.tree_data.descendants(int(item.data(0, NODE))):,}")
         self.tree.setCurrentItem(item)
         self.tree.scrollToItem(item)
 
