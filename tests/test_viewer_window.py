@@ -264,6 +264,11 @@ def test_predicted_values_marked_in_details_and_paler_on_the_map(analysis_window
     assert np.abs(after - before).max() > 10
     legend = [w.legend.item(i).text() for i in range(w.legend.count())]
     assert "predicted values (paler): 1" in legend
+    copy = w.atlas.offscreen_copy((200, 150))  # exports render through such a copy: what you see is saved
+    try:
+        assert copy.colors.rgba[ft, :3].tolist() == paler.tolist()
+    finally:
+        copy.close()
     w.set_show_predicted(False)
     assert "predicted values (paler): 1" not in [w.legend.item(i).text() for i in range(w.legend.count())]
 

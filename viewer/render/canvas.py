@@ -445,6 +445,7 @@ class AtlasCanvas:
         (VisPy renders reliably only at a canvas's own size)."""
         other = AtlasCanvas(self.snap, size=size, show=False, theme=self.theme.name,
                             interaction_points=self.interaction_points)
+        other.predictions, other.show_predicted = self.predictions, self.show_predicted
         other.set_color_mode(self.mode)
         other.hidden_classes = set(self.hidden_classes)
         other.extra_mask = self.extra_mask
