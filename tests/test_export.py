@@ -133,3 +133,34 @@ def test_export_path_errors(known, tmp_path):
     assert p.returncode == 1 and "not writable" in p.stderr
     p = run_cli("export", "--out", str(tmp_path / "x.gif"), cache=known, check=False)
     assert p.returncode == 1 and "use .png or .jpg" in p.stderr
+
+
+def test_export_with_predicted_colours(tmp_path):
+    from atlas_fixtures import KNOWN, make_known_atlas
+
+    from hubatlas.core.predict import save
+    from hubatlas.viewer.render.colors import OTHER
+
+    cache = tmp_path / "p"
+    snap = make_known_atlas(cache)
+    out = tmp_path / "pred.png"
+    p = run_cli("export", "--out", str(out), "--width", "400", "--height", "400", "--color-by", "library_name",
+                "--predicted", cache=cache, check=False)
+    assert p.returncode == 1 and "run `hubatlas predict` first" in p.stderr and not out.exists()
+    ids = snap.nodes.column("id").to_pylist()
+    lib, conf = np.full(len(ids), -1, np.int32), np.zeros(len(ids), np.float32)
+    lib[ids.index("org/text-ft")], conf[ids.index("org/text-ft")] = 0, 0.9
+    save(cache, {"library_name": (lib, conf, ["transformers"])}, snap.manifest["data_version"])
+    plain_, pred = tmp_path / "plain.png", tmp_path / "pred.png"
+    for path, extra in ((plain_, []), (pred, ["--predicted"])):
+        run_cli("export", "--out", str(path), "--width", "400", "--height", "400", "--color-by", "library_name",
+                "--no-legend", "--no-attribution", *extra, cache=cache)
+    px, py = world_px(*KNOWN["org/text-ft"][:2], 400, 400)
+    a = read(plain_)[int(py) - 1:int(py) + 2, int(px) - 1:int(px) + 2, :3].astype(int)
+    b = read(pred)[int(py) - 1:int(py) + 2, int(px) - 1:int(px) + 2, :3].astype(int)
+    bg = np.array([0.07, 0.07, 0.09]) * 255
+    paler = np.array(OTHER) * 0.45 + bg * 0.55
+    assert np.abs(a - b).max() > 10  # the predicted model changed colour ...
+    assert (np.abs(b - paler).max(-1) < 30).any()  # ... to the paler 'other' colour
+    other = world_px(*KNOWN["org/audio-model"][:2], 400, 400)  # documented-less but unpredicted: unchanged
+    assert np.array_equal(read(plain_)[int(other[1]), int(other[0])], read(pred)[int(other[1]), int(other[0])])

@@ -43,6 +43,8 @@ def add_view(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--color-by", default="modality",
                    choices=["modality", "pipeline_tag", "license", "library_name", "relation", "created",
                             "downloads"], help="colour mode (default modality)")
+    s.add_argument("--predicted", action="store_true",
+                   help="colour undocumented values by their predictions, paler (after `hubatlas predict`)")
     s.add_argument("--focus", metavar="MODEL_ID", help="centre on this model (and highlight it)")
     s.add_argument("--zoom", type=float, default=1.0, metavar="Z", help="zoom factor (1 = whole map)")
     s.add_argument("--filter", action="append", metavar="FIELD=VALUE",

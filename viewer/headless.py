@@ -72,6 +72,13 @@ def export_cli(args: argparse.Namespace) -> int:
             raise CLIError(f"no usable OpenGL for offscreen rendering: {type(e).__name__}: {e}") from None
         try:
             atlas.set_color_mode(args.color_by)
+            if args.predicted:
+                from hubatlas.core.predict import load_predictions
+
+                table = load_predictions(store.dir, snap.manifest.get("data_version"), len(snap))
+                if table is None:
+                    raise ExportError("no current predictions for this atlas: run `hubatlas predict` first")
+                atlas.set_predictions(table, True)
             if mask is not None:
                 atlas.set_filter_mask(mask)
             if focus is not None:
