@@ -269,6 +269,15 @@ def test_predicted_values_marked_in_details_and_paler_on_the_map(analysis_window
         assert copy.colors.rgba[ft, :3].tolist() == paler.tolist()
     finally:
         copy.close()
+    from hubatlas.viewer.qt.window import MainWindow
+
+    again = MainWindow(w.store, w.snap, label="test")  # the choice persists
+    try:
+        assert again.predicted_action.isChecked() and again.atlas.show_predicted
+    finally:
+        again.close()
+        again.atlas.close()
+        again.deleteLater()
     w.set_show_predicted(False)
     assert "predicted values (paler): 1" not in [w.legend.item(i).text() for i in range(w.legend.count())]
 

@@ -80,6 +80,8 @@ class MainWindow(QMainWindow):
         self._timer.setInterval(60)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
+        if self.predictions is not None and settings().value("show_predicted", False, type=bool):
+            self.set_show_predicted(True)  # the last choice, where this atlas has predictions
         self._update_status()
 
     # -- layout of the window ----------------------------------------------------------------------------------
@@ -200,6 +202,7 @@ class MainWindow(QMainWindow):
             return
         self.legend.show_colors(self.atlas.set_predictions(self.predictions, on))
         self.predicted_action.setChecked(on)
+        settings().setValue("show_predicted", on)
         self._update_status()
 
     def _family_picked(self, node: int) -> None:
@@ -219,7 +222,9 @@ class MainWindow(QMainWindow):
         if self.predictions is None:
             return {}
         out = {}
-        for a in ("pipeline_tag", "library_name", "license", "relation"):
+        from hubatlas.core.predict import PREDICTED
+
+        for a in PREDICTED:
             if a in self.predictions.column_names:
                 v = self.predictions.column(a)[node].as_py()
                 if v is not None:
