@@ -8,7 +8,24 @@ from conftest import REPO, run_cli
 
 from hubatlas.viewer.cli import main
 
-COMMANDS = ["import", "stats", "search", "info", "sync", "synth", "demo", "snapshot", "layout", "view", "export"]
+def _commands() -> list[str]:
+    """Every subcommand the real parser has (so a new command cannot miss this test)."""
+    import argparse
+
+    from hubatlas.core.cli import build_parser
+    from hubatlas.viewer.cli import add_self_test, add_view
+
+    p = build_parser([add_view], [add_self_test])
+    sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+COMMANDS = _commands()
+
+
+def test_every_command_is_listed():
+    assert set(COMMANDS) >= {"import", "stats", "search", "info", "sync", "synth", "demo", "snapshot", "layout",
+                             "view", "export", "predict", "infer", "families", "drift", "trends", "report"}
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
