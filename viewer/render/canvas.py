@@ -136,9 +136,9 @@ class AtlasCanvas:
         self.mode = mode
         self.colors = color_by(self.snap, mode)
         if self.show_predicted:
-            labels = predicted_labels(self.predictions, mode, self.n)
-            if labels is not None:
-                self.colors = with_predictions(self.colors, labels, self.theme.background)
+            predicted = predicted_labels(self.predictions, mode, self.n)
+            if predicted is not None:
+                self.colors = with_predictions(self.colors, predicted, self.theme.background)
         self.hidden_classes = set()
         self._rebuild_buffer()
         return self.colors

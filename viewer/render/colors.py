@@ -144,45 +144,57 @@ def color_by(snap, mode: str) -> ColorResult:
 PREDICTABLE = ("modality", "pipeline_tag", "license", "library_name", "relation")
 
 
-def predicted_labels(predictions, mode: str, n: int) -> list | None:
-    """Each node's predicted label for a colour mode (None where nothing is predicted), or None when the
-    predictions (a pyarrow Table from ``hubatlas predict``) do not cover this mode."""
+def predicted_labels(predictions, mode: str, n: int) -> tuple[np.ndarray, list] | None:
+    """(int32 code per node, -1 where nothing is predicted; labels) of the predicted values for a colour mode,
+    or None when the predictions (a pyarrow Table from ``hubatlas predict``) do not cover this mode."""
     if predictions is None or mode not in PREDICTABLE or predictions.num_rows != n:
         return None
     source = "pipeline_tag" if mode == "modality" else mode
     if source not in predictions.column_names:
         return None
-    labels = predictions.column(source).to_pylist()
-    if mode == "modality":
+    col = predictions.column(source).combine_chunks()
+    codes = col.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    labels = col.dictionary.to_pylist()
+    if mode == "modality":  # map the few task labels, not the nodes
         from hubatlas.core.taxonomy import modality_of
 
-        labels = [None if x is None else modality_of(x) for x in labels]
-    return labels
+        mods = [modality_of(x) for x in labels]
+        names = sorted(set(mods))
+        lut = np.array([names.index(m) for m in mods] + [-1], np.int32)
+        codes, labels = lut[codes], names
+    return codes, labels
 
 
-def with_predictions(result: ColorResult, labels: list, background, paler: float = 0.55) -> ColorResult:
+def with_predictions(result: ColorResult, predicted: tuple[np.ndarray, list], background,
+                     paler: float = 0.55) -> ColorResult:
     """Colour nodes without a documented value by their predicted value's legend colour, mixed toward the
     background (visibly paler) and kept in that legend entry's class so legend toggles include them. A
     legend line counts them."""
+    codes, labels = predicted
     by_label = {e.label: e for e in result.legend}
     missing = by_label.get("(none)") or by_label.get("unknown") or by_label.get("none")
     other = by_label.get("other")
-    rgba, classes = result.rgba.copy(), result.classes.copy()
+    target = codes >= 0
+    if missing is not None:
+        target &= result.classes == missing.key
+    used = np.unique(codes[target])
+    if other is None and any(labels[j] not in by_label for j in used):
+        # a predicted value outside the legend and no 'other' entry yet (it had no members)
+        other = LegendEntry("other", OTHER, 0, max((x.key for x in result.legend), default=-1) + 1)
     bg = np.array([c * 255 for c in background[:3]])
-    count = 0
-    for i, lab in enumerate(labels):
-        if lab is None or (missing is not None and classes[i] != missing.key):
-            continue
-        e = by_label.get(lab, other)
-        if e is None:  # a predicted value outside the legend and no 'other' entry yet (it had no members)
-            other = e = LegendEntry("other", OTHER, 0, max((x.key for x in result.legend), default=-1) + 1)
-            by_label["other"] = other
-        rgba[i, :3] = (np.array(e.color) * (1 - paler) + bg * paler).astype(np.uint8)
-        classes[i] = e.key
-        count += 1
+    key_lut = np.zeros(len(labels), np.int16)
+    color_lut = np.zeros((len(labels), 3), np.uint8)
+    for j in used.tolist():
+        e = by_label.get(labels[j], other)
+        key_lut[j] = e.key
+        color_lut[j] = (np.array(e.color) * (1 - paler) + bg * paler).astype(np.uint8)
+    rgba, classes = result.rgba.copy(), result.classes.copy()
+    idx = np.flatnonzero(target)
+    rgba[idx, :3] = color_lut[codes[idx]]
+    classes[idx] = key_lut[codes[idx]]
     legend = list(result.legend)
     if other is not None and other not in legend:
         legend.append(other)
-    if count:
-        legend.append(LegendEntry(f"predicted values (paler): {count:,}", (128, 128, 128), count, -2))
+    if len(idx):
+        legend.append(LegendEntry(f"predicted values (paler): {len(idx):,}", (128, 128, 128), len(idx), -2))
     return ColorResult(rgba=rgba, classes=classes, legend=legend, continuous=result.continuous, ramp=result.ramp)
