@@ -56,8 +56,8 @@ def main() -> None:
         from vispy import gloo
         from vispy.gloo import gl
 
-        from hubatlas.core.snapshot import open_snapshot
-        from hubatlas.viewer.render.canvas import AtlasCanvas
+        from hubatlas.core.store.snapshot import open_snapshot
+        from hubatlas.viewer._vispy.canvas import AtlasCanvas
 
         def frame(atlas, fbo) -> float:
             c = atlas.canvas

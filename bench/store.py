@@ -43,8 +43,8 @@ def main() -> None:
         s = run_stage(HUB + ["--cache", str(synth_dir), "snapshot", "--json"])
         res["snapshot_build"] = {"seconds": json.loads(s["stdout"])["seconds"], "peak_rss_mib": s["peak_rss_mib"]}
         print(f"  snapshot {res['snapshot_build']}", file=sys.stderr)
-        code = ("import sys; from pathlib import Path; from hubatlas.core.store import Store; "
-                "from hubatlas.core.synth import export_parquet; "
+        code = ("import sys; from pathlib import Path; from hubatlas.core.store.database import Store; "
+                "from hubatlas.core.ingest.synth import export_parquet; "
                 f"print(export_parquet(Store(Path({str(synth_dir)!r}), readonly=True), Path({str(parquet)!r})))")
         s = run_stage([sys.executable, "-c", code])
         res["parquet_export_seconds"] = s["seconds"]
@@ -69,7 +69,7 @@ def main() -> None:
 def search_bench(cache: Path) -> dict:
     import random
 
-    from hubatlas.core.store import Store
+    from hubatlas.core.store.database import Store
 
     with Store(cache, readonly=True) as st:
         ids = [r[0] for r in st.conn.execute("SELECT id FROM models ORDER BY random() LIMIT 200")]
@@ -87,7 +87,7 @@ def search_bench(cache: Path) -> dict:
 
 
 def open_bench(cache: Path) -> float:
-    from hubatlas.core.snapshot import open_snapshot
+    from hubatlas.core.store.snapshot import open_snapshot
 
     best = 1e9
     for _ in range(5):

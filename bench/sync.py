@@ -24,7 +24,7 @@ SERVER = r"""
 import sys, json
 sys.path.insert(0, {tests!r})
 from hubserver import HubServer
-from hubatlas.core.synth import generate, SynthParams, DAY0, RELATIONS
+from hubatlas.core.ingest.synth import generate, SynthParams, DAY0, RELATIONS
 
 class SynthSource:
     def __init__(self, n):

@@ -8,17 +8,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .paths import DB_NAME, demo_dir
-from .records import author_of
-from .store import Store, utcnow
+from hubatlas.core.common.paths import DB_NAME, demo_dir, demo_source_dir
+from hubatlas.core.ingest.records import author_of
+from hubatlas.core.store.database import Store, utcnow
 
-SOURCE = "source"
 FRAMEWORK_LIBRARY = {"Sentence Transformers": "sentence-transformers", "Transformers": "transformers",
                      "PyLate": "PyLate", "GritLM": "gritlm", "ONNX": "onnx"}
-
-
-def source_dir(out: Path | None = None) -> Path:
-    return demo_dir() / SOURCE
 
 
 def _row(mid, created, downloads, likes, tag, lib, lic, tags) -> tuple:
@@ -67,15 +62,21 @@ def mteb(src: Path) -> tuple[list[tuple], list[tuple]]:
     return rows, edges
 
 
+def _parent(out: Path) -> Path:
+    """Where the demo is built aside before it is moved in (the same file system as ``out``)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out.parent
+
+
 def build_demo(out: Path | None = None) -> dict:
     """(Re)build the demo atlas, with its layout, into ``out`` atomically (built aside, then moved in)."""
-    from .snapshot import build
+    from hubatlas.core.store.snapshot import build
 
     out = Path(out) if out else demo_dir()
-    src = demo_dir() / SOURCE
+    src = demo_source_dir()
     rows1, edges1 = smollm2(src)
     rows2, edges2 = mteb(src)
-    tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=out.parent if out.parent.exists() else None))
+    tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=_parent(out)))
     try:
         with Store(tmp) as store:
             with store.transaction():
@@ -87,7 +88,7 @@ def build_demo(out: Path | None = None) -> dict:
                                            "(mteb 2.26.24, Apache-2.0)")
                 store.bump_data_version()
             manifest = build(store)
-            from .layout import LayoutParams, run_layout
+            from hubatlas.core.layout.pipeline import LayoutParams, run_layout
 
             layout = run_layout(store, LayoutParams(backend="cpu"), progress=False)
             inferred = _analyses(store)
@@ -114,11 +115,11 @@ def build_demo(out: Path | None = None) -> dict:
 def _analyses(store: Store) -> dict:
     """Ship the demo with its lineage inference and attribute predictions applied, so the viewer's
     'predicted' colours and inferred edges can be seen without running anything."""
-    from . import predict
-    from .analysis_data import load
-    from .lineage_infer import store_inferred
-    from .neighbours import NameWords
-    from .snapshot import build, open_snapshot
+    from hubatlas.core.analysis import predict
+    from hubatlas.core.analysis.data import load
+    from hubatlas.core.analysis.lineage_infer import store_inferred
+    from hubatlas.core.analysis.naive_bayes import NameWords
+    from hubatlas.core.store.snapshot import build, open_snapshot
 
     snap = open_snapshot(store.dir)
     data = load(store, snap)
@@ -134,7 +135,7 @@ def _analyses(store: Store) -> dict:
 def ensure_demo() -> Path:
     """The demo atlas directory, (re)built first if this checkout has not built it yet or built it with an
     older snapshot format."""
-    from .snapshot import SnapshotError, open_snapshot
+    from hubatlas.core.store.snapshot import SnapshotError, open_snapshot
 
     d = demo_dir()
     try:

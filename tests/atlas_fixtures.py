@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 from conftest import rec, write_json
 
-from hubatlas.core.importers import import_paths
-from hubatlas.core.layout import apply_to_snapshot
-from hubatlas.core.snapshot import build, open_snapshot
-from hubatlas.core.store import Store
+from hubatlas.core.ingest.files import import_paths
+from hubatlas.core.layout.pipeline import apply_to_snapshot
+from hubatlas.core.store.database import Store
+from hubatlas.core.store.snapshot import build, open_snapshot
 
 # id -> (x, y, record extras)
 KNOWN = {

@@ -28,7 +28,7 @@ def cache(tmp_path) -> Path:
 
 @pytest.fixture
 def store(cache):
-    from hubatlas.core.store import Store
+    from hubatlas.core.store.database import Store
 
     s = Store(cache)
     yield s

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from conftest import rec, run_cli, write_json
 
-from hubatlas.core.analysis_data import load, node_relation
-from hubatlas.core.importers import import_paths
-from hubatlas.core.neighbours import NameWords
-from hubatlas.core.snapshot import build, ensure_snapshot, open_snapshot
-from hubatlas.core.store import Store
+from hubatlas.core.analysis.data import load, node_relation
+from hubatlas.core.analysis.naive_bayes import NameWords
+from hubatlas.core.ingest.files import import_paths
+from hubatlas.core.store.database import Store
+from hubatlas.core.store.snapshot import build, ensure_snapshot, open_snapshot
 
 
 def make(cache, records):
@@ -64,7 +64,7 @@ def family(tmp_path):
 
 
 def test_family_table_known_shape(family):
-    from hubatlas.core.family_stats import FamilyTree, family_table
+    from hubatlas.core.analysis.families import FamilyTree, family_table
 
     store, data, _ = analysis(family)
     with store:
@@ -88,7 +88,7 @@ def test_family_table_known_shape(family):
 
 
 def test_drift_transition_table_by_hand(family):
-    from hubatlas.core.drift import drift, transition
+    from hubatlas.core.analysis.drift import drift, transition
 
     store, data, _ = analysis(family)
     with store:
@@ -110,7 +110,7 @@ def test_drift_transition_table_by_hand(family):
 
 
 def test_trends_monthly_counts(family):
-    from hubatlas.core.trends import trends
+    from hubatlas.core.analysis.trends import trends
 
     store, data, _ = analysis(family)
     with store:
@@ -127,7 +127,7 @@ def test_trends_monthly_counts(family):
 
 
 def test_infer_types_untyped_edge_and_proposes_parents(family):
-    from hubatlas.core.lineage_infer import TYPED, infer_relations, orphan_nodes, propose_parents
+    from hubatlas.core.analysis.lineage_infer import TYPED, infer_relations, orphan_nodes, propose_parents
 
     store, data, words = analysis(family)
     store.close()
@@ -197,7 +197,7 @@ def test_demo_quantized_models_are_leaves_and_flagged(demo):
 
 
 def test_demo_prediction_beats_majority(demo):
-    from hubatlas.core.predict import evaluate, public
+    from hubatlas.core.analysis.predict import evaluate, public
 
     _, data, words = demo
     r = public(evaluate(data, words, seed=1))
@@ -211,7 +211,7 @@ def test_evaluation_never_reads_hidden_labels(demo):
     measured accuracy must, since the truth did)."""
     from dataclasses import replace
 
-    from hubatlas.core.predict import evaluate
+    from hubatlas.core.analysis.predict import evaluate
 
     _, data, words = demo
     first = evaluate(data, words, seed=3, attributes=("pipeline_tag", "license", "relation"))
@@ -236,7 +236,7 @@ def test_evaluation_never_reads_hidden_labels(demo):
 
 
 def test_infer_evaluation_on_demo(demo):
-    from hubatlas.core.lineage_infer import evaluate_inference
+    from hubatlas.core.analysis.lineage_infer import evaluate_inference
 
     _, data, words = demo
     r = evaluate_inference(data, words, seed=0)
@@ -248,7 +248,7 @@ def test_infer_evaluation_on_demo(demo):
 
 
 def test_predictions_saved_and_tied_to_data_version(tmp_path):
-    from hubatlas.core.predict import load_predictions
+    from hubatlas.core.analysis.predict import load_predictions
 
     c = tmp_path / "p"
     make(c, FAMILY + [rec("a/base-7b-chat-v3", createdAt="2023-07-01T00:00:00.000Z",

@@ -8,11 +8,12 @@ from conftest import REPO, run_cli
 
 from hubatlas.viewer.cli import main
 
+
 def _commands() -> list[str]:
     """Every subcommand the real parser has (so a new command cannot miss this test)."""
     import argparse
 
-    from hubatlas.core.cli import build_parser
+    from hubatlas.core.cli.main import build_parser
     from hubatlas.viewer.cli import add_self_test, add_view
 
     p = build_parser([add_view], [add_self_test])
@@ -102,9 +103,8 @@ def test_view_opens_the_window_on_the_demo(tmp_path):
     p = run_cli("view", "--screenshot", str(shot),
                 env={"HUBATLAS_CACHE": str(tmp_path / "nothing"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")})
     assert "demo" in p.stderr
-    from PIL import Image
-
     import numpy as np
+    from PIL import Image
 
     img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
     assert img.shape[0] > 300 and img.shape[1] > 500

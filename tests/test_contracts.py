@@ -31,9 +31,9 @@ def test_core_runs_with_qt_and_vispy_absent(tmp_path, data_dir):
     code = BLOCKER + textwrap.dedent(f"""
         import pkgutil, importlib
         import hubatlas.core as core
-        for m in pkgutil.iter_modules(core.__path__):
-            importlib.import_module('hubatlas.core.' + m.name)
-        from hubatlas.core.cli import main
+        for m in pkgutil.walk_packages(core.__path__, 'hubatlas.core.'):
+            importlib.import_module(m.name)
+        from hubatlas.core.cli.main import main
         rc = main(['--cache', {str(tmp_path / 'c')!r}, 'import', {str(data_dir / 'list_models_page_10_items.json')!r}])
         assert rc == 0
         assert not any(k.split('.')[0] in ('PySide6', 'vispy') for k in sys.modules)

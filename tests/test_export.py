@@ -41,7 +41,7 @@ def test_export_sizes_and_known_pixels(known, tmp_path, w, h):
             cache=known)
     img = read(out)
     assert img.shape == (h, w, 4)
-    from hubatlas.viewer.render.colors import MODALITY_COLORS
+    from hubatlas.viewer.layers.colors import MODALITY_COLORS
 
     for mid, mod in (("org/text-model", "Text"), ("org/image-model", "Image"), ("org/audio-model", "Audio")):
         px, py = world_px(*KNOWN[mid][:2], w, h)
@@ -66,9 +66,9 @@ def test_legend_and_attribution_present_only_when_asked(known, tmp_path):
 
 
 def test_jpeg_transparent_and_tiled(known, tmp_path):
-    from hubatlas.core.snapshot import open_snapshot
-    from hubatlas.viewer.render.canvas import AtlasCanvas
-    from hubatlas.viewer.render.export import ExportOptions, export_image
+    from hubatlas.core.store.snapshot import open_snapshot
+    from hubatlas.viewer._vispy.canvas import AtlasCanvas
+    from hubatlas.viewer._vispy.export import ExportOptions, export_image
 
     atlas = AtlasCanvas(open_snapshot(known), size=(300, 200))
     try:
@@ -138,8 +138,8 @@ def test_export_path_errors(known, tmp_path):
 def test_export_with_predicted_colours(tmp_path):
     from atlas_fixtures import KNOWN, make_known_atlas
 
-    from hubatlas.core.predict import save
-    from hubatlas.viewer.render.colors import OTHER
+    from hubatlas.core.analysis.predict import save
+    from hubatlas.viewer.layers.colors import OTHER
 
     cache = tmp_path / "p"
     snap = make_known_atlas(cache)

@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import file_digest, rec, write_json
 
-from hubatlas.core.importers import ImportFailed, detect_format, import_paths
-from hubatlas.core.snapshot import build
-from hubatlas.core.store import Store
+from hubatlas.core.ingest.files import ImportFailed, detect_format, import_paths
+from hubatlas.core.store.database import Store
+from hubatlas.core.store.snapshot import build
 
 
 def test_list_page_round_trip(store, data_dir):
@@ -62,7 +62,7 @@ def test_mistral_family_jsonl(store, data_dir):
     st = store.stats()
     assert st["edges_by_relation"]["finetune"] > 30
     # the root of the tree is in the data, so its family has one root
-    from hubatlas.core.snapshot import open_snapshot
+    from hubatlas.core.store.snapshot import open_snapshot
 
     snap = open_snapshot(store.dir)
     ids = snap.nodes.column("id").to_pylist()

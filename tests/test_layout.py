@@ -11,12 +11,12 @@ import pytest
 from conftest import rec, write_json
 
 from hubatlas.core.demo import ensure_demo
-from hubatlas.core.importers import import_paths
-from hubatlas.core.layout import LayoutError, LayoutParams, resolve_backend, run_layout
-from hubatlas.core.layout_quality import report
-from hubatlas.core.snapshot import open_snapshot
-from hubatlas.core.store import Store
-from hubatlas.core.synth import SynthParams, write_synthetic
+from hubatlas.core.ingest.files import import_paths
+from hubatlas.core.ingest.synth import SynthParams, write_synthetic
+from hubatlas.core.layout.pipeline import LayoutError, LayoutParams, resolve_backend, run_layout
+from hubatlas.core.layout.quality import report
+from hubatlas.core.store.database import Store
+from hubatlas.core.store.snapshot import open_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_backend_resolution_here():
 def test_cuml_contract_exact_documented_call(monkeypatch):
     """CONTRACT TEST (not a GPU run): the exact call hubatlas makes to cuml.manifold.UMAP and
     cuml.neighbors.NearestNeighbors, checked against cuML's documented API, with fake modules."""
-    from hubatlas.core import layout_cuml
+    from hubatlas.core.layout import gpu as layout_cuml
 
     calls = {}
 
@@ -189,7 +189,7 @@ def test_cuml_contract_exact_documented_call(monkeypatch):
 
 
 def _has_cuml_gpu() -> bool:
-    from hubatlas.core.layout_cuml import cuml_status
+    from hubatlas.core.layout.gpu import cuml_status
 
     return cuml_status()[0]
 

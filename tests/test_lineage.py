@@ -5,9 +5,9 @@ import json
 
 from conftest import rec, write_json
 
-from hubatlas.core.importers import import_paths
-from hubatlas.core.lineage import edges_for, parse_base_models
-from hubatlas.core.snapshot import build, open_snapshot
+from hubatlas.core.ingest.files import import_paths
+from hubatlas.core.ingest.lineage_fields import edges_for, parse_base_models
+from hubatlas.core.store.snapshot import build, open_snapshot
 
 
 def test_typed_and_bare_tags():

@@ -6,8 +6,8 @@ import json
 
 from conftest import rec, write_json
 
-from hubatlas.core import taxonomy
-from hubatlas.core.importers import import_paths
+from hubatlas.core.common import taxonomy
+from hubatlas.core.ingest.files import import_paths
 
 
 def test_search_prefix_exact_and_author(store, tmp_path):
@@ -35,14 +35,14 @@ def test_every_known_tag_maps_to_a_modality():
 
 
 def test_every_tag_in_the_real_samples_is_in_the_table(data_dir):
-    from hubatlas.core.paths import demo_dir
+    from hubatlas.core.common.paths import demo_source_dir
 
     seen = set()
     for name in ("list_models_page_10_items.json", "list_models_default_items.json"):
         seen |= {r.get("pipeline_tag") for r in json.loads((data_dir / name).read_text())}
     for line in (data_dir / "model_info_mistral_small_24b_family.jsonl").read_text().splitlines():
         seen.add(json.loads(line).get("pipeline_tag"))
-    with open(demo_dir() / "source" / "smollm2_family_nodes.csv", newline="") as f:
+    with open(demo_source_dir() / "smollm2_family_nodes.csv", newline="") as f:
         seen |= {r["pipeline_tag"] for r in csv.DictReader(f)}
     seen -= {None, ""}
     assert seen
@@ -51,7 +51,7 @@ def test_every_tag_in_the_real_samples_is_in_the_table(data_dir):
 
 
 def test_fts_query_builder():
-    from hubatlas.core.search import fts_query
+    from hubatlas.core.store.search import fts_query
 
     assert fts_query("llama") == '"llama"*'
     assert fts_query("FLUX.1-q") == '"flux"* AND "1"'  # the one-letter word being typed is left out

@@ -6,9 +6,9 @@ import pyarrow as pa
 import pytest
 from conftest import rec, write_json
 
-from hubatlas.core.graph import families
-from hubatlas.core.importers import import_paths
-from hubatlas.core.snapshot import SnapshotError, build, ensure_snapshot, open_snapshot, snapshot_dir
+from hubatlas.core.ingest.files import import_paths
+from hubatlas.core.store.graph import families
+from hubatlas.core.store.snapshot import SnapshotError, build, ensure_snapshot, open_snapshot, snapshot_dir
 
 
 def test_families_on_a_hand_built_graph():
@@ -63,10 +63,10 @@ def test_coordinates_survive_rebuild(store, tmp_path):
     # write coordinates as the layout will, then add a model and rebuild
     t = snap.nodes.set_column(snap.nodes.schema.get_field_index("x"), "x", pa.array([0.5, -0.5], pa.float32()))
     t = t.set_column(t.schema.get_field_index("y"), "y", pa.array([0.25, 0.75], pa.float32()))
-    from hubatlas.core.snapshot import _atomic_write_table
+    from hubatlas.core.store.snapshot import write_table
 
     del snap
-    _atomic_write_table(t, snapshot_dir(store.dir) / "nodes.arrow")
+    write_table(t, snapshot_dir(store.dir) / "nodes.arrow")
     import_paths(store, [write_json(tmp_path / "b.json", [rec("o/c")])])
     snap = ensure_snapshot(store)
     ids = snap.nodes.column("id").to_pylist()

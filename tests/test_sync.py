@@ -14,7 +14,7 @@ import pytest
 from conftest import DATA, run_cli
 from hubserver import HubServer, ListSource
 
-from hubatlas.core.store import Store
+from hubatlas.core.store.database import Store
 
 TOKEN = "hf_TESTtokenNEVERstoredXYZ123"
 PAGE = 7
@@ -217,10 +217,10 @@ def test_limit_author_and_filter(hub, cache, tmp_path):
 
 
 def test_hub_refusal_is_reported(hub, cache, tmp_path, monkeypatch, capsys):
-    from hubatlas.core import hubclient
+    from hubatlas.core.ingest import hubclient
 
     monkeypatch.setattr(hubclient, "EXPAND", hubclient.EXPAND + ("notAField",))
-    from hubatlas.core.cli import main
+    from hubatlas.core.cli.main import main
 
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "h"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hubatlas.core.snapshot import build, open_snapshot
-from hubatlas.core.store import Store
-from hubatlas.core.synth import SynthParams, generate, write_synthetic
+from hubatlas.core.ingest.synth import SynthParams, generate, write_synthetic
+from hubatlas.core.store.database import Store
+from hubatlas.core.store.snapshot import build, open_snapshot
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,8 @@ if _WHY and os.environ.get("HUBATLAS_REQUIRE_GL") == "1":
 if _WHY:
     pytest.skip(f"no OpenGL context: {_WHY}", allow_module_level=True)
 
-from hubatlas.viewer.render.canvas import AtlasCanvas, base_alpha  # noqa: E402
-from hubatlas.viewer.render.colors import MODALITY_COLORS  # noqa: E402
+from hubatlas.viewer._vispy.canvas import AtlasCanvas, base_alpha  # noqa: E402
+from hubatlas.viewer.layers.colors import MODALITY_COLORS  # noqa: E402
 
 
 @pytest.fixture
@@ -118,14 +118,14 @@ def test_pick_finds_the_node_under_the_cursor(atlas):
 
 
 def test_level_of_detail_draws_a_prefix_while_moving(tmp_path):
-    from hubatlas.core.layout import apply_to_snapshot
-    from hubatlas.core.snapshot import open_snapshot
-    from hubatlas.core.store import Store
-    from hubatlas.core.synth import SynthParams, write_synthetic
+    from hubatlas.core.ingest.synth import SynthParams, write_synthetic
+    from hubatlas.core.layout.pipeline import apply_to_snapshot
+    from hubatlas.core.store.database import Store
+    from hubatlas.core.store.snapshot import open_snapshot
 
     with Store(tmp_path / "s") as s:
         write_synthetic(s, SynthParams(models=20_000, seed=1))
-        from hubatlas.core.snapshot import build
+        from hubatlas.core.store.snapshot import build
 
         build(s)
     snap = open_snapshot(tmp_path / "s")
@@ -171,13 +171,13 @@ def test_all_edges_overlay_draws_lineage_in_view(atlas):
     assert np.abs(after - before).max() > 15  # the finetune edge passes through the midpoint
     atlas.fly_to(node(atlas, "org/audio-model"), zoom=20)
     atlas.settle()
-    assert not atlas.all_edges.visible  # no edge in this view
+    assert not atlas.edge_overlay.visual.visible  # no edge in this view
 
 
 def test_gesture_sample_follows_measured_frames_and_point_size(atlas):
     """The adaptive sample: a slow frame where the sample binds shrinks it, and bigger points (zoomed in)
     get proportionally fewer (the logic, fed with chosen times; real timings are the benchmark's job)."""
-    from hubatlas.viewer.render.canvas import FRAME_BUDGET_MS, MIN_SAMPLE
+    from hubatlas.viewer._vispy.canvas import FRAME_BUDGET_MS, MIN_SAMPLE
 
     atlas.adaptive = True
     atlas.n = 10_000_000  # pretend a big atlas so the bounds do not clamp

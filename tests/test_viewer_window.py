@@ -24,8 +24,8 @@ def isolated_settings(tmp_path, monkeypatch):
 def make_window(qtbot, tmp_path):
     from PySide6.QtWidgets import QApplication
 
-    from hubatlas.core.store import Store
-    from hubatlas.viewer.qt.window import MainWindow
+    from hubatlas.core.store.database import Store
+    from hubatlas.viewer._qt.window import MainWindow
 
     before = set(QApplication.topLevelWidgets())
     made = []
@@ -106,7 +106,7 @@ def test_colour_mode_and_settings_persist(make_window, tmp_path):
 
 
 def test_details_are_plain_text_and_links_are_safe(make_window, tmp_path):
-    from hubatlas.viewer.qt.text import hub_url, is_safe_hub_url
+    from hubatlas.viewer._qt.text import hub_url, is_safe_hub_url
 
     w = make_window()
     rec = {"id": "<b>evil</b>/x", "tags": ["<script>alert(1)</script>"], "parents": [], "children": {},
@@ -144,9 +144,9 @@ def test_one_node_atlas_opens(make_window, tmp_path):
 def test_prepare_reports_every_problem(tmp_path, monkeypatch):
     from conftest import rec, write_json
 
-    from hubatlas.core.importers import import_paths
-    from hubatlas.core.store import Store
-    from hubatlas.viewer.qt.app import Problem, prepare
+    from hubatlas.core.ingest.files import import_paths
+    from hubatlas.core.store.database import Store
+    from hubatlas.viewer._qt.app import Problem, prepare
 
     empty = tmp_path / "empty"
     Store(empty).close()
@@ -180,7 +180,7 @@ def test_prepare_reports_every_problem(tmp_path, monkeypatch):
 def test_no_opengl_is_a_message_not_a_crash(monkeypatch, qtbot):
     from PySide6.QtWidgets import QMessageBox
 
-    from hubatlas.viewer.qt import app as app_mod
+    from hubatlas.viewer._qt import app as app_mod
 
     shown = []
     monkeypatch.setattr(app_mod, "check_gl", lambda: "GLError: no context")
@@ -216,9 +216,9 @@ def test_menu_toggles_size_and_edges(make_window, qtbot):
 
 @pytest.fixture
 def analysis_window(qtbot, tmp_path):
-    from hubatlas.core.predict import save
-    from hubatlas.core.store import Store
-    from hubatlas.viewer.qt.window import MainWindow
+    from hubatlas.core.analysis.predict import save
+    from hubatlas.core.store.database import Store
+    from hubatlas.viewer._qt.window import MainWindow
 
     cache = tmp_path / "a"
     snap = make_known_atlas(cache)
@@ -239,7 +239,7 @@ def analysis_window(qtbot, tmp_path):
 
 
 def test_predicted_values_marked_in_details_and_paler_on_the_map(analysis_window):
-    from hubatlas.viewer.render.colors import MISSING, OTHER
+    from hubatlas.viewer.layers.colors import MISSING, OTHER
 
     w = analysis_window
     ft = w.index_of("org/text-ft")
@@ -269,7 +269,7 @@ def test_predicted_values_marked_in_details_and_paler_on_the_map(analysis_window
         assert copy.colors.rgba[ft, :3].tolist() == paler.tolist()
     finally:
         copy.close()
-    from hubatlas.viewer.qt.window import MainWindow
+    from hubatlas.viewer._qt.window import MainWindow
 
     again = MainWindow(w.store, w.snap, label="test")  # the choice persists
     try:
@@ -314,9 +314,9 @@ def test_trends_panel_charts_the_current_filter(analysis_window, qtbot):
 
 
 def test_inferred_edges_drawn_paler(tmp_path):
-    from hubatlas.core.snapshot import build, open_snapshot
-    from hubatlas.core.store import Store
-    from hubatlas.viewer.headless import make_canvas
+    from hubatlas.core.store.database import Store
+    from hubatlas.core.store.snapshot import build, open_snapshot
+    from hubatlas.viewer._vispy.canvas import make_canvas
 
     cache = tmp_path / "i"
     make_known_atlas(cache)
@@ -332,8 +332,8 @@ def test_inferred_edges_drawn_paler(tmp_path):
     try:
         atlas.set_show_all_edges(True)
         assert atlas.edges_drawn == 2
-        colors = np.asarray(atlas.all_edges.color)
-        inferred = atlas._edge_arrays[3]
+        colors = np.asarray(atlas.edge_overlay.visual.color)
+        inferred = atlas.edge_overlay.arrays[3]
         assert np.allclose(sorted(colors[0::2, 3]), [0.2, 0.35])  # the inferred one fainter
         washed = colors[0::2][np.asarray(inferred)[:2]][0]
         plain_ = colors[0::2][~np.asarray(inferred)[:2]][0]

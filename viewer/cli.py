@@ -5,24 +5,25 @@ import argparse
 import sys
 from pathlib import Path
 
-from hubatlas.core.cli import CLIError, cache_for, main as core_main
+from hubatlas.core.cli.common import CLIError, cache_for
+from hubatlas.core.cli.main import main as core_main
 
 
 def cmd_view(args: argparse.Namespace) -> int:
     """Open the desktop window on the atlas (the bundled demo when the cache is empty)."""
     cache = cache_for(args)
-    from hubatlas.core.paths import demo_dir
+    from hubatlas.core.common.paths import demo_dir
 
     label = "demo" if Path(cache).resolve() == demo_dir().resolve() else ""
     try:
-        from .qt.app import run
+        from hubatlas.viewer._qt.app import run
     except ImportError as e:
         raise CLIError(f"the desktop viewer needs PySide6 and VisPy (`pip install 'hubatlas[viewer]'`): {e}") from None
     return run(Path(cache), label=label, screenshot=Path(args.screenshot) if args.screenshot else None)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .headless import export_cli
+    from hubatlas.viewer.export_command import export_cli
 
     return export_cli(args)
 
@@ -63,7 +64,7 @@ class SelfTest(argparse.Action):
     """``--self-test``: runs at once (like ``--version``) and exits with the test's code."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from .selftest import run_self_test
+        from hubatlas.viewer.selftest import run_self_test
 
         parser.exit(run_self_test())
 

@@ -27,10 +27,9 @@ def _check(ok: bool, why: str) -> None:
 
 def check_resources() -> dict:
     """The files the app needs at run time: demo atlas, icon, modality taxonomy, VisPy's shaders."""
-    from hubatlas.core.paths import DB_NAME, demo_dir
-    from hubatlas.core.taxonomy import modalities
-
-    from .qt.app import icon_path
+    from hubatlas.core.common.paths import DB_NAME, demo_dir
+    from hubatlas.core.common.taxonomy import modalities
+    from hubatlas.viewer._qt.app import icon_path
 
     demo = demo_dir()
     _check((demo / DB_NAME).is_file(), f"the demo atlas is missing: no {demo / DB_NAME}")
@@ -101,6 +100,13 @@ def _steps(tmp: Path, say) -> None:
         f"{'frozen app' if getattr(sys, 'frozen', False) else 'installed package'} on {platform.platform()}")
     _check(display_available(), "no display: start an X server (e.g. `xvfb-run hubatlas --self-test`) or set "
                                 "QT_QPA_PLATFORM to a platform with OpenGL")
+    from hubatlas.core.common.paths import DB_NAME, demo_dir
+
+    if not (demo_dir() / DB_NAME).is_file():  # an installed package builds its demo once, on first use
+        from hubatlas.core.demo import ensure_demo
+
+        say(f"building the demo atlas into {demo_dir()} (first run of this installation)")
+        ensure_demo()
     info = check_resources()
     say(f"resources present (demo atlas {info['demo']})")
 
@@ -109,7 +115,7 @@ def _steps(tmp: Path, say) -> None:
     QSettings.setDefaultFormat(QSettings.IniFormat)  # never read or write the user's own settings
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp / "settings"))
 
-    from .qt.app import Problem, check_gl, make_app, prepare
+    from hubatlas.viewer._qt.app import Problem, check_gl, make_app, prepare
 
     app, icon = make_app()
     why = check_gl()
@@ -117,15 +123,13 @@ def _steps(tmp: Path, say) -> None:
     from vispy.gloo import gl
 
     say(f"OpenGL {gl.glGetParameter(gl.GL_VERSION)} ({gl.glGetParameter(gl.GL_RENDERER)})")
-    from hubatlas.core.paths import demo_dir
-
     try:
         store, snap = prepare(demo_dir())
     except Problem as p:
         raise SelfTestFailure(f"{p.title}: {p}") from None
     say(f"demo atlas opened: {len(snap):,} models, {snap.manifest.get('edges', 0):,} edges")
 
-    from .qt.window import MainWindow
+    from hubatlas.viewer._qt.window import MainWindow
 
     w = MainWindow(store, snap, label="demo", icon=icon)
     try:
@@ -147,7 +151,7 @@ def _steps(tmp: Path, say) -> None:
 
         from PIL import Image
 
-        from .render.export import ExportOptions, export_image
+        from hubatlas.viewer._vispy.export import ExportOptions, export_image
 
         shot = tmp / "screenshot.png"
         export_image(w.atlas, shot, ExportOptions(width=800, height=500, legend=False, attribution=False))
@@ -161,7 +165,7 @@ def _steps(tmp: Path, say) -> None:
         w.deleteLater()
         app.processEvents()
         store.close()
-    from hubatlas.core.layout_cuml import cuml_status
+    from hubatlas.core.layout.gpu import cuml_status
 
     ok, gpu = cuml_status()
     say(f"GPU layout: {'available: ' if ok else 'optional, not enabled: '}{gpu}")

@@ -1,0 +1,145 @@
+"""What the analyses read, loaded once and vectorised: the snapshot's columns plus the store columns the
+snapshot does not carry (languages, card length, and marker flags found in names, tags and libraries).
+
+Marker flags are the structural priors of the atlas research: quantized models carry quantization markers
+(gguf, gptq, awq, exl2, mlx, bnb, 4bit/8bit...), adapters come from peft or say lora/adapter, merges say
+merge/mergekit. Lineage tags (``base_model:...``) are removed before looking, so a flag never restates a
+documented relation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hubatlas.core.store.database import Store
+from hubatlas.core.store.snapshot import NO_PARENT, RELATION_CODE, Snapshot
+
+ATTRIBUTES = ("pipeline_tag", "library_name", "license")
+QUANT_RE = (r"(?i)(^|[^a-z0-9])(gguf|ggml|gptq|awq|exl2|mlx|bnb|bitsandbytes|[2-8][-_]?bits?|int[48]|nf4|fp8|"
+            r"q[2-8]_(k|0|1)[a-z0-9_]*|q[0-9]f[0-9]+(_[0-9])?|w[48]a(8|16)|quantized|quantised|imatrix)([^a-z0-9]|$)")
+ADAPTER_RE = r"(?i)(^|[^a-z0-9])(lora|qlora|peft|adapter|adapters|dora)([^a-z0-9]|$)"
+MERGE_RE = r"(?i)(^|[^a-z0-9])(merge|merged|mergekit|slerp|ties|dare|passthrough|frankenmerge)([^a-z0-9]|$)"
+QUANT_LIBRARIES = ("gguf", "mlx", "llama.cpp", "exllamav2", "ctranslate2", "gptq", "awq", "mlc-llm", "rkllm")
+ADAPTER_LIBRARIES = ("peft",)
+_LINEAGE_TAG = r'"base_model:[^"]*",?'
+CHUNK = 250_000
+
+
+@dataclass
+class AtlasData:
+    """Columns of every node (index = snapshot node index) and every documented edge."""
+
+    n: int
+    ids: pa.Array
+    names: pa.Array                      # lower-case name after the namespace
+    author: np.ndarray                   # int32 code
+    attrs: dict[str, tuple[np.ndarray, list[str]]]   # attribute -> (int32 codes, -1 = missing; labels)
+    modality: tuple[np.ndarray, list[str]]
+    created_day: np.ndarray              # int32 days since 1970-01-01, -1 unknown
+    downloads: np.ndarray
+    placeholder: np.ndarray
+    family: np.ndarray
+    root: np.ndarray
+    depth: np.ndarray
+    parent: np.ndarray                   # documented edges: parent, child node indices, relation codes
+    child: np.ndarray
+    relation: np.ndarray                 # uint8 code into RELATIONS (documented; 'unknown' when untyped)
+    n_langs: np.ndarray = field(default=None)      # int16 number of declared languages
+    first_lang: tuple[np.ndarray, list[str]] = field(default=None)
+    card_length: np.ndarray = field(default=None)  # float64 characters, NaN when none/unknown
+    cards_recorded: bool = False         # whether this atlas's source records model cards at all
+    quant: np.ndarray = field(default=None)        # marker flags
+    adapter: np.ndarray = field(default=None)
+    merge: np.ndarray = field(default=None)
+    synthetic: bool = False
+
+    def month(self) -> np.ndarray:
+        """Months since 1970-01 of each node's creation (-1 unknown)."""
+        d = self.created_day
+        m = d.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        return np.where(d >= 0, m, -1)
+
+
+def load(store: Store, snap: Snapshot, progress=None) -> AtlasData:
+    """Read everything the analyses use (a few seconds at 2M models)."""
+    ids = snap.nodes.column("id").combine_chunks()
+    names = pc.utf8_lower(pc.replace_substring_regex(ids, "^[^/]*/", ""))
+    author = pc.replace_substring_regex(ids, "/.*$", "").dictionary_encode().indices
+    e = snap.edges
+    proposed = e.column("proposed").to_numpy(zero_copy_only=False)
+    inferred = e.column("inferred").to_numpy(zero_copy_only=False)
+    rel = e.column("relation").to_numpy().copy()
+    rel[inferred & ~proposed] = RELATION_CODE["unknown"]  # documented untyped edges stay untyped here
+    keep = ~proposed
+    attrs = {a: snap.codes(a) for a in ATTRIBUTES}
+    data = AtlasData(
+        n=len(snap), ids=ids, names=names, author=author.to_numpy(zero_copy_only=False).astype(np.int32),
+        attrs=attrs, modality=snap.codes("modality"), created_day=snap.column("created_day").astype(np.int32),
+        downloads=snap.column("downloads"), placeholder=snap.column("placeholder").astype(bool),
+        family=snap.column("family"), root=snap.column("root"), depth=snap.column("depth"),
+        parent=e.column("source").to_numpy()[keep], child=e.column("target").to_numpy()[keep],
+        relation=rel[keep], synthetic=bool(snap.manifest.get("synthetic")))
+    _load_store_columns(store, data, progress)
+    return data
+
+
+def _load_store_columns(store: Store, data: AtlasData, progress=None) -> None:
+    n = data.n
+    n_langs = np.zeros(n, np.int16)
+    first: list = []
+    card = np.full(n, np.nan)
+    flags = {k: np.zeros(n, bool) for k in ("quant", "adapter", "merge")}
+    lib_codes, lib_labels = data.attrs["library_name"]
+    qlib = np.isin(np.arange(len(lib_labels)), [i for i, x in enumerate(lib_labels) if x in QUANT_LIBRARIES])
+    alib = np.isin(np.arange(len(lib_labels)), [i for i, x in enumerate(lib_labels) if x in ADAPTER_LIBRARIES])
+    cur = store.conn.execute("SELECT languages, card_length, tags FROM models ORDER BY rowid")
+    start = 0
+    while True:
+        rows = cur.fetchmany(CHUNK)
+        if not rows:
+            break
+        k = len(rows)
+        langs, cards, tags = (pa.array(c, type=t) for c, t in
+                              zip(zip(*rows), (pa.string(), pa.int64(), pa.string())))
+        del rows
+        sl = slice(start, start + k)
+        langs = pc.fill_null(langs, "[]")
+        n_langs[sl] = np.where(pc.equal(langs, "[]").to_numpy(zero_copy_only=False), 0,
+                               pc.count_substring(langs, '","').to_numpy(zero_copy_only=False) + 1)
+        first.append(pc.struct_field(pc.extract_regex(langs, r'^\["(?P<l>[^"]*)"'), [0]))
+        card[sl] = pc.fill_null(pc.cast(cards, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+        tags = pc.replace_substring_regex(pc.fill_null(tags, ""), _LINEAGE_TAG, "")
+        text = pc.binary_join_element_wise(data.names[sl], tags, " ")
+        for key, rx in (("quant", QUANT_RE), ("adapter", ADAPTER_RE), ("merge", MERGE_RE)):
+            flags[key][sl] = pc.fill_null(pc.match_substring_regex(text, rx), False).to_numpy(zero_copy_only=False)
+        start += k
+        if progress:
+            progress(k)
+    fl = pa.chunked_array(first, type=pa.string()).combine_chunks().dictionary_encode() if first else \
+        pa.array([], pa.string()).dictionary_encode()
+    idx = pc.fill_null(fl.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+    has_lib = lib_codes >= 0
+    flags["quant"] |= has_lib & qlib[np.maximum(lib_codes, 0)] if len(lib_labels) else False
+    flags["adapter"] |= has_lib & alib[np.maximum(lib_codes, 0)] if len(lib_labels) else False
+    data.n_langs, data.first_lang = n_langs, (idx, fl.dictionary.to_pylist())
+    data.card_length = card
+    data.cards_recorded = bool(np.isfinite(card).any())
+    data.quant, data.adapter, data.merge = flags["quant"], flags["adapter"], flags["merge"]
+
+
+def node_relation(data: AtlasData) -> np.ndarray:
+    """Documented relation of each node to its parents (int codes; NO_PARENT's code when none; several
+    parents of a node take the most specific documented type, merge first)."""
+    none = len(RELATION_CODE)
+    out = np.full(data.n, none, np.int32)
+    order = [RELATION_CODE[r] for r in ("unknown", "finetune", "adapter", "quantized", "merge")]
+    for code in order:  # later assignments win
+        sel = data.relation == code
+        out[data.child[sel]] = code
+    return out
+
+
+RELATION_LABELS = list(RELATION_CODE) + [NO_PARENT]

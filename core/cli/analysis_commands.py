@@ -1,0 +1,224 @@
+"""The analysis commands: predict, infer, families, drift, trends and report."""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from hubatlas.core.cli.common import (
+    JSON,
+    QUIET,
+    CLIError,
+    cache_for,
+    emit,
+    open_store,
+    progress_flag,
+    rebuild_snapshot,
+)
+
+
+def _open_snapshot(args, write: bool = False):
+    """(store, current snapshot) for the cache, with clear errors for a missing, empty or stale atlas."""
+    from hubatlas.core.common.paths import DB_NAME
+    from hubatlas.core.store.database import Store, StoreError
+    from hubatlas.core.store.snapshot import SnapshotError, ensure_snapshot, open_snapshot
+
+    if write and not (cache_for(args, write=True) / DB_NAME).exists():  # never create an empty atlas here
+        raise CLIError(f"no atlas in {cache_for(args, write=True)}: fill it with `hubatlas sync`, `hubatlas "
+                       "import` or `hubatlas synth` first (or pass --cache DIR); `--evaluate` also works on "
+                       "the bundled demo")
+    store = open_store(args, write=write)
+    if store.conn.execute("SELECT 1 FROM models LIMIT 1").fetchone() is None:
+        store.close()
+        raise CLIError("the atlas is empty: fill it with `hubatlas sync`, `hubatlas import` or `hubatlas synth`")
+    try:
+        snap = open_snapshot(store.dir) if store.readonly else ensure_snapshot(store)
+        if snap.manifest.get("data_version") != store.data_version():  # stale: rebuild where allowed
+            store.close()
+            try:
+                store = Store(store.dir, create=False, readonly=False)
+            except StoreError as e:
+                raise SnapshotError(f"the snapshot is older than the atlas and the cache is read-only ({e})")
+            snap = ensure_snapshot(store)
+    except (SnapshotError, FileNotFoundError) as e:
+        store.close()
+        raise CLIError(f"{e}; run `hubatlas snapshot` on a writable cache") from None
+    return store, snap
+
+
+def _open(args, write: bool = False, words: bool = True):
+    """(store, snapshot, data, words): the above plus the columns the analyses read (and the name words the
+    predictors use, when asked)."""
+    from hubatlas.core.analysis.data import load
+    from hubatlas.core.analysis.naive_bayes import NameWords
+
+    store, snap = _open_snapshot(args, write)
+    data = load(store, snap)
+    return store, snap, data, NameWords(data.ids.to_pylist()) if words else None
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from hubatlas.core.analysis import predict as P
+
+    t = time.perf_counter()
+    store, snap, data, words = _open(args, write=not args.evaluate)
+    with store:
+        if args.evaluate:
+            r = P.public(P.evaluate(data, words, seed=args.seed, frac=args.fraction))
+            lines = [f"{'attribute':<14}{'hidden':>9}{'accuracy':>10}{'majority':>10}{'paper':>8}{'paper maj.':>11}"]
+            lines += [f"{a:<14}{v['hidden']:>9,}{_f(v['accuracy']):>10}{_f(v['majority_accuracy']):>10}"
+                      f"{v['paper_accuracy']:>8.2f}{v['paper_majority']:>11.2f}" for a, v in r.items()]
+            emit(args, {"evaluation": r, "seconds": round(time.perf_counter() - t, 2)}, "\n".join(lines))
+            return 0
+        if store.readonly:
+            raise CLIError(f"{store.dir} is read-only: predictions are saved beside the atlas; use a writable "
+                           "--cache (or `predict --evaluate`, which saves nothing)")
+        preds = P.predict_missing(data, words)
+        path = P.save(store.dir, preds, snap.manifest.get("data_version"))
+        summary = {a: {"predicted": int((c >= 0).sum()), "confident": int(((c >= 0) & (conf >= 0.8)).sum())}
+                   for a, (c, conf, _) in preds.items()}
+        emit(args, {"predictions": summary, "file": str(path), "seconds": round(time.perf_counter() - t, 2)},
+              "\n".join(f"{a}: {v['predicted']:,} missing values predicted ({v['confident']:,} with confidence "
+                        f">= 0.8)" for a, v in summary.items()) + f"\nsaved {path}")
+    return 0
+
+
+def cmd_infer(args: argparse.Namespace) -> int:
+    from hubatlas.core.analysis import lineage_infer as L
+
+    t = time.perf_counter()
+    store, _, data, words = _open(args, write=not args.evaluate)
+    with store:
+        if args.evaluate:
+            r = L.evaluate_inference(data, words, seed=args.seed, frac=args.fraction)
+            lines = []
+            if "relation" in r:
+                rel = r["relation"]
+                lines.append(f"relation types of {rel['hidden']:,} hidden edges: accuracy {_f(rel['accuracy'])} "
+                             f"(majority '{rel['majority']}' {_f(rel['majority_accuracy'])})")
+                lines += [f"  {k:<10} precision {_f(v['precision'])}  recall {_f(v['recall'])}  "
+                          f"support {v['support']:,}" for k, v in rel["per_type"].items()]
+            if "parents" in r:
+                p = r["parents"]
+                lines.append(f"parents of {p['hidden_children']:,} models with hidden edges: {p['proposed']:,} "
+                             f"proposed, precision {_f(p['precision'])}, recall {_f(p['recall'])}")
+            emit(args, {"evaluation": r, "seconds": round(time.perf_counter() - t, 2)}, "\n".join(lines))
+            return 0
+        if store.readonly:
+            raise CLIError(f"{store.dir} is read-only: use a writable --cache (or `infer --evaluate`)")
+        summary = L.store_inferred(store, data, words, min_confidence=args.min_confidence)
+        m = rebuild_snapshot(store, None)
+        summary["seconds"] = round(time.perf_counter() - t, 2)
+        summary["snapshot_edges"] = m["edges"]
+        emit(args, summary, f"typed {summary['typed']:,} edges documented without a relation type; proposed "
+                             f"{summary['proposed']:,} parents (source 'inferred')")
+    return 0
+
+
+def cmd_families(args: argparse.Namespace) -> int:
+    from hubatlas.core.analysis.families import family_table
+
+    store, _, data, _ = _open(args, words=False)
+    with store:
+        rows = family_table(data, args.top)
+    text = [f"{'size':>9} {'depth':>5} {'breadth':>8}  root (relations)"]
+    text += [f"{f['size']:>9,} {f['depth']:>5} {f['breadth']:>8,}  {f['root']}  "
+             f"({', '.join(f'{k} {v:,}' for k, v in f['relations'].items())})" for f in rows]
+    emit(args, rows, "\n".join(text) if rows else "no families (no documented lineage)")
+    return 0
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from hubatlas.core.analysis.drift import drift
+
+    store, _, data, _ = _open(args, words=False)
+    with store:
+        d = drift(store, data, args.seed)
+    text = [f"{'yes' if f['holds'] else 'no' if f['holds'] is False else 'no data':>8}  {f['finding']}  "
+            f"(here: {' vs '.join(str(x) for x in f['this_atlas'])})" for f in d["findings"]]
+    emit(args, d, "\n".join(text))
+    return 0
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    from hubatlas.core.analysis.trends import trends
+
+    store, _, data, _ = _open(args, words=False)
+    with store:
+        t = trends(data)
+    months = t.get("months", [])
+    text = f"{t['nodes']:,} models" + (f", {months[0]} to {months[-1]}" if months else ", no creation dates")
+    emit(args, t, text + " (use --json for the monthly tables, `hubatlas report` for charts)")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from hubatlas.core.analysis.html_report import build_report
+
+    store, snap = _open_snapshot(args)
+    with store:
+        r = build_report(store, snap, Path(args.out), top=args.top, seed=args.seed,
+                         progress=progress_flag(args))
+    emit(args, r, f"report: {Path(args.out) / 'index.html'} ({len(r['files'])} files, {r['total_seconds']:.1f} s)")
+    return 0
+
+
+def _fraction(text: str) -> float:
+    v = float(text)
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return v
+
+
+def _f(x) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+SEED = argparse.ArgumentParser(add_help=False)
+SEED.add_argument("--seed", type=int, default=0, help="random seed for hidden values and samples (default 0)")
+EVALUATE = argparse.ArgumentParser(add_help=False)
+EVALUATE.add_argument("--evaluate", action="store_true",
+                      help="hide a share of the documented values, predict them and report how many are recovered "
+                           "(saves nothing)")
+EVALUATE.add_argument("--fraction", type=_fraction, default=0.2, metavar="F",
+                      help="share hidden by --evaluate (default 0.2)")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("predict", help="predict missing task, library, licence and relation type",
+                       description="Predict undocumented pipeline_tag, library_name, license and relation type from "
+                                   "lineage and feature neighbours, and save them beside the atlas for the viewer. "
+                                   "--evaluate hides a fraction of the documented values and reports accuracy.",
+                       parents=[EVALUATE, SEED, JSON])
+    s.set_defaults(func=cmd_predict)
+
+    s = sub.add_parser("infer", help="infer undocumented lineage (relation types, missing parents)",
+                       description="Type edges documented without a relation and propose parents for models that "
+                                   "declare none, from structural priors; stored as source 'inferred'. --evaluate "
+                                   "hides documented edges and reports precision and recall.",
+                       parents=[EVALUATE, SEED, JSON])
+    s.add_argument("--min-confidence", type=float, default=0.3, metavar="C",
+                   help="store proposed parents only at or above this confidence (default 0.3)")
+    s.set_defaults(func=cmd_infer)
+
+    s = sub.add_parser("families", help="the largest lineage families and their shape",
+                       description="Families (weakly connected documented lineage): roots, size, depth, breadth, "
+                                   "relation and licence mix, growth by year.", parents=[JSON])
+    s.add_argument("--top", type=int, default=20, metavar="K", help="how many families (default 20)")
+    s.set_defaults(func=cmd_families)
+
+    s = sub.add_parser("drift", help="trait drift from parents to children (licence, language, cards)",
+                       description="Parent-to-child transition tables and the study's drift findings checked here.",
+                       parents=[SEED, JSON])
+    s.set_defaults(func=cmd_drift)
+
+    s = sub.add_parser("trends", help="models per month by modality/task, cards and relations over time",
+                       description="Monthly trend tables (JSON with --json).", parents=[JSON])
+    s.set_defaults(func=cmd_trends)
+
+    s = sub.add_parser("report", help="write an HTML report with charts and CSV tables of every analysis",
+                       description="Run every analysis and write DIR/index.html (self-contained), PNG charts and "
+                                   "CSV tables.", parents=[SEED, JSON, QUIET])
+    s.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    s.add_argument("--top", type=int, default=20, metavar="K", help="families listed (default 20)")
+    s.set_defaults(func=cmd_report)

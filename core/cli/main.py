@@ -1,0 +1,51 @@
+"""The `hubatlas` command line: the parser of every core command, and ``main``. The viewer adds `view`,
+`export` and ``--self-test`` on top (see hubatlas.viewer.cli)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from hubatlas.core import __version__
+from hubatlas.core.cli import analysis_commands, layout_command, store_commands
+from hubatlas.core.cli.common import EXIT_DATA, CLIError
+from hubatlas.core.common.paths import ENV_VAR
+
+CommandAdder = Callable[[argparse._SubParsersAction], None]
+OptionAdder = Callable[[argparse.ArgumentParser], None]
+
+
+def build_parser(extra: list[CommandAdder] | None = None,
+                 options: list[OptionAdder] | None = None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hubatlas",
+        description="An offline, GPU-accelerated atlas of every model on the Hugging Face Hub.",
+        epilog=f"The cache directory is --cache, else ${ENV_VAR}, else the platform's user cache dir.",
+    )
+    p.add_argument("--version", action="version", version=f"hubatlas {__version__}")
+    p.add_argument("--cache", metavar="DIR", help=f"atlas cache directory (default: ${ENV_VAR} or the user cache)")
+    for add_option in options or []:
+        add_option(p)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    for module in (store_commands, layout_command, analysis_commands):
+        module.add_commands(sub)
+    for add in extra or []:
+        add(sub)
+    return p
+
+
+def main(argv: list[str] | None = None, extra: list[CommandAdder] | None = None,
+         options: list[OptionAdder] | None = None) -> int:
+    parser = build_parser(extra, options)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CLIError as e:
+        print(f"hubatlas: error: {e}", file=sys.stderr)
+        return EXIT_DATA
+    except KeyboardInterrupt:
+        print("hubatlas: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,37 @@
+"""Atomic file writes: write beside the target, then rename over it, so a reader (or a crash) never sees a
+half-written file. The one helper every writer of the cache (snapshot, layouts, predictions) and of exported
+images uses."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yields a temporary path beside ``path``; on a clean exit it replaces ``path`` (atomically on one file
+    system), on an exception it is removed and ``path`` is left as it was."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_arrow(path: str | os.PathLike, table, max_chunksize: int | None = None) -> None:
+    """An Arrow IPC file (memory-mappable by readers)."""
+    import pyarrow as pa
+
+    with atomic_path(path) as tmp:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+            w.write_table(table, max_chunksize=max_chunksize)

@@ -1,1 +1,0 @@
-"""Data files shipped with hubatlas.core (the modality taxonomy)."""

@@ -1,0 +1,24 @@
+"""What every importer produces: batches of normalised rows and edges, and the one error that rejects an
+import (nothing changed)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BATCH = 20_000
+
+
+class ImportFailed(ValueError):
+    """An input that cannot be imported; nothing was changed."""
+
+
+@dataclass
+class Batch:
+    rows: list[tuple] = field(default_factory=list)
+    edges: list[tuple[str, str, str, str]] = field(default_factory=list)
+    self_loops: list[str] = field(default_factory=list)
+
+    def add(self, row: tuple, edges: list, self_loop: bool) -> None:
+        self.rows.append(row)
+        self.edges.extend(edges)
+        if self_loop:
+            self.self_loops.append(row[0])

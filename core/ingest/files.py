@@ -1,0 +1,236 @@
+"""Importers: Hub API records (JSON list / JSONL) and the published whole-Hub parquet dump.
+
+Every import is one transaction over all its files: a file broken anywhere (bad JSON, wrong columns, wrong
+types, an invalid record) raises ImportFailed naming the file and the record, and the cache is left exactly
+as it was. Re-importing the same data is idempotent (rows are upserted, a model's documented edges replaced).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hubatlas.core.common.progress import bar
+from hubatlas.core.ingest.batch import BATCH, Batch, ImportFailed
+from hubatlas.core.ingest.records import RecordError, record_to_row
+from hubatlas.core.store.database import Store, utcnow
+
+FORMATS = ("auto", "hub-json", "hub-jsonl", "ecosystem-parquet")
+@dataclass
+class ImportSummary:
+    files: int = 0
+    records: int = 0
+    edges: int = 0
+    self_loops: int = 0
+    placeholders_added: int = 0
+    formats: dict[str, int] = field(default_factory=dict)
+
+
+def detect_format(path: Path) -> str:
+    """Guess a file's format from its name, then its first bytes."""
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "ecosystem-parquet"
+    if name.endswith((".jsonl", ".ndjson", ".jsonl.txt")):
+        return "hub-jsonl"
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if head == b"PAR1":
+            return "ecosystem-parquet"
+        f.seek(0)
+        first = f.read(65536).lstrip()
+    if first.startswith(b"["):
+        return "hub-json"
+    if first.startswith(b"{"):
+        # one object spread over lines (a model-info file) or one object per line
+        try:
+            json.loads(path.read_bytes())
+            return "hub-json"
+        except ValueError:
+            return "hub-jsonl"
+    raise ImportFailed(f"{path}: cannot tell the format (not JSON, JSONL or parquet); pass --format")
+
+
+def _iter_hub_json(path: Path, source: str) -> Iterator[Batch]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ImportFailed(f"{path}: not valid JSON: {e}") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise ImportFailed(f"{path}: expected a JSON list of model records or one record object")
+    batch = Batch()
+    for i, rec in enumerate(data):
+        try:
+            batch.add(*record_to_row(rec, source))
+        except RecordError as e:
+            raise ImportFailed(f"{path}: record {i} ({_rid(rec)}): {e}") from None
+        if len(batch.rows) >= BATCH:
+            yield batch
+            batch = Batch()
+    yield batch
+
+
+def _iter_hub_jsonl(path: Path, source: str) -> Iterator[Batch]:
+    batch = Batch()
+    with open(path, "rb") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                batch.add(*record_to_row(rec, source))
+            except (ValueError, UnicodeDecodeError) as e:
+                what = "invalid record" if isinstance(e, RecordError) else "not valid JSON"
+                raise ImportFailed(f"{path}: line {lineno}: {what}: {e}") from None
+            if len(batch.rows) >= BATCH:
+                yield batch
+                batch = Batch()
+    yield batch
+
+
+def _rid(rec: object) -> str:
+    if isinstance(rec, dict):
+        return repr(rec.get("id", rec.get("modelId", "?")))
+    return "not an object"
+
+
+def iter_batches(path: Path, fmt: str) -> Iterator[Batch]:
+    """Normalised batches of one file; ImportFailed on the first problem."""
+    if fmt == "hub-json":
+        return _iter_hub_json(path, "hub-json")
+    if fmt == "hub-jsonl":
+        return _iter_hub_jsonl(path, "hub-json")
+    if fmt == "ecosystem-parquet":
+        from hubatlas.core.ingest.parquet import iter_parquet
+
+        return iter_parquet(path)
+    raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def prefetch(it: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Produce batches in a worker thread while the caller writes the previous one to SQLite
+    (sqlite3 releases the GIL while it steps, so parsing and writing overlap on two cores).
+    An exception in the producer is re-raised in the caller."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for item in it:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as e:  # handed to the consumer
+            q.put(e)
+
+    t = threading.Thread(target=work, name="hubatlas-import-reader", daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        t.join(timeout=5)
+
+
+def _parse_worker(path: str, fmt: str, q) -> None:
+    try:
+        for b in iter_batches(Path(path), fmt):
+            q.put(b)
+        q.put(None)
+    except BaseException as e:  # handed to the parent (ImportFailed keeps its message)
+        q.put(e if isinstance(e, ImportFailed) else ImportFailed(f"{path}: {type(e).__name__}: {e}"))
+
+
+def parse_in_process(path: Path, fmt: str, depth: int = 3) -> Iterator[Batch]:
+    """Parse in a child process (its own interpreter, so parsing and SQLite writes use both cores without
+    sharing a GIL); batches arrive pickled. Used for the large parquet dumps."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    q = ctx.Queue(maxsize=depth)
+    proc = ctx.Process(target=_parse_worker, args=(str(path), fmt, q), daemon=True)
+    proc.start()
+    try:
+        while True:
+            try:
+                item = q.get(timeout=5)
+            except Exception:
+                if not proc.is_alive():
+                    raise ImportFailed(f"{path}: the reader process stopped (exit {proc.exitcode})") from None
+                continue
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=5)
+
+
+def count_records(path: Path, fmt: str) -> int | None:
+    if fmt == "ecosystem-parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        except Exception:
+            return None
+    return None
+
+
+def import_paths(store: Store, paths: list[str | Path], fmt: str = "auto", progress: bool | None = None
+                 ) -> ImportSummary:
+    """Import files into the store atomically (all or nothing) and return what was added."""
+    if fmt not in FORMATS:
+        raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    files = [Path(p) for p in paths]
+    for p in files:
+        if not p.is_file():
+            raise ImportFailed(f"{p}: no such file")
+    plan = [(p, detect_format(p) if fmt == "auto" else fmt) for p in files]
+    summary = ImportSummary(files=len(files))
+    with store.transaction():
+        for p, f in plan:
+            total = count_records(p, f)
+            with bar(total=total, desc=f"import {p.name}", unit="models", enabled=progress) as pb:
+                batches = parse_in_process(p, f) if f == "ecosystem-parquet" else prefetch(iter_batches(p, f))
+                for b in batches:
+                    ids = [r[0] for r in b.rows]
+                    store.upsert_models(b.rows)
+                    store.replace_edges(ids, b.edges)
+                    store.record_self_loops(b.self_loops)
+                    summary.records += len(b.rows)
+                    summary.edges += len(b.edges)
+                    summary.self_loops += len(b.self_loops)
+                    summary.formats[f] = summary.formats.get(f, 0) + len(b.rows)
+                    pb.update(len(b.rows))
+        summary.placeholders_added = store.add_placeholders()
+        if summary.records:
+            sources = sorted(summary.formats)
+            store.set_meta(source=",".join(sources), imported_at=utcnow())
+            if store.meta().get("synthetic") is None:
+                store.set_meta(synthetic="false")
+            store.bump_data_version()
+    return summary
+

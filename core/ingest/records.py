@@ -1,0 +1,134 @@
+"""Normalise one Hub API record (list item or full model info) into a `models` row and its lineage edges."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from hubatlas.core.ingest.lineage_fields import LineageError, edges_for
+
+# ISO 639-1 codes: bare tags the Hub adds for a card's `language` field.
+ISO_639_1 = frozenset(
+    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee el "
+    "en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu "
+    "ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na "
+    "nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so "
+    "sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu".split()
+)
+ID_PATTERN = r"^[^\s/]+(/[^\s/]+)?$"
+ID_RE = re.compile(ID_PATTERN)
+_JSON_UNSAFE = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def json_list(items: list[str]) -> str:
+    """A list of strings as compact JSON; a fast path for the common plain-text case."""
+    if not items:
+        return "[]"
+    flat = "".join(items)
+    if _JSON_UNSAFE.search(flat) or not flat.isascii():
+        return json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+    return '["' + '","'.join(items) + '"]'
+
+
+class RecordError(ValueError):
+    """A record that cannot be stored; the message says which field is wrong."""
+
+
+def validate_id(value: Any) -> str:
+    """A Hub model id (``namespace/name`` or a legacy bare name) or RecordError."""
+    if not isinstance(value, str) or not value or len(value) > 256 or not ID_RE.match(value):
+        raise RecordError(f"invalid model id {value!r}")
+    return value
+
+
+def _opt_int(rec: dict, key: str) -> int | None:
+    v = rec.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise RecordError(f"field {key!r} must be an integer, not {type(v).__name__}")
+    return v
+
+
+def _opt_str(rec: dict, key: str) -> str | None:
+    v = rec.get(key)
+    if v is None or v == "":
+        return None
+    if not isinstance(v, str):
+        raise RecordError(f"field {key!r} must be a string, not {type(v).__name__}")
+    return v
+
+
+def _str_list(value: Any, key: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise RecordError(f"field {key!r} must be a list of strings")
+    return value
+
+
+def author_of(model_id: str) -> str | None:
+    """The namespace of an id; None for legacy ids without one (``bert-base-uncased``)."""
+    head, sep, _ = model_id.partition("/")
+    return head if sep else None
+
+
+def license_of(tags: list[str], card: dict | None) -> str | None:
+    for t in tags:
+        if t.startswith("license:"):
+            return t[8:] or None
+    if card:
+        lic = card.get("license")
+        if isinstance(lic, list):
+            lic = next((x for x in lic if isinstance(x, str)), None)
+        if isinstance(lic, str) and lic:
+            return lic
+    return None
+
+
+def languages_of(tags: list[str], card: dict | None) -> list[str]:
+    if card and card.get("language") is not None:
+        langs = card["language"]
+        langs = [langs] if isinstance(langs, str) else langs if isinstance(langs, list) else []
+        return [x for x in langs if isinstance(x, str) and x]
+    return [t for t in tags if t in ISO_639_1]
+
+
+def record_to_row(rec: Any, source: str = "hub-json", keep_raw: bool = True
+              ) -> tuple[tuple, list[tuple[str, str, str, str]], bool]:
+    """(row, edges, self_loop_dropped) for one Hub API record; RecordError names what is wrong."""
+    if not isinstance(rec, dict):
+        raise RecordError(f"a record must be a JSON object, not {type(rec).__name__}")
+    model_id = validate_id(rec.get("id", rec.get("modelId")))
+    tags = _str_list(rec.get("tags"), "tags")
+    card = rec.get("cardData")
+    if card is not None and not isinstance(card, dict):
+        raise RecordError("field 'cardData' must be an object")
+    gated = rec.get("gated")
+    if gated is not None and not isinstance(gated, (bool, str)):
+        raise RecordError("field 'gated' must be a boolean or a string")
+    author = _opt_str(rec, "author") or author_of(model_id)
+    try:
+        edges, self_loop = edges_for(model_id, tags, card, rec.get("baseModels"))
+    except LineageError as e:
+        raise RecordError(str(e)) from None
+    row = (
+        model_id,
+        author,
+        _opt_str(rec, "createdAt"),
+        _opt_str(rec, "lastModified"),
+        _opt_int(rec, "downloads"),
+        _opt_int(rec, "likes"),
+        _opt_str(rec, "pipeline_tag"),
+        _opt_str(rec, "library_name"),
+        license_of(tags, card),
+        json_list(languages_of(tags, card)),
+        json_list(tags),
+        None if gated is None else str(gated).lower(),
+        _opt_int(rec, "cardLength"),
+        source,
+        json.dumps(rec, ensure_ascii=False, separators=(",", ":")) if keep_raw else None,
+    )
+    return row, edges, self_loop

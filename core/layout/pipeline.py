@@ -1,0 +1,209 @@
+"""`hubatlas layout`: 2-D coordinates for every model, cached by content and applied to the snapshot.
+
+Pipeline: features (core.features) -> kNN in feature space joined with lineage edges -> UMAP (cuML on an
+NVIDIA GPU, or the CPU path of layout.cpu) -> x, y normalised to [-1, 1] float32 in the snapshot.
+The cache key covers the node set, the edges, the parameters and the code version; results are written
+atomically to ``<cache>/layouts/<key>.arrow``. An unchanged atlas is not recomputed. When models were added
+since the last layout, only the new ones are placed (near their parents or feature neighbours) and nobody
+else moves, unless ``full`` is asked.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from hubatlas.core.common import atomic
+from hubatlas.core.common.progress import bar
+from hubatlas.core.layout.cpu import layout_cpu, local_unit, place_by_features, place_derived_by_features
+from hubatlas.core.layout.features import FEATURES_VERSION, build_features
+from hubatlas.core.layout.params import LayoutParams
+from hubatlas.core.store.database import Store, utcnow
+from hubatlas.core.store.snapshot import Snapshot, ensure_snapshot, write_table
+
+LAYOUT_VERSION = 1
+
+
+class LayoutError(RuntimeError):
+    pass
+
+
+def _digest(*arrays: pa.ChunkedArray | pa.Array) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+        for buf in a.buffers():
+            if buf is not None:
+                h.update(memoryview(buf))
+        h.update(str(len(a)).encode())
+    return h.hexdigest()
+
+
+def cache_key(snap: Snapshot, p: LayoutParams, backend: str) -> str:
+    content = {
+        "nodes": _digest(snap.nodes.column("id")),
+        "edges": _digest(snap.edges.column("source"), snap.edges.column("target"), snap.edges.column("relation")),
+        "attrs": _digest(*(snap.nodes.column(c).combine_chunks().indices for c in
+                           ("pipeline_tag", "library_name", "license"))),
+        "params": {k: v for k, v in asdict(p).items() if k != "backend"},
+        "backend": backend,
+        "versions": [LAYOUT_VERSION, FEATURES_VERSION],
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def resolve_backend(name: str) -> tuple[str, str]:
+    from hubatlas.core.layout.gpu import cuml_status
+
+    if name == "cpu":
+        return "cpu", "CPU path (umap-learn on anchors + placement)"
+    ok, why = cuml_status()
+    if name == "cuml":
+        if not ok:
+            raise LayoutError(f"--backend cuml is not usable here: {why}")
+        return "cuml", why
+    if name != "auto":
+        raise LayoutError(f"unknown backend {name!r}; choose auto, cuml or cpu")
+    return ("cuml", why) if ok else ("cpu", f"CPU path ({why})")
+
+
+def to_unit_square(xy: np.ndarray) -> np.ndarray:
+    """Centre and scale to [-1, 1] (uniform scale, so shapes are kept); NaN rows stay NaN."""
+    out = np.asarray(xy, dtype=np.float64).copy()
+    ok = np.isfinite(out).all(1)
+    if not ok.any():
+        return out.astype(np.float32)
+    lo, hi = out[ok].min(0), out[ok].max(0)
+    centre = (lo + hi) / 2
+    half = float(max((hi - lo).max() / 2, 1e-12))
+    out[ok] = (out[ok] - centre) / half
+    return np.clip(out, -1, 1).astype(np.float32)
+
+
+def _graph(snap: Snapshot) -> dict:
+    pp_rel = snap.codes("relation")[0].astype(np.int64)
+    parent = snap.edges.column("source").to_numpy().astype(np.int64)
+    child = snap.edges.column("target").to_numpy().astype(np.int64)
+    from hubatlas.core.store.graph import primary_parents
+
+    return {"parent": parent, "child": child, "pp": primary_parents(len(snap), parent, child).astype(np.int64),
+            "depth": snap.column("depth").astype(np.int64), "relation": pp_rel,
+            "family": snap.column("family").astype(np.int64), "root": snap.column("root").astype(np.int64)}
+
+
+def compute(snap: Snapshot, p: LayoutParams, backend: str, stage: Callable[[str], None]) -> np.ndarray:
+    """Raw coordinates for every node with the chosen backend."""
+    stage("features")
+    feats = build_features(snap.nodes)
+    g = _graph(snap)
+    if backend == "cuml":
+        from hubatlas.core.layout.gpu import gpu_knn, layout_cuml
+        from hubatlas.core.layout.knn import join_lineage
+
+        stage("knn")
+        idx, dist = gpu_knn(feats, p.n_neighbors)
+        idx, dist = join_lineage(idx, dist, g["parent"], g["child"])
+        stage("optimise")
+        return layout_cuml(feats, idx, dist, seed=p.seed, n_epochs=p.n_epochs, min_dist=p.min_dist)
+    return layout_cpu(feats, g["parent"], g["child"], g["pp"], g["depth"], g["relation"], g["family"], g["root"],
+                      p, stage)
+
+
+def place_new(snap: Snapshot, xy: np.ndarray, p: LayoutParams, stage: Callable[[str], None]) -> np.ndarray:
+    """Place nodes without coordinates near their parents or feature neighbours; placed nodes do not move."""
+    xy = xy.astype(np.float64).copy()
+    placed = np.isfinite(xy).all(1)
+    stage("features")
+    feats = build_features(snap.nodes)
+    g = _graph(snap)
+    stage("placement")
+    unit = local_unit(xy[placed], p.seed)
+    fam_size = np.bincount(g["family"])[g["family"]].astype(np.float64)
+    rng = np.random.default_rng(p.seed)
+    ref_all = np.flatnonzero(placed)
+    ref = np.sort(rng.choice(ref_all, size=min(len(ref_all), p.anchors), replace=False))
+    # new roots and isolated models by features, then derivatives by their parents, then any rest
+    place_by_features(xy, placed, np.flatnonzero(~placed & (g["pp"] < 0)), ref, feats, unit, p.seed)
+    place_derived_by_features(xy, placed, g["pp"], g["depth"], ref, feats, fam_size, unit, p.seed)
+    place_by_features(xy, placed, np.flatnonzero(~placed), ref, feats, unit, p.seed)
+    return np.clip(xy, -1, 1).astype(np.float32)
+
+
+def layouts_dir(cache: Path) -> Path:
+    return Path(cache) / "layouts"
+
+
+def _write_layout(path: Path, ids: pa.ChunkedArray, xy: np.ndarray) -> None:
+    write_table(pa.table({"id": ids, "x": pa.array(xy[:, 0]), "y": pa.array(xy[:, 1])}), path)
+
+
+def apply_to_snapshot(snap: Snapshot, xy: np.ndarray, info: dict) -> None:
+    """Write x, y into the snapshot's nodes file (atomic) and record the layout in the manifest."""
+    t = snap.nodes
+    t = t.set_column(t.schema.get_field_index("x"), "x", pa.array(xy[:, 0].astype(np.float32)))
+    t = t.set_column(t.schema.get_field_index("y"), "y", pa.array(xy[:, 1].astype(np.float32)))
+    d = snap.dir
+    write_table(t, d / "nodes.arrow")
+    manifest = dict(snap.manifest, layout=info)
+    atomic.write_text(d / "manifest.json", json.dumps(manifest, indent=1))
+
+
+def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: bool | None = None,
+               log: Callable[[str], None] = lambda m: None) -> dict:
+    """Lay out the atlas in ``store`` and apply it; returns what was done."""
+    t0 = time.perf_counter()
+    snap = ensure_snapshot(store)
+    n = len(snap)
+    backend, why = resolve_backend(p.backend)
+    key = cache_key(snap, p, backend)
+    path = layouts_dir(store.dir) / f"{key}.arrow"
+    info = {"key": key, "backend": backend, "backend_detail": why, "nodes": n, "params": asdict(p),
+            "computed_at": utcnow()}
+    stages = ["features", "knn", "optimise", "placement"]
+    with bar(total=len(stages), desc="layout", unit="stage", enabled=progress) as pb:
+        timings: dict[str, float] = {}
+        last = [time.perf_counter(), None]
+
+        def stage(name: str) -> None:
+            now = time.perf_counter()
+            if last[1]:
+                timings[last[1]] = round(now - last[0], 2)
+            last[0], last[1] = now, name
+            pb.set_postfix_str(name)
+            pb.update(1)
+            log(f"layout: {name}")
+
+        if path.exists():
+            t = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+            xy = np.stack([t.column("x").to_numpy(), t.column("y").to_numpy()], 1)
+            info["mode"] = "cached"
+        else:
+            old = np.stack([snap.column("x"), snap.column("y")], 1)
+            have = np.isfinite(old).all(1)
+            if not full and have.any() and not have.all():
+                xy = place_new(snap, old, p, stage)
+                info["mode"] = "incremental"
+                info["placed_new"] = int((~have).sum())
+            elif not full and have.all() and n:
+                xy = old
+                info["mode"] = "unchanged"
+            else:
+                xy = to_unit_square(compute(snap, p, backend, stage)) if n else np.zeros((0, 2), np.float32)
+                info["mode"] = "full"
+            if last[1]:
+                timings[last[1]] = round(time.perf_counter() - last[0], 2)
+            info["stage_seconds"] = timings
+            if not np.isfinite(xy).all():
+                raise LayoutError("the layout produced non-finite coordinates; nothing was saved")
+            layouts_dir(store.dir).mkdir(parents=True, exist_ok=True)
+            _write_layout(path, snap.nodes.column("id"), xy)
+    apply_to_snapshot(snap, xy, info)
+    info["seconds"] = round(time.perf_counter() - t0, 2)
+    return info
+

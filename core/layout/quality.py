@@ -1,0 +1,43 @@
+"""Layout quality on a node sample (`hubatlas layout --report`): lineage locality, kNN preservation,
+trustworthiness (scikit-learn) and modality purity of layout neighbourhoods."""
+from __future__ import annotations
+
+import numpy as np
+
+from hubatlas.core.layout.features import build_features
+from hubatlas.core.layout.knn import knn
+from hubatlas.core.store.snapshot import Snapshot
+
+
+def report(snap: Snapshot, sample: int = 20_000, k: int = 10, seed: int = 0) -> dict:
+    from sklearn.manifold import trustworthiness
+
+    n = len(snap)
+    xy = np.stack([snap.column("x"), snap.column("y")], 1).astype(np.float32)
+    if n < k + 2 or not np.isfinite(xy).all():
+        raise ValueError("a layout of at least 12 nodes is needed for a report (run `hubatlas layout`)")
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(n, size=min(n, sample), replace=False))
+    feats = build_features(snap.nodes)[idx]  # the features the layout used
+    y = xy[idx]
+    # lineage locality over (a sample of) all edges
+    src = snap.edges.column("source").to_numpy()
+    dst = snap.edges.column("target").to_numpy()
+    if len(src):
+        e = rng.choice(len(src), size=min(len(src), sample), replace=False)
+        d_edge = np.linalg.norm(xy[src[e]] - xy[dst[e]], axis=1)
+        a, b = rng.integers(0, n, size=(2, sample))
+        d_rand = np.linalg.norm(xy[a] - xy[b], axis=1)
+        locality = float(np.median(d_edge) / max(np.median(d_rand), 1e-12))
+    else:
+        locality = None
+    fi, _ = knn(feats, feats, k, exclude_self=True)
+    li, _ = knn(y, y, k, exclude_self=True)
+    preserved = float(np.mean([len(set(a) & set(b)) / k for a, b in zip(fi.tolist(), li.tolist())]))
+    mod, _ = snap.codes("modality")
+    m = mod[idx]
+    purity = float((m[li] == m[:, None]).mean())
+    tw = float(trustworthiness(feats, y, n_neighbors=k))
+    return {"sample": int(len(idx)), "k": k, "lineage_locality": locality, "knn_preservation": preserved,
+            "trustworthiness": tw, "modality_purity": purity,
+            "targets": {"lineage_locality": "<= 0.05", "trustworthiness": ">= 0.90"}}

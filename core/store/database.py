@@ -1,0 +1,276 @@
+"""The atlas cache: one SQLite file (WAL) managed with sqlite-utils, the source of truth for every view."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from hubatlas.core.common.paths import DB_NAME
+from hubatlas.core.store.schema import MIGRATIONS, MODEL_COLUMNS, RELATIONS, SCHEMA_VERSION
+
+
+class StoreError(RuntimeError):
+    """The cache cannot be opened or is not a hubatlas cache."""
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_UPSERT = (
+    f"INSERT INTO models ({', '.join(MODEL_COLUMNS)}, placeholder) VALUES ({', '.join('?' * len(MODEL_COLUMNS))}, 0) "
+    "ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{c}=excluded.{c}" for c in MODEL_COLUMNS if c != "id")
+    + ", placeholder=0"
+)
+_EDGE_UPSERT = (
+    "INSERT INTO edges (child, parent, relation, source) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(child, parent) DO UPDATE SET relation=excluded.relation, source=excluded.source"
+)
+
+
+class Store:
+    """An open atlas cache directory. Use as a context manager; writes go through :meth:`transaction`."""
+
+    def __init__(self, cache_dir: str | Path, *, create: bool = True, readonly: bool = False):
+        self.dir = Path(cache_dir)
+        self.path = self.dir / DB_NAME
+        if not self.path.exists():
+            if not create or readonly:
+                raise StoreError(f"no atlas cache at {self.dir} (run `hubatlas import`, `sync`, `synth` or `demo`)")
+            self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            if readonly:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+            else:
+                conn = sqlite3.connect(self.path, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout=10000")
+            if not readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-262144")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            if readonly:  # read pages in place: fast cold searches (writers keep SQLite's page cache)
+                conn.execute("PRAGMA mmap_size=4294967296")
+            self.db = sqlite_utils.Database(conn)
+            if not readonly:
+                self._migrate()
+            else:
+                self._check_version()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path} is not a usable atlas cache: {e}") from None
+        self.readonly = readonly
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def _check_version(self) -> None:
+        if "_migrations" not in self.db.table_names():
+            raise StoreError(f"{self.path} is not a hubatlas cache")
+        v = self.conn.execute("SELECT max(version) FROM _migrations").fetchone()[0] or 0
+        if v > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer hubatlas (schema {v} > {SCHEMA_VERSION})")
+
+    def _migrate(self) -> None:
+        names = set(self.db.table_names())
+        if names and "_migrations" not in names:
+            raise StoreError(f"{self.path} is an SQLite file but not a hubatlas cache")
+        if "_migrations" not in names:
+            self.db["_migrations"].create({"version": int, "name": str, "applied_at": str}, pk="version")
+        self._check_version()
+        done = {r[0] for r in self.conn.execute("SELECT version FROM _migrations")}
+        for version, name, sql in MIGRATIONS:
+            if version in done:
+                continue
+            with self.transaction():
+                for stmt in _split_sql(sql):
+                    self.conn.execute(stmt)
+                self.db["_migrations"].insert({"version": version, "name": name, "applied_at": utcnow()})
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: committed on success, rolled back (nothing changed) on any exception."""
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            yield c
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        else:
+            c.execute("COMMIT")
+
+    # -- writes (call inside transaction()) ------------------------------------------------------------------
+    def _max_rowid(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(rowid), 0) FROM models").fetchone()[0]
+
+    def _index_new(self, since_rowid: int) -> None:
+        """Add rows inserted after ``since_rowid`` to the full-text index (one bulk statement)."""
+        self.conn.execute("INSERT INTO models_fts (rowid, id) SELECT rowid, id FROM models WHERE rowid > ?",
+                          (since_rowid,))
+
+    def upsert_models(self, rows: Iterable[tuple]) -> None:
+        """Insert or update normalised rows (see schema.MODEL_COLUMNS); a placeholder becomes real.
+
+        A batch that names an id twice keeps the last record (ids are deduplicated before writing, so
+        every row is indexed exactly once)."""
+        unique = list({r[0]: r for r in rows}.values())
+        start = self._max_rowid()
+        self.conn.executemany(_UPSERT, unique)
+        self._index_new(start)
+
+    def replace_edges(self, children: Iterable[str], edges: Iterable[tuple[str, str, str, str]]) -> None:
+        """Replace the documented (non-inferred) parents of ``children`` with ``edges``."""
+        self.conn.execute("DELETE FROM edges WHERE child IN (SELECT value FROM json_each(?)) AND source!='inferred'",
+                          (json.dumps(list(children)),))
+        self.conn.executemany(_EDGE_UPSERT, edges)
+
+    def add_edges(self, edges: Iterable[tuple[str, str, str, str]]) -> None:
+        self.conn.executemany(_EDGE_UPSERT, edges)
+
+    def record_self_loops(self, ids: Iterable[str]) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO self_loops (id) VALUES (?)", ((i,) for i in ids))
+
+    def add_placeholders(self) -> int:
+        """A placeholder node for every parent missing from the data, so families keep their root."""
+        start = self._max_rowid()
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO models (id, author, placeholder, source) "
+            "SELECT DISTINCT e.parent, CASE WHEN instr(e.parent, '/') > 0 "
+            "THEN substr(e.parent, 1, instr(e.parent, '/') - 1) END, 1, 'placeholder' "
+            "FROM edges e LEFT JOIN models m ON m.id = e.parent WHERE m.id IS NULL"
+        )
+        self._index_new(start)
+        return cur.rowcount
+
+    def set_meta(self, **values: object) -> None:
+        self.conn.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in values.items()],
+        )
+
+    # -- reads -----------------------------------------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta"))
+
+    def is_synthetic(self) -> bool:
+        return self.meta().get("synthetic") == "true"
+
+    def count_models(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM models").fetchone()[0]
+
+    def data_version(self) -> str:
+        """Changes whenever models or edges change (used to know when the snapshot is stale)."""
+        return self.meta().get("data_version", "0")
+
+    def bump_data_version(self) -> None:
+        self.set_meta(data_version=str(int(self.data_version()) + 1), updated_at=utcnow())
+
+    def stats(self) -> dict:
+        """Counts for `hubatlas stats`."""
+        from hubatlas.core.common.taxonomy import modalities, modality_of
+
+        c = self.conn
+        by_rel = {r: 0 for r in RELATIONS}
+        for rel, n in c.execute("SELECT relation, count(*) FROM edges WHERE source!='inferred' GROUP BY relation"):
+            by_rel[rel] = n
+        by_src = dict(c.execute("SELECT source, count(*) FROM edges GROUP BY source"))
+        mods = {m: 0 for m in modalities()}
+        for tag, n in c.execute("SELECT pipeline_tag, count(*) FROM models WHERE placeholder=0 GROUP BY pipeline_tag"):
+            mods[modality_of(tag)] += n
+        meta = self.meta()
+        placeholders = c.execute("SELECT count(*) FROM models WHERE placeholder=1").fetchone()[0]
+        total = self.count_models()
+        return {
+            "models": total - placeholders,
+            "placeholders": placeholders,
+            "nodes": total,
+            "edges": sum(by_rel.values()),  # documented lineage; inferred edges are counted apart
+            "edges_by_relation": by_rel,
+            "inferred_edges": by_src.get("inferred", 0),
+            "inferred_relation_types": c.execute(
+                "SELECT count(*) FROM edges WHERE inferred_relation IS NOT NULL").fetchone()[0],
+            "edges_by_source": by_src,
+            "self_loops_dropped": c.execute("SELECT count(*) FROM self_loops").fetchone()[0],
+            "synthetic": meta.get("synthetic") == "true",
+            "source": meta.get("source"),
+            "updated_at": meta.get("updated_at"),
+            "modalities": mods,
+            "schema_version": SCHEMA_VERSION,
+            "cache": str(self.dir),
+        }
+
+    def get(self, model_id: str) -> dict | None:
+        cur = self.conn.execute("SELECT * FROM models WHERE id=?", (model_id,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        rec = dict(zip([d[0] for d in cur.description], row))
+        for k in ("languages", "tags"):
+            rec[k] = json.loads(rec[k]) if rec[k] else []
+        rec["raw"] = json.loads(rec["raw"]) if rec["raw"] else None
+        rec["placeholder"] = bool(rec["placeholder"])
+        rec.pop("rowid", None)
+        return rec
+
+    def parents(self, model_id: str) -> list[dict]:
+        return [
+            {"id": p, "relation": r, "source": s}
+            for p, r, s in self.conn.execute(
+                "SELECT parent, relation, source FROM edges WHERE child=? ORDER BY parent", (model_id,))
+        ]
+
+    def children_counts(self, model_id: str) -> dict[str, int]:
+        out = {r: 0 for r in RELATIONS}
+        for r, n in self.conn.execute("SELECT relation, count(*) FROM edges WHERE parent=? GROUP BY relation",
+                                      (model_id,)):
+            out[r] = n
+        return out
+
+    def info(self, model_id: str) -> dict | None:
+        """The stored record, parents with relation, and children counts by relation."""
+        rec = self.get(model_id)
+        if rec is None:
+            return None
+        from hubatlas.core.common.taxonomy import modality_of
+
+        rec["modality"] = modality_of(rec.get("pipeline_tag"))
+        rec["parents"] = self.parents(model_id)
+        rec["children"] = self.children_counts(model_id)
+        return rec
+
+    def search(self, query: str, limit: int = 20) -> list[dict]:
+        """Type-ahead search over ids and authors: every word of the query as a prefix, most downloaded first."""
+        from hubatlas.core.store.search import search
+
+        return search(self.conn, query, limit)
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration script into statements, keeping trigger bodies (BEGIN ... END;) whole."""
+    out, buf = [], []
+    for line in sql.strip().splitlines():
+        buf.append(line)
+        text = "\n".join(buf).strip()
+        if text.endswith(";") and sqlite3.complete_statement(text):
+            out.append(text)
+            buf = []
+    if "".join(buf).strip():
+        out.append("\n".join(buf))
+    return out

@@ -1,0 +1,136 @@
+"""Starting the desktop app: open the atlas (or the demo), handle every 'cannot show this' case with a
+clear message instead of a crash, and run the Qt event loop."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from hubatlas.core.layout.pipeline import LayoutParams, run_layout
+from hubatlas.core.store.database import Store, StoreError
+from hubatlas.core.store.snapshot import SnapshotError, ensure_snapshot, open_snapshot
+
+
+class Problem(Exception):
+    """Why an atlas cannot be shown; ``title`` and the message go into a dialog."""
+
+    def __init__(self, title: str, message: str):
+        super().__init__(message)
+        self.title = title
+
+
+def icon_path() -> Path:
+    from hubatlas.core.common.paths import resource
+
+    return resource("icon.png")
+
+
+def check_gl() -> str | None:
+    """None when an OpenGL context can be made, else the reason."""
+    try:
+        from vispy import app as vapp
+
+        vapp.use_app("pyside6")
+        from vispy import gloo, scene
+
+        c = scene.SceneCanvas(show=False, size=(8, 8))
+        try:
+            c.render()
+            return None if gloo.gl.glGetParameter(gloo.gl.GL_VERSION) else "no GL version"
+        finally:
+            c.close()
+    except Exception as e:  # any backend or driver failure
+        return f"{type(e).__name__}: {e}"
+
+
+def prepare(cache: Path, *, ask_layout=None) -> tuple[Store, object]:
+    """Open the store and a laid-out snapshot, or raise Problem with a user-facing explanation."""
+    try:
+        store = Store(cache, create=False, readonly=False) if _writable(cache) else Store(cache, readonly=True)
+    except StoreError as e:
+        raise Problem("Cannot open the atlas", f"{e}\n\nThe cache may be damaged; `hubatlas import` or `hubatlas "
+                                               "sync` into a new --cache directory rebuilds it.") from None
+    try:
+        snap = ensure_snapshot(store) if not store.readonly else open_snapshot(store.dir)
+    except (SnapshotError, FileNotFoundError, OSError) as e:
+        raise Problem("Cannot read the atlas snapshot", f"{e}\n\nRun `hubatlas snapshot` to rebuild it.") from None
+    n = len(snap)
+    if n == 0:
+        raise Problem("The atlas is empty", f"{store.dir} holds no models yet.\n\nFill it with `hubatlas sync`, "
+                                            "`hubatlas import FILE` or `hubatlas synth`, or open the demo.")
+    xy = np.stack([snap.column("x"), snap.column("y")], 1)
+    placed = np.isfinite(xy).all(1)
+    if not placed.all():
+        missing = int((~placed).sum())
+        if store.readonly:
+            raise Problem("No layout", f"{missing:,} of {n:,} models have no position and this atlas is "
+                                      "read-only. Run `hubatlas layout` on a writable copy.")
+        if ask_layout is None or ask_layout(missing, n):
+            run_layout(store, LayoutParams(), progress=False)
+            snap = open_snapshot(store.dir)
+        elif not placed.any():
+            raise Problem("No layout", "This atlas has no layout yet. Run `hubatlas layout`.")
+    return store, snap
+
+
+def _writable(cache: Path) -> bool:
+    import os
+
+    return os.access(cache, os.W_OK) and os.access(cache / "atlas.sqlite", os.W_OK)
+
+
+def make_app():
+    """The QApplication with the app's name, version and icon set; returns (app, icon or None)."""
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from hubatlas.core import __version__
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("hubatlas")
+    app.setApplicationDisplayName("hubatlas")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("hubatlas")
+    app.setDesktopFileName("hubatlas")
+    icon = QIcon(str(icon_path())) if icon_path().exists() else None
+    if icon is not None:
+        app.setWindowIcon(icon)
+    return app, icon
+
+
+def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
+    """Show the window (the event loop runs until it closes). Returns a process exit code."""
+    from PySide6.QtWidgets import QMessageBox
+
+    app, icon = make_app()
+    why = check_gl()
+    if why:
+        QMessageBox.critical(None, "No usable OpenGL", f"hubatlas needs OpenGL 2.1 or newer to draw the map.\n\n"
+                             f"{why}\n\nUpdate your graphics driver, or use `hubatlas export` with Mesa.")
+        return 3
+
+    def ask(missing: int, n: int) -> bool:
+        r = QMessageBox.question(None, "Compute the layout?",
+                                 f"{missing:,} of {n:,} models have no position on the map yet.\n\n"
+                                 "Compute the layout now? (CPU: about a minute per 200,000 models)")
+        return r == QMessageBox.Yes
+
+    try:
+        store, snap = prepare(cache, ask_layout=ask)
+    except Problem as p:
+        QMessageBox.warning(None, p.title, str(p))
+        return 2
+    from hubatlas.viewer._qt.window import MainWindow
+
+    w = MainWindow(store, snap, label=label, icon=icon)
+    w.show()
+    if screenshot is not None:  # used by `view --screenshot` and smoke tests
+        from PySide6.QtCore import QTimer
+
+        def shot():
+            w.grab().save(str(screenshot))
+            w.close()
+
+        QTimer.singleShot(1500, shot)
+    return app.exec()

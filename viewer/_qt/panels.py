@@ -1,0 +1,268 @@
+"""Dock panels: legend (click to hide/show), details of the selected model, filters and time slider."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hubatlas.viewer._qt.text import hub_url, plain
+
+
+def _swatch(rgb) -> QIcon:
+    pm = QPixmap(14, 14)
+    pm.fill(QColor(*rgb))
+    return QIcon(pm)
+
+
+class LegendPanel(QListWidget):
+    """Legend entries with counts; unchecking an entry hides its models."""
+
+    toggled = Signal(int, bool)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.itemChanged.connect(self._changed)
+        self._loading = False
+
+    def show_colors(self, colors) -> None:
+        self._loading = True
+        self.clear()
+        if colors.continuous:
+            lo, hi = colors.continuous
+            item = QListWidgetItem(f"{plain(lo)}  →  {plain(hi)}")
+            ramp = colors.ramp
+            pm = QPixmap(64, 14)
+            pm.fill(QColor(0, 0, 0, 0))
+            from PySide6.QtGui import QPainter
+
+            p = QPainter(pm)
+            for x in range(64):
+                p.setPen(QColor(*[int(v) for v in ramp[int(x * 255 / 63)]]))
+                p.drawLine(x, 0, x, 13)
+            p.end()
+            item.setIcon(QIcon(pm))
+            item.setFlags(Qt.ItemIsEnabled)
+            self.addItem(item)
+        for e in colors.legend:
+            if e.key < 0:  # an informational line (e.g. how many values are predicted), not a class
+                item = QListWidgetItem(plain(e.label, 80))
+                item.setFlags(Qt.ItemIsEnabled)
+                self.addItem(item)
+                continue
+            item = QListWidgetItem(_swatch(e.color), f"{plain(e.label, 60)}  ({e.count:,})")
+            item.setData(Qt.UserRole, e.key)
+            item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked)
+            self.addItem(item)
+        self._loading = False
+
+    def _changed(self, item: QListWidgetItem) -> None:
+        if self._loading or item.data(Qt.UserRole) is None:
+            return
+        self.toggled.emit(int(item.data(Qt.UserRole)), item.checkState() == Qt.Checked)
+
+
+class DetailsPanel(QWidget):
+    """Every stored field of the selected model as plain text, and a button to open its Hub page."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        self.title = QLabel("No model selected")
+        self.title.setTextFormat(Qt.PlainText)
+        self.title.setWordWrap(True)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.open_btn = QPushButton("Open on huggingface.co")
+        self.open_btn.setEnabled(False)
+        self.open_btn.clicked.connect(self._open)
+        lay.addWidget(self.title)
+        lay.addWidget(self.text)
+        lay.addWidget(self.open_btn)
+        self.url: str | None = None
+
+    def show_record(self, rec: dict | None, predicted: dict | None = None) -> None:
+        """``predicted``: attribute -> (value, confidence) for values the model does not document."""
+        if rec is None:
+            self.title.setText("No model selected")
+            self.text.setPlainText("")
+            self.url = None
+            self.open_btn.setEnabled(False)
+            return
+        self.title.setText(plain(rec["id"], 300) + ("  (placeholder: not in the data)" if rec.get("placeholder")
+                                                    else ""))
+        lines = []
+        for k in ("author", "modality", "pipeline_tag", "library_name", "license", "languages", "downloads",
+                  "likes", "created_at", "last_modified", "gated", "card_length", "source"):
+            v = rec.get(k)
+            if isinstance(v, list):
+                v = ", ".join(map(str, v))
+            guess = (predicted or {}).get(k)
+            if v is None and guess:
+                lines.append(f"{k}: {plain(guess[0])}  (predicted, {guess[1]:.0%} confidence)")
+            else:
+                lines.append(f"{k}: {plain(v if v is not None else '-')}")
+        lines.append("")
+        lines.append("parents:")
+        for p in rec.get("parents", []) or []:
+            lines.append(f"  {plain(p['id'], 300)}  [{p['relation']}, from {p['source']}]")
+        if (predicted or {}).get("relation"):
+            r, c = predicted["relation"]
+            lines.append(f"  relation type: {plain(r)}  (predicted, {c:.0%} confidence)")
+        if not rec.get("parents"):
+            lines.append("  none")
+        ch = rec.get("children", {})
+        lines.append("children: " + ", ".join(f"{k} {v:,}" for k, v in ch.items() if v) if any(ch.values())
+                     else "children: none")
+        lines.append("")
+        lines.append("tags: " + plain(", ".join(rec.get("tags") or []) or "-", 5000))
+        if rec.get("raw"):
+            lines.append("")
+            lines.append("raw record:")
+            lines.append(plain(json.dumps(rec["raw"], ensure_ascii=False)[:20000], 20000))
+        self.text.setPlainText("\n".join(lines))  # plain text: nothing in the metadata is interpreted
+        self.url = hub_url(rec["id"])
+        self.open_btn.setEnabled(self.url is not None)
+
+    def _open(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from hubatlas.viewer._qt.text import is_safe_hub_url
+
+        if self.url and is_safe_hub_url(self.url):
+            QDesktopServices.openUrl(QUrl(self.url))
+
+
+class FiltersPanel(QWidget):
+    """Filters by modality, task, licence, library, downloads range and creation-date range; the 'as of'
+    end of the date range replays the Hub's growth (models created after it are hidden)."""
+
+    changed = Signal()
+
+    def __init__(self, snap, parent=None):
+        super().__init__(parent)
+        self.snap = snap
+        form = QFormLayout(self)
+        self.combos: dict[str, QComboBox] = {}
+        for col, label in (("modality", "Modality"), ("pipeline_tag", "Task"), ("license", "Licence"),
+                           ("library_name", "Library")):
+            cb = QComboBox()
+            cb.addItem("All", None)
+            codes, labels = snap.codes(col)
+            counts = np.bincount(codes[codes >= 0], minlength=len(labels)) if len(codes) else []
+            for i in np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")[:200] if len(labels) else []:
+                if labels[i] is not None and counts[i] > 0:
+                    cb.addItem(f"{plain(labels[i], 50)} ({counts[i]:,})", int(i))
+            cb.currentIndexChanged.connect(self.changed)
+            self.combos[col] = cb
+            form.addRow(label, cb)
+        self.min_dl = self._count_spin(form, "Downloads ≥", 100)
+        self.max_dl = self._count_spin(form, "Downloads ≤", 1000)
+        day = snap.column("created_day")
+        ok = day[day >= 0]
+        self.day_lo, self.day_hi = (int(ok.min()), int(ok.max())) if len(ok) else (0, 0)
+        self.since, self.since_label = self._date_slider(form, "Created from", self.day_lo, self._since_changed)
+        self.as_of, self.as_of_label = self._date_slider(form, "As of", self.day_hi, self._date_changed)
+        self.hide_undated = QCheckBox("hide models without a date while replaying")
+        self.hide_undated.toggled.connect(self.changed)
+        form.addRow("", self.hide_undated)
+        reset = QPushButton("Reset filters")
+        reset.clicked.connect(self.reset)
+        form.addRow("", reset)
+        self._date_changed(self.day_hi, emit=False)
+        self._since_changed(self.day_lo, emit=False)
+
+    def _count_spin(self, form: QFormLayout, title: str, step: int) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(0, 2_000_000_000)
+        spin.setSingleStep(step)
+        spin.setSpecialValueText("any")  # 0: no bound
+        spin.valueChanged.connect(self.changed)
+        form.addRow(title, spin)
+        return spin
+
+    def _date_slider(self, form: QFormLayout, title: str, value: int, slot) -> tuple[QSlider, QLabel]:
+        slider = QSlider(Qt.Horizontal)
+        slider.setRange(self.day_lo, self.day_hi)
+        slider.setValue(value)
+        label = QLabel()
+        slider.valueChanged.connect(slot)
+        row = QHBoxLayout()
+        row.addWidget(slider)
+        row.addWidget(label)
+        box = QWidget()
+        box.setLayout(row)
+        form.addRow(title, box)
+        return slider, label
+
+    def _since_changed(self, v: int, emit: bool = True) -> None:
+        self.since_label.setText(str(np.datetime64("1970-01-01") + np.timedelta64(int(v), "D")))
+        if emit:
+            self.changed.emit()
+
+    def set_since(self, day: int) -> None:
+        self.since.setValue(int(day))
+
+    def _date_changed(self, v: int, emit: bool = True) -> None:
+        d = np.datetime64("1970-01-01") + np.timedelta64(int(v), "D")
+        self.as_of_label.setText(str(d))
+        if emit:
+            self.changed.emit()
+
+    def set_as_of(self, day: int) -> None:
+        self.as_of.setValue(int(day))
+
+    def reset(self) -> None:
+        for cb in self.combos.values():
+            cb.blockSignals(True)
+            cb.setCurrentIndex(0)
+            cb.blockSignals(False)
+        for w, v in ((self.min_dl, 0), (self.max_dl, 0), (self.since, self.day_lo)):
+            w.blockSignals(True)
+            w.setValue(v)
+            w.blockSignals(False)
+        self._since_changed(self.day_lo, emit=False)
+        self.as_of.setValue(self.day_hi)
+        self.changed.emit()
+
+    def mask(self) -> np.ndarray | None:
+        """The filter as a boolean mask over nodes, or None when nothing is filtered."""
+        n = len(self.snap)
+        m = np.ones(n, dtype=bool)
+        active = False
+        for col, cb in self.combos.items():
+            code = cb.currentData()
+            if code is not None:
+                m &= self.snap.codes(col)[0] == code
+                active = True
+        if self.min_dl.value() > 0:
+            m &= self.snap.column("downloads") >= self.min_dl.value()
+            active = True
+        if self.max_dl.value() > 0:
+            m &= self.snap.column("downloads") <= self.max_dl.value()
+            active = True
+        if self.as_of.value() < self.day_hi or self.since.value() > self.day_lo:
+            day = self.snap.column("created_day")
+            dated = (day >= self.since.value()) & (day <= self.as_of.value())
+            keep_undated = not self.hide_undated.isChecked() and self.since.value() <= self.day_lo
+            m &= dated | ((day < 0) & keep_undated)
+            active = True
+        return m if active else None

@@ -1,0 +1,125 @@
+"""Adaptive level of detail: while the camera moves, draw a prefix of the density-weighted order sized to a
+frame budget measured on this machine; at rest, draw everything in view. A mixin of AtlasCanvas (it reads the
+canvas's points, grid index, camera and interaction flag)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+INTERACTION_POINTS = 200_000  # the sample drawn while the camera moves, until measured
+FRAME_BUDGET_MS = 30.0        # the gesture sample is sized to draw in this time
+MIN_SAMPLE = 20_000
+
+
+class AdaptiveDetail:
+    adaptive: bool
+    interaction_points: int
+    ms_per_point: float | None
+    _calib_size: float | None
+
+    def _init_detail(self, interaction_points: int | None) -> None:
+        # None: measure this machine's cost per point at the first gesture and size the sample to the budget
+        self.adaptive = interaction_points is None
+        self.interaction_points = INTERACTION_POINTS if interaction_points is None else interaction_points
+        self.ms_per_point = None
+        self._calib_size = None  # point size when ms_per_point was measured
+        self.last_frame_ms = 0.0
+
+    def _fill_factor(self) -> float:
+        """How much more a point costs now than at calibration: its area on screen, relative (≥ 1)."""
+        return max(1.0, (self.point_size / self._calib_size) ** 2) if self._calib_size else 1.0
+
+    def gesture_points(self) -> int:
+        """The gesture sample size: fixed when given, else the measured one scaled for the current point size."""
+        if not self.adaptive:
+            return self.interaction_points
+        return int(max(MIN_SAMPLE, self.interaction_points / self._fill_factor()))
+
+    def _choose_detail(self) -> None:
+        """Interaction: the prefix sample (or all visible points when few). Rest: everything in view."""
+        if self._grid is None:
+            self.points.show_all()
+            return
+        x0, y0, x1, y1 = self.view_rect()
+        zoomed_in = (x1 - x0) < 1.5
+        in_view = self._grid.count_in_rect(x0, y0, x1, y1) if zoomed_in else self.visible_count
+        if self._interacting and self.adaptive and self.ms_per_point is None and self.visible_count > MIN_SAMPLE:
+            self.calibrate()
+        cap = self.gesture_points()
+        if self._interacting and in_view > cap:
+            self.points.show_prefix(cap)
+        elif zoomed_in and in_view < 0.5 * self.visible_count:
+            self.points.show_subset(self._grid.in_rect(x0, y0, x1, y1))
+        else:
+            self.points.show_all()
+
+    def calibrate(self, sample: int = 50_000, rounds: int = 5) -> float:
+        """Size the gesture sample so its frame draws in FRAME_BUDGET_MS, timed to completion (glFinish).
+        The sample is a prefix of the density-weighted order, so its cost grows faster than its length (later
+        points fall in dense, overdrawn regions): start from ``sample`` points and correct the size from the
+        measured time of the size itself, a few rounds, growing at most 4× a round."""
+        from vispy import gloo
+        from vispy.gloo import gl
+
+        c = self.canvas
+        w, h = (max(1, int(v)) for v in c.size)
+        fbo = gloo.FrameBuffer(color=gloo.RenderBuffer((h, w)))
+        drawn_before, ib_before = self.points.drawn, self.points._index_buffer
+        n = max(self.visible_count, 1)
+        k = int(min(sample, n))
+
+        def draw() -> float:
+            # one frame, pushed and popped like a real one: a second draw inside the same push is far cheaper
+            # on llvmpipe than any real frame, which once made this calibration 10x too optimistic
+            c.push_fbo(fbo, (0, 0), c.size)
+            try:
+                t = time.perf_counter()
+                c._draw_scene()
+                gl.glFinish()
+                return (time.perf_counter() - t) * 1000
+            finally:
+                c.pop_fbo()
+
+        def timed(k: int) -> float:
+            self.points.show_prefix(k)
+            return min(draw(), draw())  # the faster of two: one timing is at the mercy of the scheduler
+
+        try:
+            c.set_current()
+            self.points.show_prefix(k)
+            draw()  # warm-up: shader compile and upload
+            for _ in range(rounds):
+                dt = timed(k)
+                nxt = int(np.clip(k * FRAME_BUDGET_MS / max(dt, 1e-6), MIN_SAMPLE, min(4 * k, n)))
+                if abs(nxt - k) <= 0.15 * k:
+                    break
+                k = nxt
+        finally:
+            self.points._index_buffer, self.points.drawn = ib_before, drawn_before
+        self.ms_per_point = max(dt / max(k, 1), 1e-9)
+        self.interaction_points = int(np.clip(k * FRAME_BUDGET_MS / max(dt, 1e-6), MIN_SAMPLE, max(self.n, 1)))
+        self._calib_size = self.point_size
+        return self.ms_per_point
+
+    def _on_draw(self, event=None) -> None:
+        self._t_draw = time.perf_counter()
+
+    def _after_draw(self, event=None) -> None:
+        if self._interacting and self.adaptive:
+            from vispy.gloo import gl
+
+            gl.glFinish()  # time the frame to completion while the sample size is being tuned
+        self.note_frame((time.perf_counter() - getattr(self, "_t_draw", time.perf_counter())) * 1000)
+
+    def note_frame(self, ms: float) -> None:
+        """Feed a frame's measured time (drawn to completion) back into the gesture sample size. The cost of a
+        point grows with its size on screen (it grows with zoom) and with what else the machine does, so the
+        first calibration is only a starting point: frames where the sample size binds refine it."""
+        self.last_frame_ms = ms
+        drawn = self.points.drawn
+        if not (self._interacting and self.adaptive) or drawn < max(MIN_SAMPLE, self.gesture_points() // 2):
+            return
+        per = ms / drawn / self._fill_factor()  # as if drawn at the calibration's point size
+        self.ms_per_point = per if self.ms_per_point is None else 0.5 * self.ms_per_point + 0.5 * per
+        self.interaction_points = int(np.clip(FRAME_BUDGET_MS / self.ms_per_point, MIN_SAMPLE, max(self.n, 1)))

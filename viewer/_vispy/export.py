@@ -1,0 +1,188 @@
+"""Publication-quality images of the atlas, headless or from the app: any size (tiled beyond the GPU's
+framebuffer limit), full detail, optional legend, title and attribution; PNG or JPEG."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hubatlas.core.common.atomic import atomic_path
+
+PRESETS = {"window": None, "2x": "2x", "4k": (3840, 2160), "8k": (7680, 4320)}
+MAX_PIXELS = 16384 * 16384
+TILE_MAX = 8192      # largest tile side used even where the GPU allows more
+TILE_UNKNOWN = 4096  # tile side before a GL context can be asked
+
+
+class ExportError(ValueError):
+    """An export that cannot be made (bad size, path, format or model); the message says why."""
+
+
+@dataclass
+class ExportOptions:
+    width: int = 1920
+    height: int = 1080
+    legend: bool = True
+    title: str | None = None
+    attribution: bool = True
+    transparent: bool = False
+    quality: int = 92  # JPEG
+
+
+def max_framebuffer() -> int:
+    """The largest renderbuffer side the current GL context supports (4096 when unknown)."""
+    try:
+        from vispy.gloo import gl
+
+        v = gl.glGetParameter(gl.GL_MAX_RENDERBUFFER_SIZE)
+        return int(v) if v else 4096
+    except Exception:
+        return 4096
+
+
+def check_target(path: Path, width: int, height: int) -> str:
+    """Validate the output path and size before any rendering; returns the format."""
+    fmt = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}.get(path.suffix.lower())
+    if fmt is None:
+        raise ExportError(f"{path}: unsupported image type {path.suffix or '(none)'}; use .png or .jpg")
+    if width < 16 or height < 16:
+        raise ExportError(f"size {width}×{height} is too small (at least 16×16)")
+    if width * height > MAX_PIXELS:
+        raise ExportError(f"size {width}×{height} is over the limit of {MAX_PIXELS:,} pixels")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        raise ExportError(f"{path}: the folder {parent} does not exist")
+    import os
+
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ExportError(f"{path}: not writable")
+    return fmt
+
+
+def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.ndarray:
+    """Render the current view at width×height: one hidden canvas of at most ``tile`` pixels a side,
+    moved over the image tile by tile (the view is widened to the image's aspect, never cropped)."""
+    tw, th = min(width, tile), min(height, tile)
+    own = atlas.offscreen and tuple(atlas.canvas.size) == (tw, th)
+    off = atlas if own else atlas.offscreen_copy((tw, th))
+    bg_before = off.canvas.bgcolor
+    if bgcolor is not None:
+        off.canvas.bgcolor = bgcolor
+    cam = off.view.camera
+    r = cam.rect
+    x0, y0, w, h = r.left, r.bottom, r.width, r.height
+    aspect = width / height
+    if w / h > aspect:
+        y0, h = y0 - (w / aspect - h) / 2, w / aspect
+    else:
+        x0, w = x0 - (h * aspect - w) / 2, h * aspect
+    out = np.zeros((height, width, 4), dtype=np.uint8)
+    try:
+        cam.aspect = None
+        for ty in range(0, height, th):
+            for tx in range(0, width, tw):
+                # world rectangle of a full tile (image rows grow downwards, world y upwards)
+                wx0 = x0 + w * tx / width
+                wy1 = y0 + h * (1 - ty / height)
+                cam.rect = (wx0, wy1 - h * th / height, w * tw / width, h * th / height)
+                off.settle()
+                img = off.render()
+                ch, cw = min(th, height - ty), min(tw, width - tx)
+                out[ty:ty + ch, tx:tx + cw] = img[:ch, :cw]
+    finally:
+        cam.aspect = 1
+        cam.rect = r
+        off.canvas.bgcolor = bg_before
+        if own:
+            off.settle()
+        else:
+            off.close()
+    return out
+
+
+def attribution_text(manifest: dict) -> str:
+    when = manifest.get("built_at", "")[:10] or _dt.date.today().isoformat()
+    src = "synthetic hub (not real data)" if manifest.get("synthetic") else "Hugging Face Hub metadata"
+    return f"hubatlas · {src} · snapshot {when} · {manifest.get('nodes', 0):,} models"
+
+
+def compose(img: np.ndarray, colors, opts: ExportOptions, manifest: dict, mode_label: str,
+            theme_text=(230, 230, 230)) -> np.ndarray:
+    """Draw the legend, title and attribution onto the rendered map (Pillow)."""
+    if not (opts.legend or opts.title or opts.attribution):
+        return img
+    from PIL import Image, ImageDraw, ImageFont
+
+    im = Image.fromarray(img, "RGBA")
+    draw = ImageDraw.Draw(im)
+    h, w = img.shape[:2]
+    scale = max(1.0, min(w, h) / 1000)
+    try:
+        font = ImageFont.load_default(size=int(14 * scale))
+        big = ImageFont.load_default(size=int(24 * scale))
+    except TypeError:  # old Pillow
+        font = big = ImageFont.load_default()
+    text = tuple(theme_text) + (255,)
+    pad = int(16 * scale)
+    if opts.title:
+        draw.text((pad, pad), opts.title, fill=text, font=big)
+    if opts.attribution:
+        a = attribution_text(manifest)
+        tw = draw.textlength(a, font=font)
+        draw.text((w - tw - pad, h - pad - 16 * scale), a, fill=text, font=font)
+    if opts.legend and colors is not None:
+        entries = colors.legend[:20]
+        line = int(20 * scale)
+        box_h = line * (len(entries) + 1) + pad
+        box_w = int(260 * scale)
+        x0, y0 = pad, h - box_h - pad * 3
+        draw.rectangle([x0 - pad // 2, y0 - pad // 2, x0 + box_w, y0 + box_h], fill=(0, 0, 0, 140))
+        draw.text((x0, y0), mode_label, fill=(255, 255, 255, 255), font=font)
+        if colors.continuous:
+            lo, hi = colors.continuous
+            for i in range(int(200 * scale)):
+                c = tuple(int(v) for v in colors.ramp[int(i * 255 / (200 * scale))])
+                draw.line([x0 + i, y0 + line, x0 + i, y0 + line + int(10 * scale)], fill=c + (255,))
+            draw.text((x0, y0 + line + int(12 * scale)), f"{lo} → {hi}", fill=(255, 255, 255, 255), font=font)
+        else:
+            for k, e in enumerate(entries):
+                yy = y0 + line * (k + 1)
+                draw.rectangle([x0, yy + 3, x0 + int(12 * scale), yy + 3 + int(12 * scale)], fill=tuple(e.color) + (255,))
+                draw.text((x0 + int(18 * scale), yy), f"{e.label[:28]}  {e.count:,}", fill=(255, 255, 255, 255),
+                          font=font)
+    return np.asarray(im)
+
+
+def save_image(img: np.ndarray, path: Path, fmt: str, opts: ExportOptions, background) -> None:
+    from PIL import Image
+
+    if fmt == "jpeg" or not opts.transparent:
+        img = img.copy()
+        img[..., 3] = 255  # rendered over the opaque theme background already
+    else:
+        # rendered over (0, 0, 0, 0): colours are premultiplied by coverage; PNG wants straight alpha
+        a = img[..., 3:4].astype(np.float32)
+        rgb = np.where(a > 0, img[..., :3] * (255.0 / np.maximum(a, 1)), 0)
+        img = np.concatenate([np.clip(rgb, 0, 255), a], -1).astype(np.uint8)
+    im = Image.fromarray(img, "RGBA")
+    with atomic_path(path) as tmp:
+        if fmt == "jpeg":
+            im.convert("RGB").save(tmp, "JPEG", quality=opts.quality)
+        else:
+            im.save(tmp, "PNG")
+
+
+def export_image(atlas, path: str | Path, opts: ExportOptions, tile: int | None = None) -> Path:
+    """Render the atlas's current view at full detail and save it (tiles of at most ``tile`` pixels)."""
+    path = Path(path)
+    fmt = check_target(path, opts.width, opts.height)
+    bg = (0, 0, 0, 0) if opts.transparent and fmt == "png" else None
+    img = render_tiled(atlas, opts.width, opts.height, tile or min(max_framebuffer(), TILE_MAX), bg)
+    from hubatlas.viewer.layers.colors import MODES
+
+    text = tuple(int(c * 255) for c in atlas.theme.text[:3])
+    img = compose(img, atlas.colors, opts, atlas.snap.manifest, MODES.get(atlas.mode, atlas.mode), text)
+    save_image(img, path, fmt, opts, atlas.theme.background)
+    return path

@@ -1,0 +1,103 @@
+"""The small visuals drawn over the points: every lineage edge in view (budgeted, coloured by relation,
+inferred edges paler) and the selection (the model, its family, its lineage)."""
+from __future__ import annotations
+
+import numpy as np
+from vispy import scene
+
+from hubatlas.viewer.layers.colors import relation_rgba
+
+EDGE_BUDGET = 50_000
+
+
+class EdgeOverlay:
+    """The lineage edges in view: at most ``budget``, the most important first (the better-ranked endpoint
+    in the density-weighted order)."""
+
+    def __init__(self, parent, snap, xy: np.ndarray, order: np.ndarray, budget: int = EDGE_BUDGET):
+        self.snap, self.xy, self.order, self.budget = snap, xy, order, budget
+        self.visual = scene.visuals.Line(parent=parent, connect="segments", width=1.0)
+        self.visual.visible = False
+        self.visual.order = -1  # under the points
+        self.drawn = 0
+        self._arrays: tuple | None = None
+
+    @property
+    def arrays(self) -> tuple:
+        """(source, target, relation code, inferred) of every edge, most important first (built once)."""
+        if self._arrays is None:
+            e = self.snap.edges
+            src = e.column("source").to_numpy().astype(np.int64)
+            dst = e.column("target").to_numpy().astype(np.int64)
+            big = np.iinfo(np.int64).max
+            full_rank = np.full(len(self.xy), big, dtype=np.int64)
+            full_rank[self.order] = np.arange(len(self.order))
+            keep = np.argsort(np.minimum(full_rank[src], full_rank[dst]), kind="stable")
+            inferred = e.column("inferred").to_numpy(zero_copy_only=False)
+            self._arrays = (src[keep], dst[keep], e.column("relation").to_numpy()[keep], inferred[keep])
+        return self._arrays
+
+    def hide(self) -> None:
+        self.visual.visible = False
+
+    def update(self, visible: np.ndarray, rect: tuple[float, float, float, float]) -> None:
+        """Draw the edges with both ends visible and one end in ``rect`` (x0, y0, x1, y1)."""
+        if self.snap.edges.num_rows == 0:
+            return self.hide()
+        src, dst, rel, inferred = self.arrays
+        x0, y0, x1, y1 = rect
+        a, b = self.xy[src], self.xy[dst]
+        inside = visible[src] & visible[dst] & (
+            ((a[:, 0] >= x0) & (a[:, 0] <= x1) & (a[:, 1] >= y0) & (a[:, 1] <= y1)) |
+            ((b[:, 0] >= x0) & (b[:, 0] <= x1) & (b[:, 1] >= y0) & (b[:, 1] <= y1)))
+        idx = np.flatnonzero(inside)[: self.budget]
+        if not len(idx):
+            return self.hide()
+        names = self.snap.manifest.get("relations", [])
+        palette = np.array([relation_rgba(nm, 0.35) for nm in names] + [relation_rgba("", 0.35)], np.float32)
+        codes = np.minimum(rel[idx].astype(np.int64), len(names))
+        seg = np.empty((2 * len(idx), 2), np.float32)
+        seg[0::2], seg[1::2] = a[idx], b[idx]
+        col = palette[codes]
+        inf = inferred[idx]
+        col[inf, :3] = 0.35 * col[inf, :3] + 0.65  # inferred lineage: washed out toward white, fainter
+        col[inf, 3] = 0.2
+        self.visual.set_data(pos=seg, color=np.repeat(col, 2, axis=0))
+        self.visual.visible = True
+        self.drawn = len(idx)
+
+
+class SelectionOverlay:
+    """The selected model (a red disc), its family (rings) and its lineage edges (by relation)."""
+
+    def __init__(self, parent, xy: np.ndarray, placed: np.ndarray):
+        self.xy, self.placed = xy, placed
+        self.edges = scene.visuals.Line(parent=parent, connect="segments", width=1.5, antialias=False)
+        self.edges.visible = False
+        self.markers = scene.visuals.Markers(parent=parent)
+        self.markers.visible = False
+
+    def show(self, node: int | None, related: np.ndarray | None, lineage: list | None) -> None:
+        if node is None:
+            self.markers.visible = self.edges.visible = False
+            return
+        pts = [node] + ([] if related is None else [int(i) for i in related[:50_000] if i != node])
+        pts = [p for p in pts if self.placed[p]]
+        face = np.tile(np.array([[1.0, 1.0, 1.0, 0.0]], np.float32), (len(pts), 1))
+        edge = np.tile(np.array([[1.0, 0.85, 0.2, 0.9]], np.float32), (len(pts), 1))
+        sizes = np.full(len(pts), 9.0, np.float32)
+        if pts:
+            face[0] = (1.0, 0.2, 0.2, 1.0)
+            edge[0] = (1.0, 1.0, 1.0, 1.0)
+            sizes[0] = 16.0
+            self.markers.set_data(self.xy[pts], face_color=face, edge_color=edge, size=sizes, edge_width=2.0)
+            self.markers.visible = True
+        seg, col = [], []
+        for a, b, rel in lineage or []:
+            if self.placed[a] and self.placed[b]:
+                seg += [self.xy[a], self.xy[b]]
+                c = relation_rgba(rel, 0.9)
+                col += [c, c]
+        if seg:
+            self.edges.set_data(pos=np.array(seg, np.float32), color=np.array(col, np.float32))
+        self.edges.visible = bool(seg)

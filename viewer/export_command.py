@@ -1,0 +1,87 @@
+"""The `hubatlas export` command: render without a window (VisPy offscreen: Xvfb, EGL or any GL the backend
+finds)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from hubatlas.core.cli.common import CLIError, open_store
+from hubatlas.viewer._vispy.canvas import make_canvas
+
+
+def export_cli(args: argparse.Namespace) -> int:
+    from hubatlas.core.store.snapshot import ensure_snapshot, open_snapshot
+    from hubatlas.viewer._vispy.export import ExportError, ExportOptions, check_target, export_image
+
+    w, h = (3840, 2160) if args.preset == "4k" else (7680, 4320) if args.preset == "8k" else (args.width, args.height)
+    out = Path(args.out)
+    try:
+        check_target(out, w, h)
+    except ExportError as e:
+        raise CLIError(str(e)) from None
+    with open_store(args) as store:
+        snap = open_snapshot(store.dir) if store.readonly else ensure_snapshot(store)
+        if len(snap) == 0:
+            raise CLIError("the atlas is empty: nothing to draw")
+        xy = np.stack([snap.column("x"), snap.column("y")], 1)
+        if not np.isfinite(xy).any():
+            raise CLIError("the atlas has no layout yet: run `hubatlas layout` first")
+        focus = None
+        if args.focus:
+            import pyarrow.compute as pc
+
+            focus = pc.index(snap.nodes.column("id"), args.focus).as_py()
+            if focus is None or focus < 0:
+                near = store.search(args.focus, 3)
+                hint = f"; did you mean: {', '.join(x['id'] for x in near)}" if near else ""
+                raise CLIError(f"no model {args.focus!r} in the atlas{hint}")
+        mask = None
+        for f in args.filter or []:
+            field, sep, value = f.partition("=")
+            if not sep or field not in ("modality", "pipeline_tag", "license", "library_name"):
+                raise CLIError(f"bad --filter {f!r}: use FIELD=VALUE with FIELD one of modality, pipeline_tag, "
+                               "license, library_name")
+            codes, labels = snap.codes(field)
+            if value not in labels:
+                raise CLIError(f"--filter {f!r}: no model has {field} = {value!r}")
+            m = codes == labels.index(value)
+            mask = m if mask is None else mask & m
+        if args.zoom <= 0:
+            raise CLIError("--zoom must be positive")
+        try:
+            from hubatlas.viewer._vispy.export import TILE_UNKNOWN
+
+            tile = TILE_UNKNOWN
+            atlas = make_canvas(snap, (min(w, tile), min(h, tile)), args.theme)
+        except Exception as e:
+            raise CLIError(f"no usable OpenGL for offscreen rendering: {type(e).__name__}: {e}") from None
+        try:
+            atlas.set_color_mode(args.color_by)
+            if args.predicted:
+                from hubatlas.core.analysis.predict import load_predictions
+
+                table = load_predictions(store.dir, snap.manifest.get("data_version"), len(snap))
+                if table is None:
+                    raise ExportError("no current predictions for this atlas: run `hubatlas predict` first")
+                atlas.set_predictions(table, True)
+            if mask is not None:
+                atlas.set_filter_mask(mask)
+            if focus is not None:
+                atlas.fly_to(focus, zoom=max(args.zoom, 1.0))
+                atlas.select(focus)
+            elif args.zoom != 1.0:
+                atlas.zoom(1 / args.zoom, (0, 0))
+            opts = ExportOptions(width=w, height=h, legend=args.legend, title=args.title,
+                                 attribution=args.attribution, transparent=args.transparent)
+            export_image(atlas, out, opts, tile=tile)
+        except ExportError as e:
+            raise CLIError(str(e)) from None
+        except OSError as e:
+            raise CLIError(f"{out}: not writable ({e.strerror or e})") from None
+        finally:
+            atlas.close()
+    print(f"wrote {out} ({w}×{h})", file=sys.stderr)
+    return 0
