@@ -82,10 +82,10 @@ def test_frozen_app_self_test_and_contents(frozen_app):
     assert "frozen app" in r.stdout and "self-test: passed" in r.stdout
     assert "app bundle does not include it" in r.stdout  # says how to enable GPU layout
     internal = frozen_app.parent / "_internal"
-    assert (internal / "resources" / "icon.png").is_file()
-    assert "Exec=hubatlas" in (internal / "resources" / "hubatlas.desktop").read_text()
-    assert (internal / "resources" / "demo" / "analyses" / "predictions.arrow").is_file()
-    assert (internal / "resources" / "demo" / "atlas.sqlite").is_file()
+    assert (internal / "hubatlas" / "resources" / "icon.png").is_file()
+    assert "Exec=hubatlas" in (internal / "hubatlas" / "resources" / "hubatlas.desktop").read_text()
+    assert (internal / "hubatlas" / "resources" / "demo" / "analyses" / "predictions.arrow").is_file()
+    assert (internal / "hubatlas" / "resources" / "demo" / "atlas.sqlite").is_file()
     assert any((internal / "vispy" / "glsl").rglob("*.glsl"))
     assert not (internal / "cuml").exists() and not (internal / "cupy").exists()
 
