@@ -88,7 +88,8 @@ def build_demo(out: Path | None = None) -> dict:
                                            "(mteb 2.26.24, Apache-2.0)")
                 store.bump_data_version()
             manifest = build(store)
-            from hubatlas.core.layout.pipeline import LayoutParams, run_layout
+            from hubatlas.core.layout.params import LayoutParams
+            from hubatlas.core.layout.pipeline import run_layout
 
             layout = run_layout(store, LayoutParams(backend="cpu"), progress=False)
             inferred = _analyses(store)

@@ -119,3 +119,16 @@ def test_demo_builds_the_real_bundled_atlas(tmp_path):
     assert info["models"] == 1042 + 969 - 1  # the two sources share one model
     assert info["layout"]["backend"] == "cpu"
     assert (REPO / "resources" / "demo" / "source" / "PROVENANCE.md").exists()
+
+
+def test_layout_command_defaults_are_the_library_defaults():
+    """One LayoutParams for the library, the command line and the app: `hubatlas layout` with no options asks
+    for exactly the defaults the app's automatic layout uses."""
+    from hubatlas.core.cli.main import build_parser
+    from hubatlas.core.layout.params import LayoutParams
+
+    args = build_parser().parse_args(["layout"])
+    d = LayoutParams()
+    assert (args.backend, args.seed, args.neighbors, args.anchors, args.epochs) == (
+        d.backend, d.seed, d.n_neighbors, d.anchors, d.n_epochs)
+    assert d.anchors == 80_000  # the documented CPU-path default (README, Layout)

@@ -13,8 +13,9 @@ from conftest import rec, write_json
 from hubatlas.core.demo import ensure_demo
 from hubatlas.core.ingest.files import import_paths
 from hubatlas.core.ingest.synth import SynthParams, write_synthetic
-from hubatlas.core.layout.pipeline import LayoutError, LayoutParams, resolve_backend, run_layout
-from hubatlas.core.layout.quality import report
+from hubatlas.core.layout.params import LayoutParams
+from hubatlas.core.layout.pipeline import LayoutError, resolve_backend, run_layout
+from hubatlas.core.layout.quality import measure
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import open_snapshot
 
@@ -39,7 +40,7 @@ def test_cpu_layout_on_the_real_demo_meets_quality_bounds(demo_layout):
     assert info["backend"] == "cpu" and info["mode"] == "full"
     ids, xy = xy_of(d)
     assert np.isfinite(xy).all() and np.abs(xy).max() <= 1.0 and xy.dtype == np.float32
-    r = report(open_snapshot(d), sample=5000)
+    r = measure(open_snapshot(d), sample=5000)
     assert r["lineage_locality"] < 0.05  # families close: parent-child far below random pairs
     assert r["trustworthiness"] > 0.88
     assert r["modality_purity"] > 0.8
@@ -81,7 +82,7 @@ def test_anchored_placement_path(tmp_path):
     with Store(tmp_path / "c") as s:
         info = run_layout(s, LayoutParams(backend="cpu", anchors=2000), progress=False)
     assert info["mode"] == "full"
-    r = report(open_snapshot(tmp_path / "c"), sample=4000)
+    r = measure(open_snapshot(tmp_path / "c"), sample=4000)
     _, xy = xy_of(tmp_path / "c")
     assert np.isfinite(xy).all()
     assert r["lineage_locality"] < 0.05
@@ -201,5 +202,5 @@ def test_cuml_real_layout(tmp_path):
     with Store(tmp_path / "g") as s:
         info = run_layout(s, LayoutParams(backend="cuml"), progress=False)
     assert info["backend"] == "cuml"
-    r = report(open_snapshot(tmp_path / "g"), sample=5000)
+    r = measure(open_snapshot(tmp_path / "g"), sample=5000)
     assert r["trustworthiness"] > 0.85

@@ -26,11 +26,11 @@ def cmd_layout(args: argparse.Namespace) -> int:
             print(f"layout ({info['mode']}, {info['backend_detail']}): {info['nodes']:,} nodes in "
                   f"{info['seconds']:.1f} s", file=sys.stderr if args.report else sys.stdout)
         if args.report:
-            from hubatlas.core.layout.quality import report
+            from hubatlas.core.layout.quality import measure
             from hubatlas.core.store.snapshot import open_snapshot
 
             t = time.perf_counter()
-            info["report"] = report(open_snapshot(store.dir), sample=args.sample, seed=args.seed)
+            info["report"] = measure(open_snapshot(store.dir), sample=args.sample, seed=args.seed)
             info["report"]["seconds"] = round(time.perf_counter() - t, 2)
     if args.json:
         print_json(info)

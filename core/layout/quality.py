@@ -9,7 +9,7 @@ from hubatlas.core.layout.knn import knn
 from hubatlas.core.store.snapshot import Snapshot
 
 
-def report(snap: Snapshot, sample: int = 20_000, k: int = 10, seed: int = 0) -> dict:
+def measure(snap: Snapshot, sample: int = 20_000, k: int = 10, seed: int = 0) -> dict:
     from sklearn.manifold import trustworthiness
 
     n = len(snap)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hubatlas.core.layout.pipeline import LayoutParams, run_layout
+from hubatlas.core.layout.params import LayoutParams
+from hubatlas.core.layout.pipeline import run_layout
 from hubatlas.core.store.database import Store, StoreError
 from hubatlas.core.store.snapshot import SnapshotError, ensure_snapshot, open_snapshot
 
