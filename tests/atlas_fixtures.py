@@ -40,3 +40,29 @@ def make_known_atlas(cache, ids=None, layout=True):
         xy = np.array([[KNOWN[m][0], KNOWN[m][1]] if m in KNOWN else [np.nan, np.nan] for m in order], np.float32)
         apply_to_snapshot(snap, xy, {"backend": "test"})
     return open_snapshot(cache)
+
+
+TASKS = ["text-generation", "text-to-image", "automatic-speech-recognition", "text-classification", None]
+LICENCES = ["mit", "apache-2.0", "llama3", None]
+
+
+def make_random_atlas(cache, n: int = 3000, seed: int = 0):
+    """``n`` models in a few dense blobs, with varied tasks, licences, creation dates and downloads, laid out
+    at known random positions (for level-of-detail, tiling and styling tests)."""
+    rng = np.random.default_rng(seed)
+    recs = []
+    for i in range(n):
+        task, lic = TASKS[i % len(TASKS)], LICENCES[(i // 5) % len(LICENCES)]
+        extra = {"createdAt": f"{2021 + i % 5}-{1 + i % 12:02d}-15T00:00:00.000Z",
+                 "downloads": int(rng.integers(0, 100_000)), "tags": [f"license:{lic}"] if lic else []}
+        if task:
+            extra["pipeline_tag"] = task
+        recs.append(rec(f"org{i % 40}/model-{i}", **extra))
+    with Store(cache) as s:
+        import_paths(s, [write_json(cache.parent / f"{cache.name}.json", recs)])
+        build(s)
+    snap = open_snapshot(cache)
+    centres = rng.uniform(-0.8, 0.8, (6, 2))
+    xy = centres[rng.integers(0, 6, len(snap))] + rng.normal(0, 0.08, (len(snap), 2))
+    apply_to_snapshot(snap, np.clip(xy, -1, 1).astype(np.float32), {"backend": "test"})
+    return open_snapshot(cache)

@@ -102,7 +102,9 @@ def test_selection_highlight_appears(atlas):
 def test_filter_mask_hides_younger_models(atlas):
     day = atlas.snap.column("created_day")
     cutoff = int((np.datetime64("2024-01-01") - np.datetime64("1970-01-01")).astype(int))
-    atlas.set_filter_mask(day <= cutoff)
+    from hubatlas.viewer.layers.styling import Filters
+
+    atlas.set_filters(Filters(Filters.none().values, as_of_day=cutoff))
     img = atlas.render()
     bg = np.array(atlas.theme.background[:3]) * 255
     assert np.abs(pixel_at(atlas, img, "org/newest") - bg).max() < 8

@@ -38,7 +38,9 @@ def export_cli(args: argparse.Namespace) -> int:
                 near = store.search(args.focus, 3)
                 hint = f"; did you mean: {', '.join(x['id'] for x in near)}" if near else ""
                 raise CLIError(f"no model {args.focus!r} in the atlas{hint}")
-        mask = None
+        from hubatlas.viewer.layers.styling import FILTER_FIELDS, Filters
+
+        values: dict[str, int | None] = {name: None for name in FILTER_FIELDS}
         for f in args.filter or []:
             field, sep, value = f.partition("=")
             if not sep or field not in ("modality", "pipeline_tag", "license", "library_name"):
@@ -47,8 +49,9 @@ def export_cli(args: argparse.Namespace) -> int:
             codes, labels = snap.codes(field)
             if value not in labels:
                 raise CLIError(f"--filter {f!r}: no model has {field} = {value!r}")
-            m = codes == labels.index(value)
-            mask = m if mask is None else mask & m
+            if values[field] is not None and values[field] != labels.index(value):
+                raise CLIError(f"--filter {f!r}: {field} is filtered already (one value per field)")
+            values[field] = labels.index(value)
         if args.zoom <= 0:
             raise CLIError("--zoom must be positive")
         try:
@@ -67,8 +70,7 @@ def export_cli(args: argparse.Namespace) -> int:
                 if table is None:
                     raise ExportError("no current predictions for this atlas: run `hubatlas predict` first")
                 atlas.set_predictions(table, True)
-            if mask is not None:
-                atlas.set_filter_mask(mask)
+            atlas.set_filters(Filters(values))
             if focus is not None:
                 atlas.fly_to(focus, zoom=max(args.zoom, 1.0))
                 atlas.select(focus)

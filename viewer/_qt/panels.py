@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,6 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from hubatlas.viewer._qt.text import hub_url, plain
+from hubatlas.viewer.layers.styling import Filters
+
+MONTH_DAYS = 30       # one tick of the history replay
+PLAY_TICK_MS = 120    # replay speed: about eight months a second
 
 
 def _swatch(rgb) -> QIcon:
@@ -179,8 +183,17 @@ class FiltersPanel(QWidget):
         day = snap.column("created_day")
         ok = day[day >= 0]
         self.day_lo, self.day_hi = (int(ok.min()), int(ok.max())) if len(ok) else (0, 0)
+        self._days_sorted = np.sort(ok)
         self.since, self.since_label = self._date_slider(form, "Created from", self.day_lo, self._since_changed)
         self.as_of, self.as_of_label = self._date_slider(form, "As of", self.day_hi, self._date_changed)
+        self.play = QPushButton("▶ Play history")
+        self.play.setCheckable(True)
+        self.play.setToolTip("Replay the Hub's growth: 'As of' advances a month a tick (Space)")
+        self.play.clicked.connect(lambda checked: self.toggle_play(checked))
+        self._play_timer = QTimer(self)
+        self._play_timer.setInterval(PLAY_TICK_MS)
+        self._play_timer.timeout.connect(self._play_step)
+        form.addRow("", self.play)
         self.hide_undated = QCheckBox("hide models without a date while replaying")
         self.hide_undated.toggled.connect(self.changed)
         form.addRow("", self.hide_undated)
@@ -223,7 +236,7 @@ class FiltersPanel(QWidget):
 
     def _date_changed(self, v: int, emit: bool = True) -> None:
         d = np.datetime64("1970-01-01") + np.timedelta64(int(v), "D")
-        self.as_of_label.setText(str(d))
+        self.as_of_label.setText(f"{d} · {self.models_as_of(v):,} models")
         if emit:
             self.changed.emit()
 
@@ -231,6 +244,7 @@ class FiltersPanel(QWidget):
         self.as_of.setValue(int(day))
 
     def reset(self) -> None:
+        self.toggle_play(False)
         for cb in self.combos.values():
             cb.blockSignals(True)
             cb.setCurrentIndex(0)
@@ -243,26 +257,31 @@ class FiltersPanel(QWidget):
         self.as_of.setValue(self.day_hi)
         self.changed.emit()
 
-    def mask(self) -> np.ndarray | None:
-        """The filter as a boolean mask over nodes, or None when nothing is filtered."""
-        n = len(self.snap)
-        m = np.ones(n, dtype=bool)
-        active = False
-        for col, cb in self.combos.items():
-            code = cb.currentData()
-            if code is not None:
-                m &= self.snap.codes(col)[0] == code
-                active = True
-        if self.min_dl.value() > 0:
-            m &= self.snap.column("downloads") >= self.min_dl.value()
-            active = True
-        if self.max_dl.value() > 0:
-            m &= self.snap.column("downloads") <= self.max_dl.value()
-            active = True
-        if self.as_of.value() < self.day_hi or self.since.value() > self.day_lo:
-            day = self.snap.column("created_day")
-            dated = (day >= self.since.value()) & (day <= self.as_of.value())
-            keep_undated = not self.hide_undated.isChecked() and self.since.value() <= self.day_lo
-            m &= dated | ((day < 0) & keep_undated)
-            active = True
-        return m if active else None
+    def filters(self) -> Filters:
+        """The filters as the state holds them (the shader applies them; nothing is computed per model here)."""
+        since, as_of = self.since.value(), self.as_of.value()
+        return Filters({col: cb.currentData() for col, cb in self.combos.items()},
+                       min_downloads=self.min_dl.value(), max_downloads=self.max_dl.value(),
+                       since_day=since if since > self.day_lo else None,
+                       as_of_day=as_of if as_of < self.day_hi else None,
+                       hide_undated=self.hide_undated.isChecked())
+
+    # -- replaying the Hub's growth --------------------------------------------------------------------------
+    def models_as_of(self, day: int) -> int:
+        """Models created on or before ``day`` (dated ones), from the sorted creation days."""
+        return int(np.searchsorted(self._days_sorted, day, side="right"))
+
+    def toggle_play(self, on: bool | None = None) -> None:
+        """Play or pause: "as of" advances a month a tick (from the first month when at the end)."""
+        on = not self._play_timer.isActive() if on is None else on
+        if on and self.as_of.value() >= self.day_hi:
+            self.set_as_of(self.day_lo)
+        (self._play_timer.start if on else self._play_timer.stop)()
+        self.play.setChecked(on)
+        self.play.setText("❚❚ Pause" if on else "▶ Play history")
+
+    def _play_step(self) -> None:
+        nxt = min(self.as_of.value() + MONTH_DAYS, self.day_hi)
+        self.set_as_of(nxt)
+        if nxt >= self.day_hi:
+            self.toggle_play(False)

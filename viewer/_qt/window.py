@@ -53,6 +53,10 @@ class MainWindow(QMainWindow):
         self.details = DetailsPanel()
         self.filters = FiltersPanel(snap)
         self.filters.changed.connect(self._filters_changed)
+        self._after_filters = QTimer(self)
+        self._after_filters.setSingleShot(True)
+        self._after_filters.setInterval(250)
+        self._after_filters.timeout.connect(self._filters_settled)
         self._dock("Legend", self.legend, Qt.RightDockWidgetArea)
         self._dock("Details", self.details, Qt.RightDockWidgetArea)
         self._dock("Filters", self.filters, Qt.LeftDockWidgetArea)
@@ -162,6 +166,8 @@ class MainWindow(QMainWindow):
             a = self._action(tm, name.title(), lambda _=False, t=name: self.set_theme(t), checkable=True)
             a.setChecked(self.atlas.theme.name == name)
             tg.addAction(a)
+        self._action(v, "Play history", lambda: self.filters.toggle_play(), "Space",
+                     tip="Replay the Hub's growth month by month (the 'As of' filter)")
         self._action(v, "Clear selection", lambda: self.select(None), "Esc")
         h = mb.addMenu("&Help")
         self._action(h, "Keyboard shortcuts", self._shortcuts, "F1")
@@ -193,9 +199,13 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _filters_changed(self) -> None:
-        mask = self.filters.mask()
-        self.atlas.set_filter_mask(mask)
-        self.trends.set_mask(mask)
+        """Applied at once on the GPU; the Trends panel and the counts follow once the changes pause (a
+        replay or a dragged slider changes the filters many times a second)."""
+        self.atlas.set_filters(self.filters.filters())
+        self._after_filters.start()
+
+    def _filters_settled(self) -> None:
+        self.trends.set_mask(self.atlas.style.filter_mask(self.atlas.state.filters))
         self._update_status()
 
     def set_show_predicted(self, on: bool) -> None:
@@ -310,6 +320,7 @@ class MainWindow(QMainWindow):
             "1-7: colour by " + ", ".join(MODES.values()),
             "S: size by downloads    E: lineage edges in view (inferred ones paler)",
             "P: colour predicted values (paler)    T: trends panel for the current filter",
+            "Space: play / pause the Hub's history (month by month)",
             "Ctrl+E: export image    Ctrl+Shift+E: quick export at 2×    F1: this list",
         ])
         QMessageBox.information(self, "Keyboard shortcuts", keys)

@@ -1,7 +1,9 @@
 """AtlasCanvas: the whole map in one VisPy SceneCanvas (owned, not inherited). It renders an AtlasState
-(layers.atlas_state) of a snapshot: points in level of detail (detail.py), colour by the state's mode, the
-edge and selection overlays (overlays.py), hover picking. No Qt widgets: the same object renders in the
-desktop window, headless for export, and in tests."""
+(layers.atlas_state) of a snapshot and follows its changes: the points are uploaded once (points.py) and a
+state change becomes a small look-up table or a few uniforms (colour, legend, filters, "as of", size), drawn
+at the interactive level of detail first and in full when the map rests (detail.py); the edge and selection
+overlays are small visuals of their own (overlays.py). No Qt widgets: the same object renders in the desktop
+window, headless for export, and in tests."""
 from __future__ import annotations
 
 import time
@@ -14,9 +16,11 @@ from hubatlas.viewer._vispy.lod import GridIndex, priority_order
 from hubatlas.viewer._vispy.overlays import EdgeOverlay, SelectionOverlay
 from hubatlas.viewer._vispy.points import Points
 from hubatlas.viewer.layers.atlas_state import AtlasState, Selection, Theme, theme_named
-from hubatlas.viewer.layers.colors import ColorResult, color_by, predicted_labels, with_predictions
+from hubatlas.viewer.layers.colors import CATEGORICAL, ColorResult
+from hubatlas.viewer.layers.styling import FILTER_FIELDS, AtlasStyle, Filters
 
-SETTLE_S = 0.2  # full detail this long after the last camera change
+SETTLE_S = 0.2  # full detail this long after the last camera or state change
+MODE_INDEX = {m: float(i) for i, m in enumerate(CATEGORICAL)} | {"created": 5.0, "downloads": 6.0}
 
 
 def base_point_size(n: int) -> float:
@@ -44,7 +48,8 @@ class AtlasCanvas(AdaptiveDetail):
     """The map of a snapshot (``hubatlas.core.store.snapshot.Snapshot`` with a layout)."""
 
     def __init__(self, snap, *, size=(1200, 800), show: bool = False, theme: str = "dark", app=None,
-                 parent=None, interaction_points: int | None = None, state: AtlasState | None = None):
+                 parent=None, interaction_points: int | None = None, state: AtlasState | None = None,
+                 style: AtlasStyle | None = None):
         self.snap = snap
         self.state = state.copy() if state is not None else AtlasState(theme=theme)
         self.canvas = scene.SceneCanvas(keys=None, size=size, show=show, bgcolor=self.theme.background, app=app,
@@ -54,6 +59,7 @@ class AtlasCanvas(AdaptiveDetail):
         self.points = Points(parent=self.view.scene)
         self._init_detail(interaction_points)
         self.point_size = 1.0
+        self.fixed_point_size: float | None = None  # exports: sizes from the whole image, not a tile
         self.offscreen = parent is None and not show
         n = len(snap)
         self.n = n
@@ -61,27 +67,34 @@ class AtlasCanvas(AdaptiveDetail):
         self.xy = np.stack([x, y], 1).astype(np.float32) if n else np.zeros((0, 2), np.float32)
         self.placed = np.isfinite(self.xy).all(1)
         order = priority_order(np.where(self.placed[:, None], self.xy, 0), seed=0)
-        self.order = order[self.placed[order]]
+        self.order = order[self.placed[order]]  # the buffer: every placed node, most important first
+        self.style = style or AtlasStyle(snap)  # an export's copy shares the encodings
         self.selection = SelectionOverlay(self.view.scene, self.xy, self.placed)
         self.edge_overlay = EdgeOverlay(self.view.scene, snap, self.xy, self.order)
         self.alpha = base_alpha(n)
         self._last_cam_change = 0.0
         self._interacting = False
-        self._buffer_nodes = np.zeros(0, dtype=np.int64)
-        self._grid: GridIndex | None = None
-        dl = snap.column("downloads").astype(np.float64) if n else np.zeros(0)
-        # size factor by downloads: 0.6x for none, up to 4x for the most downloaded (log scale)
-        ld = np.log10(np.maximum(dl, 0) + 1)
-        self._dl_scale = (0.6 + 3.4 * ld / max(float(ld.max(initial=0)), 1.0)).astype(np.float32)
-        self.colors: ColorResult = self._colors()
-        self._rebuild_buffer()
+        self._visible: np.ndarray | None = None  # cached visible mask (None: recompute on demand)
+        self._fraction: float | None = None
+        self._grid = GridIndex(self.xy[self.order]) if len(self.order) else None
+        dl = self.style.log_downloads()
+        self._log_dl_max = max(float(np.nanmax(dl, initial=0)) if len(dl) else 0.0, 1.0)
+        self.style.attach_predictions(self.state.predictions)
+        self.points.set_data(self.xy[self.order], self.style.packed(self.order))
+        self.points.set_uniforms(mult=self.style.multipliers(), log_dl_max=self._log_dl_max)
+        self.colors: ColorResult = self._apply_colors()
+        self._apply_filters()
         self.points.use_scale(self.state.size_by_downloads)
         self.reset_view()
+        self._apply_size()
+        self._choose_detail()
+        self.state.on_change(self._on_state)
         self.view.camera.transform.changed.connect(self._on_camera)
         self.canvas.events.draw.connect(self._on_draw, position="first")
         self.canvas.events.draw.connect(self._after_draw, position="last")
         if self.state.selection.node is not None:
-            self.select(self.state.selection.node, self.state.selection.related, self.state.selection.lineage)
+            s = self.state.selection
+            self.selection.show(s.node, s.related, s.lineage)
 
     # -- the state, read through ---------------------------------------------------------------------------------
     @property
@@ -93,7 +106,7 @@ class AtlasCanvas(AdaptiveDetail):
         return self.state.mode
 
     @property
-    def hidden_classes(self) -> set[int]:
+    def hidden_classes(self) -> frozenset[int]:
         return self.state.hidden_classes
 
     @property
@@ -114,87 +127,142 @@ class AtlasCanvas(AdaptiveDetail):
 
     @property
     def interacting(self) -> bool:
-        """True while the camera moves (until SETTLE_S after its last change)."""
+        """True while the camera or the state changes (until SETTLE_S after the last change)."""
         return self._interacting
 
     @property
     def edges_drawn(self) -> int:
         return self.edge_overlay.drawn
 
-    # -- data -> GPU -----------------------------------------------------------------------------------------
-    def _colors(self) -> ColorResult:
-        colors = color_by(self.snap, self.state.mode)
-        if self.state.show_predicted:
-            predicted = predicted_labels(self.state.predictions, self.state.mode, self.n)
-            if predicted is not None:
-                colors = with_predictions(colors, predicted, self.theme.background)
-        return colors
+    # -- following the state: tables and uniforms, never the point buffer ---------------------------------------
+    def _on_state(self, changed: set[str]) -> None:
+        if "predictions" in changed and self.style.attach_predictions(self.state.predictions):
+            self.points.set_codes(self.style.packed(self.order))  # once per atlas: predicted values coded
+            self.points.set_uniforms(mult=self.style.multipliers())
+            changed = changed | {"filters"}  # the documented code of predicted ones, for the filters
+        if changed & {"mode", "show_predicted", "predictions", "theme", "hidden_classes"}:
+            self.colors = self._apply_colors()
+        if "theme" in changed:
+            self.canvas.bgcolor = self.theme.background
+        if "filters" in changed:
+            self._apply_filters()
+        if "size_by_downloads" in changed:
+            self.points.use_scale(self.state.size_by_downloads)
+            self._apply_size()
+        if changed & {"mode", "show_predicted", "predictions", "hidden_classes", "filters"}:
+            self._visible = self._fraction = None
+            self._restyled()
+        if "show_all_edges" in changed:
+            self._update_edges()
+        if "selection" in changed:
+            s = self.state.selection
+            self.selection.show(s.node, s.related, s.lineage)
+        self.canvas.update()
 
-    def _node_rgba(self, nodes: np.ndarray) -> np.ndarray:
-        rgba = self.colors.rgba[nodes].copy()
-        rgba[:, 3] = np.minimum(rgba[:, 3], self.alpha)
-        return rgba
-
-    def visible_mask(self) -> np.ndarray:
-        """Placed nodes that no legend entry or filter hides."""
-        return self.state.visible_mask(self.placed, self.colors.classes)
-
-    def _rebuild_buffer(self) -> None:
-        """Upload the visible nodes in priority order (on filter or legend changes only)."""
-        self._visible = vis = self.visible_mask()
-        self._buffer_nodes = self.order[vis[self.order]]
-        self.points.set_data(self.xy[self._buffer_nodes], self._node_rgba(self._buffer_nodes),
-                             self._dl_scale[self._buffer_nodes])
-        self._grid = GridIndex(self.xy[self._buffer_nodes]) if len(self._buffer_nodes) else None
-        self._apply_size()
+    def _restyled(self) -> None:
+        """A change of what is shown: drawn at the interactive level of detail now, in full once it rests."""
+        self._last_cam_change = time.perf_counter()
+        self._interacting = True
+        if self.state.show_all_edges:
+            self.edge_overlay.hide()
         self._choose_detail()
 
-    @property
-    def visible_count(self) -> int:
-        return int(len(self._buffer_nodes))
+    def _apply_colors(self) -> ColorResult:
+        st = self.state
+        colors = self.style.colors(st.mode, st.show_predicted, self.theme.background)
+        lut = colors.lut_rgba.copy()
+        lut[:, 3] = np.minimum(lut[:, 3], self.alpha)
+        if st.hidden_classes:
+            lut[np.isin(colors.lut_class, list(st.hidden_classes)), 3] = 0
+        self.points.set_lut(lut)
+        mode = st.mode
+        self.points.set_uniforms(mode=MODE_INDEX[mode], range=self.style.ranges.get(mode, (0.0, 1.0)))
+        return colors
 
-    # -- colour, filters -------------------------------------------------------------------------------------
+    def _apply_filters(self) -> None:
+        f = self.state.filters
+        fields = [self.style.fields[name] for name in FILTER_FIELDS]
+        code = [-1.0 if f.values.get(name) is None else float(f.values[name]) for name in FILTER_FIELDS]
+        since = -1e9 if f.since_day is None else float(f.since_day)
+        as_of = 1e9 if f.as_of_day is None else float(f.as_of_day)
+        self.points.set_uniforms(
+            filter=tuple(code), doc_base=tuple(float(fc.L + 1) for fc in fields),
+            doc_target=tuple(float(fc.target_doc) for fc in fields),
+            downloads=(float(f.min_downloads), float(f.max_downloads)),
+            days=(since, as_of, 1.0 if f.dated else 0.0, 1.0 if f.keeps_undated() else 0.0))
+
+    # -- the familiar setters: each one a state update --------------------------------------------------------------
     def set_color_mode(self, mode: str) -> ColorResult:
-        self.state.mode = mode
-        self.state.hidden_classes = set()
-        self.colors = self._colors()
-        self._rebuild_buffer()
+        self.state.update(mode=mode, hidden_classes=frozenset())
         return self.colors
 
     def set_predictions(self, table, show: bool) -> ColorResult:
         """Colour undocumented values by their predictions (paler), or not."""
-        self.state.predictions, self.state.show_predicted = table, show
-        return self.set_color_mode(self.state.mode)
+        self.state.update(predictions=table, show_predicted=show, hidden_classes=frozenset())
+        return self.colors
 
     def set_class_visible(self, key: int, visible: bool) -> None:
-        (self.state.hidden_classes.discard if visible else self.state.hidden_classes.add)(key)
-        self._rebuild_buffer()
+        hidden = set(self.state.hidden_classes)
+        (hidden.discard if visible else hidden.add)(key)
+        self.state.update(hidden_classes=frozenset(hidden))
 
-    def set_filter_mask(self, mask: np.ndarray | None) -> None:
-        """Restrict the map to ``mask`` (filters, time slider); None shows everything placed."""
-        self.state.filter_mask = None if mask is None else np.asarray(mask, dtype=bool)
-        self._rebuild_buffer()
+    def set_filters(self, filters: Filters) -> None:
+        """Restrict the map to what the filters keep (applied in the shader)."""
+        self.state.update(filters=filters)
 
     def set_size_by_downloads(self, on: bool) -> None:
-        self.state.size_by_downloads = on
-        self.points.use_scale(on)
-        self._apply_size()
+        self.state.update(size_by_downloads=on)
 
     def set_show_all_edges(self, on: bool) -> None:
         """Overlay the lineage edges in view (level of detail: at most the overlay's budget)."""
-        self.state.show_all_edges = on
-        self._update_edges()
+        self.state.update(show_all_edges=on)
+
+    def set_theme(self, name: str) -> None:
+        self.state.update(theme=name)
+
+    # -- what is visible (computed on the CPU only when asked: picking, edges, counts) -------------------------
+    def visible_mask(self) -> np.ndarray:
+        """Placed nodes that no legend entry or filter hides (the same rules as the shader)."""
+        if self._visible is None:
+            m = self.placed.copy()
+            if self.state.hidden_classes:
+                hidden = np.isin(self.colors.lut_class, list(self.state.hidden_classes))
+                m &= ~hidden[self.colors.codes]
+            f = self.style.filter_mask(self.state.filters)
+            if f is not None:
+                m &= f
+            self._visible = m
+        return self._visible
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.state.hidden_classes) or self.state.filters.active
+
+    @property
+    def visible_count(self) -> int:
+        return int(self.visible_mask().sum()) if self.filtered else int(len(self.order))
+
+    def shown_fraction(self, sample: int = 4096) -> float:
+        """The share of the buffer that the state shows, estimated on its first ``sample`` nodes (a
+        density-weighted random sample): sizes the gesture prefix without a pass over every node."""
+        if not self.filtered or not len(self.order):
+            return 1.0
+        if self._fraction is None:
+            nodes = self.order[:sample]
+            m = np.ones(len(nodes), bool)
+            if self.state.hidden_classes:
+                m &= ~np.isin(self.colors.lut_class[self.colors.codes[nodes]], list(self.state.hidden_classes))
+            f = self.style.filter_mask(self.state.filters, nodes)
+            if f is not None:
+                m &= f
+            self._fraction = float(m.mean())
+        return self._fraction
 
     def _update_edges(self) -> None:
         if not self.state.show_all_edges or self._interacting:
             self.edge_overlay.hide()
-        else:  # visibility as of the last buffer rebuild: filters and legend both rebuild it
-            self.edge_overlay.update(self._visible, self.view_rect())
-
-    def set_theme(self, name: str) -> None:
-        self.state.theme = name
-        self.canvas.bgcolor = self.theme.background
-        self.canvas.update()
+        else:
+            self.edge_overlay.update(self.visible_mask(), self.view_rect())
 
     # -- camera ----------------------------------------------------------------------------------------------
     def zoom_level(self) -> float:
@@ -221,7 +289,7 @@ class AtlasCanvas(AdaptiveDetail):
         self._choose_detail()
 
     def settle(self) -> None:
-        """End of a gesture: draw full detail."""
+        """End of a gesture or of a run of state changes: draw full detail."""
         self._interacting = False
         self._choose_detail()
         self._update_edges()
@@ -233,14 +301,20 @@ class AtlasCanvas(AdaptiveDetail):
             return True
         return False
 
+    def point_size_for(self, zoom: float) -> float:
+        return float(np.clip(base_point_size(self.n) * np.sqrt(max(zoom, 1e-3)), 1.0, 24.0))
+
     def _apply_size(self) -> None:
-        size = base_point_size(self.n) * np.sqrt(max(self.zoom_level(), 1e-3))
-        self.point_size = float(np.clip(size, 1.0, 24.0))
+        self.point_size = self.fixed_point_size or self.point_size_for(self.zoom_level())
         self.points.set_size(self.point_size)
 
     def view_rect(self) -> tuple[float, float, float, float]:
-        r = self.view.camera.rect
-        return r.left, r.bottom, r.right, r.top
+        """The world rectangle the canvas shows (x0, y0, x1, y1): from its corners, so it includes what the
+        camera adds to keep the aspect (the camera's own rect is only the part it was asked to show)."""
+        w, h = self.canvas.size
+        x0, y0 = self.scene_coords(0, h)
+        x1, y1 = self.scene_coords(w, 0)
+        return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
     # -- picking, selection ------------------------------------------------------------------------------------
     def scene_coords(self, px: float, py: float) -> tuple[float, float]:
@@ -258,15 +332,14 @@ class AtlasCanvas(AdaptiveDetail):
             return None
         x, y = self.scene_coords(px, py)
         x2, _ = self.scene_coords(px + radius_px, py)
-        j = self._grid.nearest(x, y, abs(x2 - x))
-        return None if j is None else int(self._buffer_nodes[j])
+        mask = self.visible_mask()[self.order] if self.filtered else None
+        j = self._grid.nearest(x, y, abs(x2 - x), mask=mask)
+        return None if j is None else int(self.order[j])
 
     def select(self, node: int | None, related: np.ndarray | None = None,
                lineage: list[tuple[int, int, str]] | None = None) -> None:
         """Highlight a node, optionally its family (``related``) and lineage edges (parent, child, relation)."""
-        self.state.selection = Selection(node, related, lineage)
-        self.selection.show(node, related, lineage)
-        self.canvas.update()
+        self.state.update(selection=Selection(node, related, lineage))
 
     # -- drawing -----------------------------------------------------------------------------------------------
     def render(self, size: tuple[int, int] | None = None, full_detail: bool = True) -> np.ndarray:
@@ -282,10 +355,6 @@ class AtlasCanvas(AdaptiveDetail):
             was = self._interacting
             self._interacting = False
             self._choose_detail()
-            if self.points.drawn < self.visible_count and self._grid is not None:
-                x0, y0, x1, y1 = self.view_rect()
-                if (x1 - x0) >= 1.5:
-                    self.points.show_all()
             img = self.canvas.render(alpha=True)
             self._interacting = was
             return img
@@ -295,10 +364,10 @@ class AtlasCanvas(AdaptiveDetail):
         """A hidden canvas of exactly ``size`` pixels rendering the same state and view (VisPy renders
         reliably only at a canvas's own size)."""
         other = AtlasCanvas(self.snap, size=size, show=False, interaction_points=self.interaction_points,
-                            state=self.state)
+                            state=self.state, style=self.style)
         r = self.view.camera.rect
         other.view.camera.rect = (r.left, r.bottom, r.width, r.height)
-        other._update_edges()
+        other.settle()
         return other
 
     def close(self) -> None:

@@ -62,38 +62,48 @@ def check_target(path: Path, width: int, height: int) -> str:
 
 
 def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.ndarray:
-    """Render the current view at width×height: one hidden canvas of at most ``tile`` pixels a side,
-    moved over the image tile by tile (the view is widened to the image's aspect, never cropped)."""
+    """Render the current view at width×height: one hidden canvas of at most ``tile`` pixels a side (plus a
+    margin), moved over the image tile by tile (the view is widened to the image's aspect, never cropped).
+    Point sizes come from the whole image's view, and each tile is drawn with a margin as wide as the largest
+    point, then cropped, so points on a seam are drawn whole in both tiles: the image does not depend on the
+    tile size."""
     tw, th = min(width, tile), min(height, tile)
-    own = atlas.offscreen and tuple(atlas.canvas.size) == (tw, th)
-    off = atlas if own else atlas.offscreen_copy((tw, th))
-    bg_before = off.canvas.bgcolor
-    if bgcolor is not None:
-        off.canvas.bgcolor = bgcolor
-    cam = off.view.camera
-    r = cam.rect
+    r = atlas.view.camera.rect
     x0, y0, w, h = r.left, r.bottom, r.width, r.height
     aspect = width / height
     if w / h > aspect:
         y0, h = y0 - (w / aspect - h) / 2, w / aspect
     else:
         x0, w = x0 - (h * aspect - w) / 2, h * aspect
+    size = atlas.point_size_for(2.2 / w)
+    margin = int(np.ceil(size * (4.0 if atlas.size_by_downloads else 1.0) / 2)) + 2
+    cw_, ch_ = tw + 2 * margin, th + 2 * margin
+    own = atlas.offscreen and tuple(atlas.canvas.size) == (cw_, ch_)
+    off = atlas if own else atlas.offscreen_copy((cw_, ch_))
+    bg_before = off.canvas.bgcolor
+    if bgcolor is not None:
+        off.canvas.bgcolor = bgcolor
+    cam = off.view.camera
+    r_off = cam.rect
     out = np.zeros((height, width, 4), dtype=np.uint8)
+    off.fixed_point_size = size
+    px = w / width  # world units a pixel
     try:
         cam.aspect = None
         for ty in range(0, height, th):
             for tx in range(0, width, tw):
-                # world rectangle of a full tile (image rows grow downwards, world y upwards)
-                wx0 = x0 + w * tx / width
-                wy1 = y0 + h * (1 - ty / height)
-                cam.rect = (wx0, wy1 - h * th / height, w * tw / width, h * th / height)
+                # world rectangle of a full tile and its margin (image rows grow downwards, world y upwards)
+                wx0 = x0 + px * (tx - margin)
+                wy1 = y0 + h - px * (ty - margin)
+                cam.rect = (wx0, wy1 - px * ch_, px * cw_, px * ch_)
                 off.settle()
                 img = off.render()
                 ch, cw = min(th, height - ty), min(tw, width - tx)
-                out[ty:ty + ch, tx:tx + cw] = img[:ch, :cw]
+                out[ty:ty + ch, tx:tx + cw] = img[margin:margin + ch, margin:margin + cw]
     finally:
+        off.fixed_point_size = None
         cam.aspect = 1
-        cam.rect = r
+        cam.rect = r_off
         off.canvas.bgcolor = bg_before
         if own:
             off.settle()

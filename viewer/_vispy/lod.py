@@ -48,10 +48,15 @@ class GridIndex:
         b = int(np.clip((hi + 1) * 0.5 * self.grid, 0, self.grid - 1))
         return a, b
 
+    def cells(self, x0: float, y0: float, x1: float, y1: float) -> tuple[int, int, int, int]:
+        """The cell range (cx0, cx1, cy0, cy1) overlapping a rectangle."""
+        return self._range(x0, x1) + self._range(y0, y1)
+
     def in_rect(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
         """Indices of points in the cells overlapping the rectangle (a superset; exact test left to GL)."""
-        cx0, cx1 = self._range(x0, x1)
-        cy0, cy1 = self._range(y0, y1)
+        return self.in_cells(*self.cells(x0, y0, x1, y1))
+
+    def in_cells(self, cx0: int, cx1: int, cy0: int, cy1: int) -> np.ndarray:
         parts = [self.items[self.starts[r * self.grid + cx0]: self.starts[r * self.grid + cx1 + 1]]
                  for r in range(cy0, cy1 + 1)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

@@ -1,6 +1,8 @@
-"""A bare GL_POINTS visual for millions of points: 24 bytes a point (float32 x, y, RGBA), one upload,
-zoom-dependent size, round antialiased sprites, alpha blending. Drawing a prefix (the level-of-detail
-sample) or a subset (visible cells) switches an index buffer; the big vertex buffer is never re-uploaded."""
+"""A bare GL_POINTS visual for millions of points, styled on the GPU: each point is uploaded once (24 bytes:
+x, y and four floats of packed codes, see layers.styling) and every state change is a uniform or a small
+look-up texture: colour by any field or value, legend classes hidden (alpha 0 in the table), filters by
+field, downloads and creation date ("as of"), size by downloads. Drawing a prefix (the level-of-detail sample)
+or a subset (visible cells) switches an index buffer; the point buffer is never re-uploaded."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,20 +10,76 @@ from vispy import gloo
 from vispy.scene.visuals import create_visual_node
 from vispy.visuals import Visual
 
+LUT_WIDTH = 1024
+
 VERT = """
 attribute vec2 a_position;
-attribute vec4 a_color;
-attribute float a_scale;
+attribute vec4 a_codes;      // modality*m.x + task, licence*m.y + library, relation*m.z + (day + 1), downloads
+uniform vec3 u_mult;
+uniform float u_mode;        // 0..4: a categorical field's code; 5: creation day; 6: log downloads
+uniform sampler2D u_lut;     // colour of each code of the mode (alpha 0: hidden by the legend)
+uniform vec2 u_lut_shape;    // (width, rows)
+uniform vec2 u_range;        // continuous modes: value at the ramp's ends
+uniform vec4 u_filter;       // documented code each filter field must have; -1: any
+uniform vec4 u_doc_base;     // codes from here on are predicted values ...
+uniform vec4 u_doc_target;   // ... of models whose documented code is this
+uniform vec2 u_downloads;    // min, max (0: no bound)
+uniform vec4 u_days;         // since, as of, dated range on (0/1), keep undated (0/1)
 uniform float u_size;
 uniform float u_use_scale;
+uniform float u_log_dl_max;
 varying vec4 v_color;
 varying float v_size;
+
+void split(float c, float m, out float a, out float b) {
+    a = floor((c + 0.5) / m);
+    b = c - a * m;
+    if (b < 0.0) { a -= 1.0; b += m; } else if (b >= m) { a += 1.0; b -= m; }
+}
+
+void hide() {
+    gl_Position = vec4(2.0, 2.0, 2.0, 1.0);  // outside the clip volume: the point is dropped
+    gl_PointSize = 0.0;
+    v_color = vec4(0.0);
+    v_size = 0.0;
+}
+
 void main() {
+    vec4 c;
+    float rel, day1;
+    split(a_codes.x, u_mult.x, c.x, c.y);
+    split(a_codes.y, u_mult.y, c.z, c.w);
+    split(a_codes.z, u_mult.z, rel, day1);
+    float day = day1 - 1.0;
+    float dl = a_codes.w;
+    vec4 doc = mix(c, u_doc_target, step(u_doc_base, c));
+    vec4 active = step(0.0, u_filter);
+    vec4 differs = step(0.5, abs(doc - u_filter));
+    if (dot(active, differs) > 0.5) { hide(); return; }
+    if (u_downloads.x > 0.0 && !(dl >= u_downloads.x)) { hide(); return; }
+    if (u_downloads.y > 0.0 && !(dl <= u_downloads.y)) { hide(); return; }
+    if (u_days.z > 0.5) {
+        bool dated = day >= 0.0 && day >= u_days.x && day <= u_days.y;
+        if (!(dated || (day < 0.0 && u_days.w > 0.5))) { hide(); return; }
+    }
+    float logdl = dl >= 0.0 ? log(dl + 1.0) / log(10.0) : -1.0;
+    float code;
+    if (u_mode < 4.5) {
+        code = u_mode < 0.5 ? c.x : u_mode < 1.5 ? c.y : u_mode < 2.5 ? c.z : u_mode < 3.5 ? c.w : rel;
+    } else {
+        float v = u_mode < 5.5 ? day : logdl;
+        float t = u_range.y > u_range.x ? clamp((v - u_range.x) / (u_range.y - u_range.x), 0.0, 1.0) : 0.0;
+        code = v < 0.0 ? 256.0 : floor(t * 255.0 + 0.5);
+    }
+    vec2 uv = vec2((mod(code, u_lut_shape.x) + 0.5) / u_lut_shape.x, (floor(code / u_lut_shape.x) + 0.5) / u_lut_shape.y);
+    vec4 color = texture2DLod(u_lut, uv, 0.0);
+    if (color.a <= 0.0) { hide(); return; }
     gl_Position = $transform(vec4(a_position, 0.0, 1.0));
-    float s = u_size * mix(1.0, a_scale, u_use_scale);
+    float scale = 0.6 + 3.4 * max(logdl, 0.0) / u_log_dl_max;
+    float s = u_size * mix(1.0, scale, u_use_scale);
     gl_PointSize = s;
     v_size = s;
-    v_color = a_color;
+    v_color = color;
 }
 """
 
@@ -42,13 +100,9 @@ void main() {
 """
 
 
-def _unit(rgba: np.ndarray) -> np.ndarray:
-    """RGBA uint8 -> float32 in [0, 1] (GL reads unnormalised bytes as 0..255)."""
-    return np.ascontiguousarray(np.asarray(rgba, dtype=np.float32) / 255.0)
-
-
 class PointsVisual(Visual):
-    """Points with per-point colour; ``set_data`` once, then ``show_prefix``/``show_subset``/``show_all``."""
+    """Points styled in the shader; ``set_data`` once, then tables and uniforms (``set_lut``, ``set_uniforms``)
+    and ``show_prefix``/``show_subset``/``show_all``. ``uploads`` counts point-buffer uploads."""
 
     def __init__(self):
         super().__init__(vcode=VERT, fcode=FRAG)
@@ -58,47 +112,71 @@ class PointsVisual(Visual):
         self.set_gl_state("translucent", depth_test=False, blend=True,
                           blend_func=("src_alpha", "one_minus_src_alpha", "one", "one_minus_src_alpha"))
         self._pos = gloo.VertexBuffer(np.zeros((1, 2), np.float32))
-        self._col = gloo.VertexBuffer(np.zeros((1, 4), np.float32))
+        self._codes = gloo.VertexBuffer(np.zeros((1, 4), np.float32))
         self.shared_program["a_position"] = self._pos
-        self._scale = gloo.VertexBuffer(np.ones(1, np.float32))
-        self.shared_program["a_color"] = self._col
-        self.shared_program["a_scale"] = self._scale
-        self.shared_program["u_size"] = 3.0
-        self.shared_program["u_use_scale"] = 0.0
+        self.shared_program["a_codes"] = self._codes
+        self._lut = gloo.Texture2D(np.zeros((1, LUT_WIDTH, 4), np.uint8), interpolation="nearest",
+                                   wrapping="clamp_to_edge")
+        self.shared_program["u_lut"] = self._lut
+        defaults = {"u_mult": (1.0, 1.0, 65536.0), "u_mode": 0.0, "u_lut_shape": (LUT_WIDTH, 1.0),
+                    "u_range": (0.0, 1.0), "u_filter": (-1.0,) * 4, "u_doc_base": (1e9,) * 4,
+                    "u_doc_target": (0.0,) * 4, "u_downloads": (0.0, 0.0), "u_days": (0.0, 0.0, 0.0, 1.0),
+                    "u_size": 3.0, "u_use_scale": 0.0, "u_log_dl_max": 1.0}
+        for k, v in defaults.items():
+            self.shared_program[k] = v
         self._n = 0
         self._index_buffer: gloo.IndexBuffer | None = None
         self._prefix_ib: gloo.IndexBuffer | None = None
         self._prefix_n = 0
+        self._subset_ib: gloo.IndexBuffer | None = None
+        self._subset_key: object = None
+        self._subset_n = 0
         self.drawn = 0
+        self.uploads = 0      # point-buffer uploads (set_data, set_codes)
+        self.lut_uploads = 0  # look-up table uploads
 
-    def set_data(self, pos: np.ndarray, rgba: np.ndarray, scale: np.ndarray | None = None) -> None:
-        """Upload positions (n, 2) float32, colours (n, 4) uint8 and optional per-point size factors."""
+    def set_data(self, pos: np.ndarray, codes: np.ndarray) -> None:
+        """Upload positions (n, 2) and packed codes (n, 4), float32, in drawing order."""
         pos = np.ascontiguousarray(pos, dtype=np.float32)
-        rgba = _unit(rgba)
-        scale = np.ones(len(pos), np.float32) if scale is None else np.ascontiguousarray(scale, np.float32)
-        if len(pos) == 0:
-            pos, rgba, scale = np.zeros((1, 2), np.float32), np.zeros((1, 4), np.float32), np.ones(1, np.float32)
-            self._n = 0
-        else:
-            self._n = len(pos)
+        codes = np.ascontiguousarray(codes, dtype=np.float32)
+        self._n = len(pos)
+        if self._n == 0:
+            pos, codes = np.zeros((1, 2), np.float32), np.zeros((1, 4), np.float32)
         self._pos.set_data(pos)
-        self._col.set_data(rgba)
-        self._scale.set_data(scale)
+        self._codes.set_data(codes)
+        self.uploads += 1
+        self._subset_key = None
         self.show_all()
 
-    def set_colors(self, rgba: np.ndarray) -> None:
+    def set_codes(self, codes: np.ndarray) -> None:
+        """Re-upload the packed codes only (predicted values attached: once per atlas)."""
         if self._n:
-            self._col.set_data(_unit(rgba))
+            self._codes.set_data(np.ascontiguousarray(codes, dtype=np.float32))
+            self.uploads += 1
+        self.update()
+
+    def set_lut(self, rgba: np.ndarray) -> None:
+        """The colour of every code of the current mode: (K, 4) uint8; alpha 0 hides the code's points."""
+        k = max(len(rgba), 1)
+        rows = -(-k // LUT_WIDTH)
+        table = np.zeros((rows * LUT_WIDTH, 4), np.uint8)
+        table[: len(rgba)] = rgba
+        self._lut.set_data(table.reshape(rows, LUT_WIDTH, 4))
+        self.shared_program["u_lut_shape"] = (float(LUT_WIDTH), float(rows))
+        self.lut_uploads += 1
+        self.update()
+
+    def set_uniforms(self, **values) -> None:
+        for k, v in values.items():
+            self.shared_program[f"u_{k}"] = v
         self.update()
 
     def use_scale(self, on: bool) -> None:
-        """Multiply each point's size by its uploaded factor (e.g. by downloads) or not."""
-        self.shared_program["u_use_scale"] = 1.0 if on else 0.0
-        self.update()
+        """Multiply each point's size by its downloads factor (0.6× for none, up to 4×) or not."""
+        self.set_uniforms(use_scale=1.0 if on else 0.0)
 
     def set_size(self, px: float) -> None:
-        self.shared_program["u_size"] = float(px)
-        self.update()
+        self.set_uniforms(size=float(px))
 
     def show_all(self) -> None:
         self._index_buffer = None
@@ -119,14 +197,30 @@ class PointsVisual(Visual):
         self.visible = k > 0
         self.update()
 
-    def show_subset(self, idx: np.ndarray) -> None:
-        """Draw only the given points (e.g. those in the visible cells)."""
-        if len(idx) == 0:
-            self.drawn = 0
-            self.visible = False
-            return
-        self._index_buffer = gloo.IndexBuffer(np.ascontiguousarray(idx, dtype=np.uint32))
-        self.drawn = len(idx)
+    @property
+    def subset_key(self) -> object:
+        return self._subset_key
+
+    def show_subset(self, idx: np.ndarray | None, key: object = None) -> None:
+        """Draw only the given points (e.g. those in the visible cells). With a ``key`` (the cells), the same
+        key reuses the last upload (``idx`` None); one index buffer is kept and refilled, never re-created."""
+        if idx is None and (key is None or key != self._subset_key):
+            raise ValueError("show_subset(None) needs the key of the last subset")
+        if idx is not None:
+            if len(idx) == 0:
+                self._subset_key = None
+                self.drawn = 0
+                self.visible = False
+                return
+            data = np.ascontiguousarray(idx, dtype=np.uint32)
+            if self._subset_ib is None:
+                self._subset_ib = gloo.IndexBuffer(data)
+            else:
+                self._subset_ib.set_data(data)
+            self._subset_key = key
+            self._subset_n = len(data)
+        self._index_buffer = self._subset_ib
+        self.drawn = self._subset_n
         self.visible = True
         self.update()
 

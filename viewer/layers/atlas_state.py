@@ -1,12 +1,15 @@
 """AtlasState: what the map shows (colour mode, hidden legend classes, filters, predicted colours, sizes,
-overlays, theme, selection), apart from how it is drawn. The canvas renders a state; an export renders a
-copy of it."""
+overlays, theme, selection), apart from how it is drawn. The Qt panels edit it, the canvas follows it (plain
+callbacks: ``on_change``), an export renders a copy of it. No Qt, no GL."""
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 
 import numpy as np
+
+from hubatlas.viewer.layers.styling import Filters
 
 
 @dataclass(frozen=True)
@@ -32,30 +35,52 @@ class Selection:
     lineage: list[tuple[int, int, str]] | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class AtlasState:
     mode: str = "modality"
     theme: str = "dark"
-    hidden_classes: set[int] = field(default_factory=set)   # legend entries switched off
-    filter_mask: np.ndarray | None = None                   # filters and time slider; None: everything placed
-    predictions: object | None = None                       # pyarrow Table from `hubatlas predict`
+    hidden_classes: frozenset[int] = frozenset()  # legend entries switched off
+    filters: Filters = field(default_factory=Filters.none)
+    predictions: object | None = None              # pyarrow Table from `hubatlas predict`
     show_predicted: bool = False
     size_by_downloads: bool = False
     show_all_edges: bool = False
     selection: Selection = field(default_factory=Selection)
 
+    def __post_init__(self):
+        self._listeners: list[Callable[[set[str]], None]] = []
+
+    def on_change(self, callback: Callable[[set[str]], None]) -> None:
+        """Call ``callback(names of the fields that changed)`` after every ``update``."""
+        self._listeners.append(callback)
+
+    def update(self, **changes) -> set[str]:
+        """Set fields; listeners hear which ones changed (nothing is sent when nothing changed)."""
+        names = {f.name for f in fields(self)}
+        unknown = set(changes) - names
+        if unknown:
+            raise AttributeError(f"AtlasState has no field {', '.join(sorted(unknown))}")
+        changed = {k for k, v in changes.items() if not _same(getattr(self, k), v)}
+        for k in changed:
+            setattr(self, k, changes[k])
+        if changed:
+            for cb in list(self._listeners):
+                cb(changed)
+        return changed
+
     def copy(self) -> AtlasState:
-        """An independent copy (arrays and tables are shared: they are replaced, never edited in place)."""
+        """An independent copy without listeners (arrays and tables are shared: they are replaced, never
+        edited in place)."""
         out = copy.copy(self)
-        out.hidden_classes = set(self.hidden_classes)
+        out._listeners = []
         out.selection = copy.copy(self.selection)
+        out.filters = copy.deepcopy(self.filters)
         return out
 
-    def visible_mask(self, placed: np.ndarray, classes: np.ndarray) -> np.ndarray:
-        """Placed nodes that no legend entry or filter hides (``classes``: each node's legend class)."""
-        m = placed.copy()
-        if self.hidden_classes:
-            m &= ~np.isin(classes, list(self.hidden_classes))
-        if self.filter_mask is not None:
-            m &= self.filter_mask
-        return m
+
+def _same(a, b) -> bool:
+    """Equal plain values (and filters); any other object (tables, arrays, selections) only if the same."""
+    if a is b:
+        return True
+    plain = (str, int, float, bool, frozenset, Filters, type(None))
+    return isinstance(a, plain) and type(a) is type(b) and a == b

@@ -1,7 +1,10 @@
-"""Colour modes: snapshot columns -> per-node RGBA (uint8) and legend entries. Pure numpy (no GL)."""
+"""Colour policy: palettes, colour modes and their legends, as lookup tables over codes (a code per label, or
+per ramp bin), so a colour change is a small table, never a per-node array. Pure numpy (no GL); per-node codes
+come from layers.styling."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -22,6 +25,7 @@ MODALITY_COLORS = {
 RELATION_COLORS = {"finetune": (86, 180, 233), "adapter": (230, 159, 0), "quantized": (0, 158, 115),
                    "merge": (204, 121, 167), "unknown": (200, 200, 200), "none": (90, 90, 90)}
 
+
 def relation_rgba(name: str, alpha: float) -> tuple[float, float, float, float]:
     """The colour of a lineage relation as GL floats (for edge overlays)."""
     return tuple(c / 255 for c in RELATION_COLORS.get(name, (200, 200, 200))) + (alpha,)
@@ -40,16 +44,35 @@ class LegendEntry:
     label: str
     color: tuple[int, int, int]
     count: int
-    key: int  # class id in ``ColorResult.classes``
+    key: int  # legend class id (``ColorResult.lut_class`` values); -2 for the predicted-values note
+
+
+RAMP_BINS = 256  # continuous modes: codes 0..255 are ramp bins, 256 is "unknown"
 
 
 @dataclass
 class ColorResult:
-    rgba: np.ndarray                  # (n, 4) uint8
-    classes: np.ndarray               # (n,) int16 class per node (legend key); -1 for continuous modes
+    """A colour mode's look-up tables: ``lut_rgba[code]`` and ``lut_class[code]`` (legend key) for every code of
+    the mode's field, and its legend. Per-node colours and classes (``rgba``, ``classes``) are derived on demand
+    from the per-node codes; the renderer uploads only the tables."""
+    lut_rgba: np.ndarray              # (K, 4) uint8
+    lut_class: np.ndarray             # (K,) int16
     legend: list[LegendEntry] = field(default_factory=list)
     continuous: tuple[str, str] | None = None  # (low label, high label) for continuous modes
     ramp: np.ndarray | None = None    # (256, 3) uint8 colour ramp for continuous modes
+    node_codes: object = None         # () -> (n,) codes into the tables (lazy: not needed to draw)
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        return self.node_codes()
+
+    @cached_property
+    def rgba(self) -> np.ndarray:
+        return self.lut_rgba[self.codes]
+
+    @cached_property
+    def classes(self) -> np.ndarray:
+        return self.lut_class[self.codes]
 
 
 def viridis_like(t: np.ndarray) -> np.ndarray:
@@ -61,11 +84,12 @@ def viridis_like(t: np.ndarray) -> np.ndarray:
     return (stops[i] * (1 - f) + stops[i + 1] * f).astype(np.uint8)
 
 
-def categorical(codes: np.ndarray, labels: list, fixed: dict | None = None, alpha: int = 200) -> ColorResult:
-    """Colour the ``TOP`` most frequent labels; the rest share 'other'; missing labels their own grey."""
-    codes = np.asarray(codes, dtype=np.int64)
-    valid = codes >= 0
-    counts = np.bincount(codes[valid], minlength=len(labels))
+def categorical(counts: np.ndarray, labels: list, missing: int, fixed: dict | None = None,
+                alpha: int = 200) -> ColorResult:
+    """Colour the ``TOP`` most frequent labels; the rest share 'other'; missing labels their own grey.
+    ``counts[i]``: models with label ``i``; ``missing``: models without one. Codes are label indices, and
+    ``len(labels)`` for a missing label."""
+    counts = np.asarray(counts, dtype=np.int64)
     order = [i for i in np.argsort(-counts, kind="stable") if counts[i] > 0 and labels[i] is not None]
     shown = order[:TOP] if not fixed else [i for i in order if labels[i] in fixed] + \
         [i for i in order if labels[i] not in fixed][: max(0, TOP - len(fixed))]
@@ -77,68 +101,42 @@ def categorical(codes: np.ndarray, labels: list, fixed: dict | None = None, alph
         lut_class[i] = len(legend)
         legend.append(LegendEntry(str(labels[i]), tuple(col), int(counts[i]), len(legend)))
         colors.append(col)
-    other_n = int(counts.sum() - sum(e.count for e in legend) - sum(counts[i] for i, lab in enumerate(labels)
-                                                                    if lab is None))
+    none_labels = [i for i, lab in enumerate(labels) if lab is None]
+    other_n = int(counts.sum() - sum(e.count for e in legend) - counts[none_labels].sum())
     other_key = len(legend)
     legend.append(LegendEntry("other", OTHER, other_n, other_key))
     colors.append(OTHER)
-    missing_n = int((~valid).sum() + sum(counts[i] for i, lab in enumerate(labels) if lab is None))
+    missing_n = int(missing + counts[none_labels].sum())
     missing_key = len(legend)
     legend.append(LegendEntry("(none)", MISSING, missing_n, missing_key))
     colors.append(MISSING)
     lut_class[lut_class < 0] = other_key
-    for i, lab in enumerate(labels):
-        if lab is None:
-            lut_class[i] = missing_key
+    lut_class[none_labels] = missing_key
     lut_class[-1] = missing_key
-    classes = lut_class[np.where(valid, codes, len(labels))]
     palette = np.array([list(c) + [alpha] for c in colors], dtype=np.uint8)
-    legend = [e for e in legend if e.count > 0]
-    return ColorResult(rgba=palette[classes], classes=classes, legend=legend)
+    return ColorResult(lut_rgba=palette[lut_class], lut_class=lut_class, legend=[e for e in legend if e.count > 0])
 
 
-def continuous(values: np.ndarray, low: str, high: str, alpha: int = 200) -> ColorResult:
-    v = np.asarray(values, dtype=np.float64)
-    ok = np.isfinite(v)
-    n = len(v)
-    rgba = np.empty((n, 4), dtype=np.uint8)
-    rgba[:] = list(MISSING) + [alpha]
-    if ok.any():
-        lo, hi = np.percentile(v[ok], [1, 99])
-        t = (v[ok] - lo) / (hi - lo) if hi > lo else np.zeros(int(ok.sum()))
-        rgba[ok, :3] = viridis_like(t)
-    ramp = viridis_like(np.linspace(0, 1, 256))
-    return ColorResult(rgba=rgba, classes=np.where(ok, 0, 1).astype(np.int16),
-                       legend=[LegendEntry("known", (200, 200, 200), int(ok.sum()), 0),
-                               LegendEntry("(unknown)", MISSING, int((~ok).sum()), 1)],
+def continuous(known: int, unknown: int, low: str, high: str, alpha: int = 200) -> ColorResult:
+    """A ramp of ``RAMP_BINS`` codes plus one for unknown values; legend classes 0 (known) and 1 (unknown)."""
+    ramp = viridis_like(np.linspace(0, 1, RAMP_BINS))
+    lut = np.empty((RAMP_BINS + 1, 4), np.uint8)
+    lut[:RAMP_BINS, :3], lut[RAMP_BINS, :3] = ramp, MISSING
+    lut[:, 3] = alpha
+    cls = np.zeros(RAMP_BINS + 1, np.int16)
+    cls[RAMP_BINS] = 1
+    return ColorResult(lut_rgba=lut, lut_class=cls,
+                       legend=[LegendEntry("known", (200, 200, 200), int(known), 0),
+                               LegendEntry("(unknown)", MISSING, int(unknown), 1)],
                        continuous=(low, high), ramp=ramp)
 
 
-def color_by(snap, mode: str) -> ColorResult:
-    """Colours for a snapshot (``hubatlas.core.snapshot.Snapshot``) in one of ``MODES``."""
-    if mode in CATEGORICAL:
-        codes, labels = snap.codes(mode)
-        col = snap.nodes.column(mode).combine_chunks()
-        if col.null_count:
-            codes = np.where(np.asarray(col.is_null()), -1, codes)
-        fixed = MODALITY_COLORS if mode == "modality" else RELATION_COLORS if mode == "relation" else None
-        return categorical(codes, labels, fixed)
-    if mode == "created":
-        day = snap.column("created_day").astype(np.float64)
-        day[day < 0] = np.nan
-        ok = day[np.isfinite(day)]
-        fmt = (lambda d: str(np.datetime64("1970-01-01") + np.timedelta64(int(d), "D")))
-        lo, hi = (fmt(np.percentile(ok, 1)), fmt(np.percentile(ok, 99))) if len(ok) else ("", "")
-        return continuous(day, lo, hi)
-    if mode == "downloads":
-        dl = snap.column("downloads").astype(np.float64)
-        dl[dl < 0] = np.nan
-        v = np.log10(dl + 1)
-        ok = v[np.isfinite(v)]
-        lo, hi = (f"{10 ** np.percentile(ok, 1) - 1:,.0f}", f"{10 ** np.percentile(ok, 99) - 1:,.0f}") if len(ok) \
-            else ("", "")
-        return continuous(v, lo, hi)
-    raise ValueError(f"unknown colour mode {mode!r}; choose one of {', '.join(MODES)}")
+def ramp_codes(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Ramp bin of each value (``RAMP_BINS`` for NaN): the same arithmetic as the point shader."""
+    v = np.asarray(values, dtype=np.float64)
+    t = np.clip((v - lo) / (hi - lo), 0, 1) if hi > lo else np.zeros(len(v))
+    out = np.floor(t * (RAMP_BINS - 1) + 0.5)
+    return np.where(np.isfinite(v), out, RAMP_BINS).astype(np.int32)
 
 
 PREDICTABLE = ("modality", "pipeline_tag", "license", "library_name", "relation")
@@ -165,36 +163,40 @@ def predicted_labels(predictions, mode: str, n: int) -> tuple[np.ndarray, list] 
     return codes, labels
 
 
-def with_predictions(result: ColorResult, predicted: tuple[np.ndarray, list], background,
-                     paler: float = 0.55) -> ColorResult:
-    """Colour nodes without a documented value by their predicted value's legend colour, mixed toward the
-    background (visibly paler) and kept in that legend entry's class so legend toggles include them. A
-    legend line counts them."""
-    codes, labels = predicted
+def missing_entry(legend: list[LegendEntry]) -> LegendEntry | None:
+    """The legend entry whose models a prediction may recolour (no documented value), if any."""
+    by_label = {e.label: e for e in legend}
+    return by_label.get("(none)") or by_label.get("unknown") or by_label.get("none")
+
+
+def with_predictions(result: ColorResult, doc_size: int, pred_labels: list, pred_counts: np.ndarray,
+                     background, paler: float = 0.55) -> ColorResult:
+    """Extend a categorical result (codes ``0..doc_size-1``) with the codes ``doc_size + j`` of models shown by
+    their predicted value ``j``: its legend colour mixed toward the background (visibly paler), in that legend
+    entry's class so legend toggles include them. A legend line counts them."""
     by_label = {e.label: e for e in result.legend}
-    missing = by_label.get("(none)") or by_label.get("unknown") or by_label.get("none")
     other = by_label.get("other")
-    target = codes >= 0
-    if missing is not None:
-        target &= result.classes == missing.key
-    used = np.unique(codes[target])
-    if other is None and any(labels[j] not in by_label for j in used):
+    used = np.flatnonzero(pred_counts > 0)
+    if other is None and any(pred_labels[j] not in by_label for j in used):
         # a predicted value outside the legend and no 'other' entry yet (it had no members)
         other = LegendEntry("other", OTHER, 0, max((x.key for x in result.legend), default=-1) + 1)
     bg = np.array([c * 255 for c in background[:3]])
-    key_lut = np.zeros(len(labels), np.int16)
-    color_lut = np.zeros((len(labels), 3), np.uint8)
-    for j in used.tolist():
-        e = by_label.get(labels[j], other)
-        key_lut[j] = e.key
-        color_lut[j] = (np.array(e.color) * (1 - paler) + bg * paler).astype(np.uint8)
-    rgba, classes = result.rgba.copy(), result.classes.copy()
-    idx = np.flatnonzero(target)
-    rgba[idx, :3] = color_lut[codes[idx]]
-    classes[idx] = key_lut[codes[idx]]
+    k = len(pred_labels)
+    rgba = np.zeros((doc_size + k, 4), np.uint8)
+    cls = np.zeros(doc_size + k, np.int16)
+    rgba[:doc_size], cls[:doc_size] = result.lut_rgba[:doc_size], result.lut_class[:doc_size]
+    for j in range(k):
+        e = by_label.get(pred_labels[j], other)
+        if e is None:
+            continue
+        cls[doc_size + j] = e.key
+        rgba[doc_size + j, :3] = (np.array(e.color) * (1 - paler) + bg * paler).astype(np.uint8)
+        rgba[doc_size + j, 3] = result.lut_rgba[0, 3] if len(result.lut_rgba) else 200
     legend = list(result.legend)
     if other is not None and other not in legend:
         legend.append(other)
-    if len(idx):
-        legend.append(LegendEntry(f"predicted values (paler): {len(idx):,}", (128, 128, 128), len(idx), -2))
-    return ColorResult(rgba=rgba, classes=classes, legend=legend, continuous=result.continuous, ramp=result.ramp)
+    n = int(pred_counts.sum())
+    if n:
+        legend.append(LegendEntry(f"predicted values (paler): {n:,}", (128, 128, 128), n, -2))
+    return ColorResult(lut_rgba=rgba, lut_class=cls, legend=legend, continuous=result.continuous,
+                       ramp=result.ramp, node_codes=result.node_codes)
