@@ -100,7 +100,6 @@ def test_selection_highlight_appears(atlas):
 
 
 def test_filter_mask_hides_younger_models(atlas):
-    day = atlas.snap.column("created_day")
     cutoff = int((np.datetime64("2024-01-01") - np.datetime64("1970-01-01")).astype(int))
     from hubatlas.viewer.layers.styling import Filters
 
