@@ -185,11 +185,11 @@ def test_gesture_sample_follows_measured_frames_and_point_size(atlas):
     atlas.ms_per_point, atlas.interaction_points = 1e-4, 300_000
     atlas._calib_size = atlas.point_size = 2.0
     atlas._interacting = True
-    atlas.points.drawn = 300_000
+    atlas.points.drawn = atlas._on_screen = 300_000  # points on screen, as the detail choice counts them
     atlas.note_frame(4 * FRAME_BUDGET_MS)  # 4x over budget
     assert atlas.interaction_points < 300_000 and atlas.ms_per_point > 1e-4
     shrunk = atlas.interaction_points
-    atlas.points.drawn = 1_000  # a frame where the sample did not bind teaches nothing
+    atlas.points.drawn = atlas._on_screen = 1_000  # a frame where the sample did not bind teaches nothing
     atlas.note_frame(1000.0)
     assert atlas.interaction_points == shrunk
     atlas.point_size = 4.0  # twice the size: four times the area

@@ -340,3 +340,28 @@ def test_inferred_edges_drawn_paler(tmp_path):
         assert washed[:3].min() > plain_[:3].min()  # and washed toward white
     finally:
         atlas.close()
+
+
+def test_history_playback_replays_month_by_month(make_window, qtbot):
+    """Play animates "as of" from the first month a tick at a time, counting the models so far, through
+    the shader (no point-buffer upload), and stops at the end; Space toggles it."""
+    w = make_window()
+    f = w.filters
+    uploads = w.atlas.points.uploads
+    f.toggle_play(True)
+    assert f.as_of.value() == f.day_lo and f.play.isChecked()
+    assert w.atlas.visible_count == 1  # the first model only (2022-05)
+    assert f.as_of_label.text().endswith("· 1 models")
+    qtbot.waitUntil(lambda: w.atlas.visible_count == 3, timeout=10_000)  # 2024-05: three models so far
+    qtbot.waitUntil(lambda: not f.play.isChecked(), timeout=30_000)  # stops at the last model's month
+    assert f.as_of.value() == f.day_hi and w.atlas.visible_count == 5
+    assert f.as_of_label.text().endswith("· 5 models")
+    assert w.atlas.points.uploads == uploads
+    from PySide6.QtGui import QAction
+
+    act = next(a for a in w.findChildren(QAction) if a.text() == "Play history")
+    assert act.shortcut().toString() == "Space"
+    act.trigger()
+    assert f.play.isChecked()
+    f.toggle_play(False)
+    assert not f._play_timer.isActive()

@@ -10,6 +10,7 @@ import numpy as np
 INTERACTION_POINTS = 200_000  # the sample drawn while the camera moves, until measured
 FRAME_BUDGET_MS = 30.0        # the gesture sample is sized to draw in this time
 MIN_SAMPLE = 20_000
+HIDDEN_BOOST = 3.0           # at most this many times the sample when the state hides most points
 FINISH_EVERY = 4            # frames per timed frame while the sample size is tuned
 
 
@@ -38,32 +39,44 @@ class AdaptiveDetail:
         return int(max(MIN_SAMPLE, self.interaction_points / self._fill_factor()))
 
     def _choose_detail(self) -> None:
-        """Interaction: the prefix sample (or every point when few). Rest: everything in view. The buffer holds
-        every placed node: what the state hides is dropped in the vertex shader, so the prefix grows by the
-        share hidden (up to 8×) to keep the number of points drawn."""
+        """What to draw. Moving (camera or state changes): at most the gesture sample of points on screen:
+        over the whole map a prefix of the buffer; zoomed in, the points in view that come first in the
+        buffer's density-weighted order (a thinned view, not a prefix that would mostly fall off screen).
+        At rest: everything in view, in buffer order (blending as in the full view). The buffer holds every
+        placed node: what the state hides is dropped in the vertex shader, so the sample grows by the share
+        hidden (up to HIDDEN_BOOST times: a hidden point still costs its vertex)."""
         if self._grid is None:
             self.points.show_all()
             return
         x0, y0, x1, y1 = self.view_rect()
         total = len(self.order)
-        zoomed_in = (x1 - x0) < 1.5
-        in_view = self._grid.count_in_rect(x0, y0, x1, y1) if zoomed_in else total
         if self._interacting and self.adaptive and self.ms_per_point is None and total > MIN_SAMPLE:
             self.calibrate()
-        cap = int(self.gesture_points() / max(self.shown_fraction(), 1 / 8))
-        if self._interacting and in_view > cap:
-            self.points.show_prefix(cap)
-        elif zoomed_in and in_view < 0.5 * total:
-            # pad by a point's radius: points whose disc reaches into the view are drawn too
-            w = max(int(self.canvas.size[0]), 1)
-            pad = 0.5 * self.point_size * (x1 - x0) / w
-            cells = self._grid.cells(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-            if cells != self.points.subset_key:  # drawn in buffer order: blending as in the full view
+        cap = int(self.gesture_points() / max(self.shown_fraction(), 1 / HIDDEN_BOOST))
+        if (x1 - x0) >= 1.5:  # the whole map, or most of it
+            if self._interacting and total > cap:
+                self.points.show_prefix(cap)
+            else:
+                self.points.show_all()
+            self._on_screen = self.points.drawn
+            return
+        # pad by a point's radius: points whose disc reaches into the view are drawn too
+        pad = 0.5 * self.point_size * (x1 - x0) / max(int(self.canvas.size[0]), 1)
+        cells = self._grid.cells(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        if not self._interacting:
+            if self._grid.count_in_rect(x0, y0, x1, y1) >= 0.5 * total:
+                self.points.show_all()
+            elif cells != self.points.subset_key:
                 self.points.show_subset(np.sort(self._grid.in_cells(*cells)), key=cells)
             else:
                 self.points.show_subset(None, key=cells)
-        else:
-            self.points.show_all()
+            self._on_screen = self.points.drawn
+            return
+        idx = self._grid.in_cells(*cells)
+        if len(idx) > cap:  # buffer positions are the priority order: keep the first ones in view
+            idx = idx[idx < int(cap * total / len(idx))]
+        self.points.show_subset(idx)
+        self._on_screen = len(idx)
 
     def calibrate(self, sample: int = 50_000, rounds: int = 5) -> float:
         """Size the gesture sample so its frame draws in FRAME_BUDGET_MS, timed to completion (glFinish).
@@ -135,9 +148,12 @@ class AdaptiveDetail:
         point grows with its size on screen (it grows with zoom) and with what else the machine does, so the
         first calibration is only a starting point: frames where the sample size binds refine it."""
         self.last_frame_ms = ms
-        drawn = self.points.drawn
-        if not (self._interacting and self.adaptive) or drawn < max(MIN_SAMPLE, self.gesture_points() // 2):
+        drawn = getattr(self, "_on_screen", self.points.drawn)  # points on screen: those off it cost little
+        if not (self._interacting and self.adaptive) or drawn < MIN_SAMPLE:
             return
         per = ms / drawn / self._fill_factor()  # as if drawn at the calibration's point size
-        self.ms_per_point = per if self.ms_per_point is None else 0.5 * self.ms_per_point + 0.5 * per
+        # a frame over budget is believed at once (the next frame must fit); cheaper frames only slowly
+        # (one cheap frame is often a lucky one): no oscillation between too big and too small samples
+        old = self.ms_per_point
+        self.ms_per_point = per if old is None or per > old else 0.8 * old + 0.2 * per
         self.interaction_points = int(np.clip(FRAME_BUDGET_MS / self.ms_per_point, MIN_SAMPLE, max(self.n, 1)))
