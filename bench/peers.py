@@ -36,7 +36,15 @@ def frames_for(first_ms: float, path: list, a) -> list:
     return [path[i] for i in idx]
 
 
-def gl_peer(canvas, camera, path, fbo, a, after=None) -> dict:
+RENDERER: dict = {}
+
+
+def gl_peer(canvas, camera, path, a, after=None) -> dict:
+    from vispy.gloo import gl
+
+    canvas.set_current()
+    RENDERER.setdefault("gl_renderer", gl.glGetParameter(gl.GL_RENDERER))
+    fbo = make_fbo(a.w, a.h)  # each canvas has its own GL context
     timed_draw(canvas, fbo)  # warm-up: shaders compiled, buffers uploaded
     camera.rect = path[0]
     if after:
@@ -52,7 +60,7 @@ def gl_peer(canvas, camera, path, fbo, a, after=None) -> dict:
     return {**percentiles(ms, "interaction")}
 
 
-def run_hubatlas(snap, path, fbo, a, all_points: bool) -> dict:
+def run_hubatlas(snap, path, a, all_points: bool) -> dict:
     from hubatlas.viewer._vispy.canvas import AtlasCanvas
 
     atlas = AtlasCanvas(snap, size=(a.w, a.h), show=False, interaction_points=10**12 if all_points else None)
@@ -62,7 +70,7 @@ def run_hubatlas(snap, path, fbo, a, all_points: bool) -> dict:
         def feed():
             drawn.append(atlas.points.drawn)
 
-        r = gl_peer(atlas.canvas, atlas.view.camera, path, fbo, a, after=feed)
+        r = gl_peer(atlas.canvas, atlas.view.camera, path, a, after=feed)
         return {**r, "points_drawn_median": int(np.median(drawn))}
     finally:
         atlas.close()
@@ -78,7 +86,7 @@ def styled_points(snap):
     return xy[ok], colors.rgba[ok]
 
 
-def run_markers(xy, rgba, path, fbo, a, size) -> dict:
+def run_markers(xy, rgba, path, a, size) -> dict:
     from vispy import scene
 
     c = scene.SceneCanvas(size=(a.w, a.h), show=False)
@@ -87,7 +95,7 @@ def run_markers(xy, rgba, path, fbo, a, size) -> dict:
     m = scene.visuals.Markers(parent=v.scene)
     m.set_data(xy, face_color=rgba / 255.0, edge_width=0, size=size)
     try:
-        return gl_peer(c, v.camera, path, fbo, a)
+        return gl_peer(c, v.camera, path, a)
     finally:
         c.close()
 
@@ -102,12 +110,12 @@ void main() { gl_Position = $transform(vec4(a_position, 0.0, 1.0)); gl_PointSize
 BARE_FRAG = "varying vec4 v_color; void main() { gl_FragColor = v_color; }"
 
 
-def run_bare(xy, rgba, path, fbo, a, size) -> dict:
+def run_bare(xy, rgba, path, a, size) -> dict:
     from vispy import gloo, scene
     from vispy.scene.visuals import create_visual_node
     from vispy.visuals import Visual
 
-    class Bare(Visual):
+    class BarePointsVisual(Visual):
         def __init__(self):
             super().__init__(vcode=BARE_VERT, fcode=BARE_FRAG)
             self._draw_mode = "points"
@@ -122,9 +130,9 @@ def run_bare(xy, rgba, path, fbo, a, size) -> dict:
     c = scene.SceneCanvas(size=(a.w, a.h), show=False)
     v = c.central_widget.add_view()
     v.camera = scene.PanZoomCamera(aspect=1)
-    create_visual_node(Bare)(parent=v.scene)
+    create_visual_node(BarePointsVisual)(parent=v.scene)
     try:
-        return gl_peer(c, v.camera, path, fbo, a)
+        return gl_peer(c, v.camera, path, a)
     finally:
         c.close()
 
@@ -203,21 +211,18 @@ def main() -> None:
     cache, made = ensure_atlas(a.models, a.cache)
     try:
         backend = use_backend(a.egl)
-        from vispy.gloo import gl
-
         from hubatlas.core.store.snapshot import open_snapshot
         from hubatlas.viewer._vispy.canvas import base_point_size
 
         snap = open_snapshot(cache)
         xy, rgba = styled_points(snap)
         path = camera_path(xy, a.frames)
-        fbo = make_fbo(a.w, a.h)
         size = base_point_size(len(snap)) * 2  # about the app's size over the path's zoom range
         runs = {
-            "hubatlas": lambda: run_hubatlas(snap, path, fbo, a, all_points=False),
-            "hubatlas_all_points": lambda: run_hubatlas(snap, path, fbo, a, all_points=True),
-            "vispy_markers": lambda: run_markers(xy, rgba, path, fbo, a, size),
-            "bare_gl_points": lambda: run_bare(xy, rgba, path, fbo, a, size),
+            "hubatlas": lambda: run_hubatlas(snap, path, a, all_points=False),
+            "hubatlas_all_points": lambda: run_hubatlas(snap, path, a, all_points=True),
+            "vispy_markers": lambda: run_markers(xy, rgba, path, a, size),
+            "bare_gl_points": lambda: run_bare(xy, rgba, path, a, size),
             "datashader": lambda: run_datashader(xy, rgba, path, a),
             "matplotlib": lambda: run_matplotlib(xy, rgba, path, a, size),
         }
@@ -234,8 +239,8 @@ def main() -> None:
         for name, r in peers.items():
             if base and "interaction_p95_ms" in r:
                 r["p95_vs_hubatlas"] = round(r["interaction_p95_ms"] / base, 2)
-        res = {"models": len(snap), "size": [a.w, a.h], "backend": backend,
-               "gl_renderer": gl.glGetParameter(gl.GL_RENDERER), "frames": a.frames, "peers": peers}
+        res = {"models": len(snap), "size": [a.w, a.h], "backend": backend, **RENDERER, "frames": a.frames,
+               "peers": peers}
     finally:
         if made:
             shutil.rmtree(cache.parent, ignore_errors=True)

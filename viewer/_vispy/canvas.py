@@ -76,7 +76,7 @@ class AtlasCanvas(AdaptiveDetail):
         self._interacting = False
         self._visible: np.ndarray | None = None  # cached visible mask (None: recompute on demand)
         self._fraction: float | None = None
-        self._grid = GridIndex(self.xy[self.order]) if len(self.order) else None
+        self._grid_index: GridIndex | None = None  # built on first use (zoom, hover): not needed to open
         dl = self.style.log_downloads()
         self._log_dl_max = max(float(np.nanmax(dl, initial=0)) if len(dl) else 0.0, 1.0)
         self.style.attach_predictions(self.state.predictions)
@@ -95,6 +95,13 @@ class AtlasCanvas(AdaptiveDetail):
         if self.state.selection.node is not None:
             s = self.state.selection
             self.selection.show(s.node, s.related, s.lineage)
+
+    @property
+    def _grid(self) -> GridIndex | None:
+        """The buffer's points in a grid (positions in the buffer), for picking and the points in view."""
+        if self._grid_index is None and len(self.order):
+            self._grid_index = GridIndex(self.xy[self.order])
+        return self._grid_index
 
     # -- the state, read through ---------------------------------------------------------------------------------
     @property
@@ -176,7 +183,8 @@ class AtlasCanvas(AdaptiveDetail):
             lut[np.isin(colors.lut_class, list(st.hidden_classes)), 3] = 0
         self.points.set_lut(lut)
         mode = st.mode
-        self.points.set_uniforms(mode=MODE_INDEX[mode], range=self.style.ranges.get(mode, (0.0, 1.0)))
+        rng = self.style.range_of(mode) if mode in ("created", "downloads") else (0.0, 1.0)
+        self.points.set_uniforms(mode=MODE_INDEX[mode], range=rng)
         return colors
 
     def _apply_filters(self) -> None:

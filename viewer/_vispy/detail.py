@@ -45,11 +45,11 @@ class AdaptiveDetail:
         At rest: everything in view, in buffer order (blending as in the full view). The buffer holds every
         placed node: what the state hides is dropped in the vertex shader, so the sample grows by the share
         hidden (up to HIDDEN_BOOST times: a hidden point still costs its vertex)."""
-        if self._grid is None:
+        total = len(self.order)
+        if not total:
             self.points.show_all()
             return
         x0, y0, x1, y1 = self.view_rect()
-        total = len(self.order)
         if self._interacting and self.adaptive and self.ms_per_point is None and total > MIN_SAMPLE:
             self.calibrate()
         cap = int(self.gesture_points() / max(self.shown_fraction(), 1 / HIDDEN_BOOST))

@@ -130,8 +130,13 @@ class AtlasStyle:
         self.downloads = snap.column("downloads").astype(np.float64) if self.n else np.zeros(0)
         self._predictions = None
         self._colors: dict = {}
-        self.ranges = {"created": self._range(np.where(self.day >= 0, self.day, np.nan)),
-                       "downloads": self._range(self.log_downloads())}
+        self._ranges: dict[str, tuple[float, float]] = {}
+
+    def range_of(self, mode: str) -> tuple[float, float]:
+        """A continuous mode's value at the ramp's ends (1st and 99th percentiles; computed when first asked)."""
+        if mode not in self._ranges:
+            self._ranges[mode] = self._range(self.value(mode))
+        return self._ranges[mode]
 
     @staticmethod
     def _range(v: np.ndarray) -> tuple[float, float]:
@@ -185,7 +190,7 @@ class AtlasStyle:
             from hubatlas.viewer.layers.colors import MODES
 
             raise ValueError(f"unknown colour mode {mode!r}; choose one of {', '.join(MODES)}")
-        lo, hi = self.ranges[mode]
+        lo, hi = self.range_of(mode)
         values = self.value(mode)
         known = int(np.isfinite(values).sum())
         if mode == "created":
