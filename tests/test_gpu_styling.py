@@ -192,8 +192,13 @@ def test_points_at_the_edges_of_a_zoomed_view_are_drawn(dense):
     in that margin, at the left and right edges, were once culled."""
     a = _canvas(dense, (800, 400))
     try:
-        centre = a.xy[a.order[0]]
-        a.fly_to(int(a.order[0]), zoom=40)
+        placed = np.flatnonzero(a.placed)
+        hist, xe, ye = np.histogram2d(a.xy[placed, 0], a.xy[placed, 1], bins=40, range=[[-1, 1], [-1, 1]])
+        ix, iy = np.unravel_index(int(hist.argmax()), hist.shape)  # the densest region
+        dense = (xe[ix] + xe[ix + 1]) / 2, (ye[iy] + ye[iy + 1]) / 2
+        node = int(placed[np.argmin(((a.xy[placed] - dense) ** 2).sum(1))])
+        centre = a.xy[node]
+        a.fly_to(node, zoom=40)
         a.settle()
         img = a.render()
         x0, y0, x1, y1 = a.view_rect()

@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 
+from hubatlas.viewer._vispy.lod import CHUNK
+
 INTERACTION_POINTS = 200_000  # the sample drawn while the camera moves, until measured
 FRAME_BUDGET_MS = 30.0        # the gesture sample is sized to draw in this time
 MIN_SAMPLE = 20_000
@@ -53,6 +55,8 @@ class AdaptiveDetail:
         if self._interacting and self.adaptive and self.ms_per_point is None and total > MIN_SAMPLE:
             self.calibrate()
         cap = int(self.gesture_points() / max(self.shown_fraction(), 1 / HIDDEN_BOOST))
+        if cap > CHUNK:
+            cap -= cap % CHUNK  # whole chunks: each is a density-weighted sample of the whole map
         if (x1 - x0) >= 1.5:  # the whole map, or most of it
             if self._interacting and total > cap:
                 self.points.show_prefix(cap)
