@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _util import emit, run_stage  # noqa: E402
-from render import ensure_atlas  # noqa: E402
+from _gl import ensure_atlas  # noqa: E402
 
 
 def main() -> None:
@@ -23,8 +23,7 @@ def main() -> None:
     ap.add_argument("--models", type=int, default=2_000_000)
     ap.add_argument("--cache", type=Path)
     a = ap.parse_args()
-    made = a.cache is None
-    cache = ensure_atlas(a.models, a.cache)
+    cache, made = ensure_atlas(a.models, a.cache)
     out = Path(tempfile.mkdtemp(prefix="hubatlas-export-bench-")) / "atlas-8k.png"
     try:
         runs = {}
