@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _util import emit, run_stage  # noqa: E402
 from _gl import ensure_atlas  # noqa: E402
+from _util import emit, run_stage  # noqa: E402
 
 
 def main() -> None:

@@ -73,7 +73,8 @@ def main() -> None:
                 "chunks32k": (chunk_sorted(blobs, 32768), 1, True), "chunks64k": (chunk_sorted(blobs, 65536), 1, True),
                 "chunks16k_separate_alpha": (chunk_sorted(blobs, 16384), 1, "separate"),
                 "chunks16k_1.07px": (chunk_sorted(blobs, 16384), 1.07, True),
-                "noblend": (blobs, 1, False)}
+                "noblend": (blobs, 1, False), "uniform_spread": (uniform, 1, True),
+                "morton_whole": (blobs[np.argsort(morton(blobs))], 1, True), "random_order_3px": (blobs, 3, True)}
     for name, (xy, size, blend) in variants.items():
         c = scene.SceneCanvas(size=(1600, 1000), show=False)
         v = c.central_widget.add_view()
