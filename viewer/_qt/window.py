@@ -26,6 +26,7 @@ from hubatlas.viewer._qt.settings import settings
 from hubatlas.viewer._qt.text import plain
 from hubatlas.viewer._vispy.canvas import AtlasCanvas
 from hubatlas.viewer.layers.atlas_model import AtlasModel
+from hubatlas.viewer.layers.atlas_state import Selection
 from hubatlas.viewer.layers.colors import MODES
 
 MODE_KEYS = {m: str(i + 1) for i, m in enumerate(MODES)}
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         s = settings()
         theme = str(s.value("theme", "dark"))
         self.atlas = AtlasCanvas(snap, theme=theme, app="pyside6", parent=self)
+        self.state = self.atlas.state  # the window's widgets edit the state; the canvas follows it
         self.setCentralWidget(self.atlas.canvas.native)
         kind = "synthetic" if snap.manifest.get("synthetic") else label
         self.setWindowTitle(f"hubatlas — {len(snap):,} models" + (f" [{kind}]" if kind else ""))
@@ -175,7 +177,8 @@ class MainWindow(QMainWindow):
 
     # -- behaviour ---------------------------------------------------------------------------------------------
     def set_color_mode(self, mode: str) -> None:
-        colors = self.atlas.set_color_mode(mode)
+        self.state.update(mode=mode, hidden_classes=frozenset())
+        colors = self.atlas.colors
         self.legend.show_colors(colors)
         action = getattr(self, "mode_actions", {}).get(mode)  # menus are built after the first call
         if action is not None:
@@ -184,24 +187,26 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def set_theme(self, name: str) -> None:
-        self.atlas.set_theme(name)
+        self.state.update(theme=name)
         settings().setValue("theme", name)
 
     def _size_toggled(self, on: bool) -> None:
-        self.atlas.set_size_by_downloads(on)
+        self.state.update(size_by_downloads=on)
 
     def _edges_toggled(self, on: bool) -> None:
-        self.atlas.set_show_all_edges(on)
+        self.state.update(show_all_edges=on)
         self._update_status()
 
     def _legend_toggled(self, key: int, visible: bool) -> None:
-        self.atlas.set_class_visible(key, visible)
+        hidden = set(self.state.hidden_classes)
+        (hidden.discard if visible else hidden.add)(key)
+        self.state.update(hidden_classes=frozenset(hidden))
         self._update_status()
 
     def _filters_changed(self) -> None:
         """Applied at once on the GPU; the Trends panel and the counts follow once the changes pause (a
         replay or a dragged slider changes the filters many times a second)."""
-        self.atlas.set_filters(self.filters.filters())
+        self.state.update(filters=self.filters.filters())
         self._after_filters.start()
 
     def _filters_settled(self) -> None:
@@ -212,7 +217,8 @@ class MainWindow(QMainWindow):
         if on and self.predictions is None:
             self.statusBar().showMessage("No predictions for this atlas: run `hubatlas predict`", 6000)
             return
-        self.legend.show_colors(self.atlas.set_predictions(self.predictions, on))
+        self.state.update(predictions=self.predictions, show_predicted=on, hidden_classes=frozenset())
+        self.legend.show_colors(self.atlas.colors)
         self.predicted_action.setChecked(on)
         settings().setValue("show_predicted", on)
         self._update_status()
@@ -252,12 +258,12 @@ class MainWindow(QMainWindow):
 
     def select(self, node: int | None, refresh_family: bool = True) -> None:
         if node is None:
-            self.atlas.select(None)
+            self.state.update(selection=Selection())
             self.details.show_record(None)
             self.family.show_node(None)
             return
         mid = self.model.model_id(node)
-        self.atlas.select(node, self.model.family_of(node), self.model.lineage(node))
+        self.state.update(selection=Selection(node, self.model.family_of(node), self.model.lineage(node)))
         self.details.show_record(self.model.record(node), self.model.predicted_for(node))
         if refresh_family:
             self.family.show_node(node)
