@@ -81,3 +81,19 @@ def test_stale_or_broken_snapshot_is_detected(store, tmp_path):
     with pytest.raises(SnapshotError):
         open_snapshot(store.dir)
     assert len(ensure_snapshot(store)) == 1  # rebuilt
+
+
+def test_layout_description_survives_a_rebuild(store, tmp_path):
+    """A rebuild keeps the positions by id, and with them the description of the layout they came from (the
+    About box once said "Layout: none" for the demo, whose snapshot is rebuilt after its inference)."""
+    from hubatlas.core.layout.pipeline import apply_to_snapshot
+
+    import_paths(store, [write_json(tmp_path / "a.json", [rec("o/a"), rec("o/b")])])
+    build(store)
+    info = {"backend": "cpu", "backend_detail": "CPU path (test)"}
+    apply_to_snapshot(open_snapshot(store.dir), np.array([[0.1, 0.2], [0.3, 0.4]], np.float32), info)
+    import_paths(store, [write_json(tmp_path / "b.json", [rec("o/c")])])
+    assert ensure_snapshot(store).manifest["layout"] == info
+    store.conn.execute("UPDATE models SET downloads = 1")  # a rebuild without a layout says so
+    (snapshot_dir(store.dir) / "nodes.arrow").unlink()
+    assert "layout" not in build(store)

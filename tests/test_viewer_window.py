@@ -365,3 +365,10 @@ def test_history_playback_replays_month_by_month(make_window, qtbot):
     assert f.play.isChecked()
     f.toggle_play(False)
     assert not f._play_timer.isActive()
+
+
+def test_title_names_the_app_once_and_about_names_the_layout(make_window):
+    w = make_window()
+    # the app sets its display name ("hubatlas"), which Qt appends to every window title itself
+    assert "hubatlas" not in w.windowTitle() and w.windowTitle() == "5 models [test]"
+    assert "Layout: test" in w.about_text()  # the fixture's layout, described by its backend

@@ -128,7 +128,7 @@ def build(store: Store, progress: bool | None = None) -> dict:
     day = pc.strptime(pc.utf8_slice_codeunits(created, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True)
     created_day = pc.cast(pc.cast(day, pa.date32()), pa.int32())
 
-    old_xy = _previous_xy(store.dir, ids)
+    old_xy, old_layout = _previous_xy(store.dir, ids)
     nodes = pa.table({
         "id": ids,
         "modality": modality,
@@ -171,29 +171,32 @@ def build(store: Store, progress: bool | None = None) -> dict:
         "synthetic": store.is_synthetic(),
         "seconds": round(time.perf_counter() - t0, 3),
     }
+    if old_layout and np.isfinite(old_xy[0]).any():
+        manifest["layout"] = old_layout  # the positions kept are that layout's
     atomic.write_text(d / "manifest.json", json.dumps(manifest, indent=1))
     return manifest
 
 
-def _previous_xy(cache_dir: Path, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Keep layout coordinates of nodes already placed (matched by id) across rebuilds."""
+def _previous_xy(cache_dir: Path, ids: pa.Array) -> tuple[tuple[np.ndarray, np.ndarray], dict | None]:
+    """Keep layout coordinates of nodes already placed (matched by id) across rebuilds; with the layout's
+    description from the old manifest."""
     n = len(ids)
     x = np.full(n, np.nan, dtype=np.float32)
     y = np.full(n, np.nan, dtype=np.float32)
     try:
         old = open_snapshot(cache_dir, any_version=True)
     except (FileNotFoundError, SnapshotError):
-        return x, y
+        return (x, y), None
     ox = old.column("x")
     if n == 0 or not np.isfinite(ox).any():
-        return x, y
+        return (x, y), None
     oy = old.column("y")
     idx = pc.index_in(ids, value_set=old.nodes.column("id").combine_chunks()).to_numpy(zero_copy_only=False)
     ok = ~np.isnan(idx)
     src = idx[ok].astype(np.int64)
     x[ok] = ox[src]
     y[ok] = oy[src]
-    return x, y
+    return (x, y), old.manifest.get("layout")
 
 
 class SnapshotError(RuntimeError):

@@ -47,7 +47,8 @@ class MainWindow(QMainWindow):
         self.state = self.atlas.state  # the window's widgets edit the state; the canvas follows it
         self.setCentralWidget(self.atlas.canvas.native)
         kind = "synthetic" if snap.manifest.get("synthetic") else label
-        self.setWindowTitle(f"hubatlas — {len(snap):,} models" + (f" [{kind}]" if kind else ""))
+        # Qt adds the application's display name ("hubatlas") to the title itself
+        self.setWindowTitle(f"{len(snap):,} models" + (f" [{kind}]" if kind else ""))
         if icon is not None:
             self.setWindowIcon(icon)
         self.legend = LegendPanel()
@@ -341,7 +342,7 @@ class MainWindow(QMainWindow):
         return (f"hubatlas {__version__}\nAn offline atlas of the Hugging Face Hub. Licence: Apache-2.0.\n\n"
                 f"This atlas: {m.get('nodes', 0):,} models, {m.get('edges', 0):,} lineage edges"
                 f"{' (synthetic)' if m.get('synthetic') else ''}.\nLayout: "
-                f"{(m.get('layout') or {}).get('backend_detail', 'none')}\n\n"
+                f"{_layout_text(m.get('layout'))}\n\n"
                 f"GPU layout: {'available, ' if gpu_ok else ''}{gpu}")
 
     def _about(self) -> None:
@@ -353,3 +354,10 @@ class MainWindow(QMainWindow):
         s.setValue("last_atlas", str(Path(self.store.dir)))
         self._timer.stop()
         super().closeEvent(event)
+
+
+def _layout_text(layout: dict | None) -> str:
+    """How the atlas was laid out, for the About box."""
+    if not layout:
+        return "none yet (`hubatlas layout`)"
+    return str(layout.get("backend_detail") or layout.get("backend") or "unknown")
