@@ -289,6 +289,7 @@ def test_family_panel_tree_and_click_selects(analysis_window, qtbot):
     ft, root = w.index_of("org/text-ft"), w.index_of("org/text-model")
     w.select(ft)
     tree = w.family.tree
+    assert w.family.summary.text() == "1 root, 2 models in this family; 0 below the selected model"
     assert tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(0) == "org/text-model"
     assert tree.topLevelItem(0).text(2) == "1"  # one descendant
     assert tree.currentItem().text(0) == "org/text-ft"
@@ -296,8 +297,10 @@ def test_family_panel_tree_and_click_selects(analysis_window, qtbot):
     qtbot.mouseClick(tree.viewport(), Qt.LeftButton, pos=rect.center())
     assert w.atlas.selected == root
     assert "org/text-model" in w.details.title.text()
+    assert w.family.summary.text().endswith("; 1 below the selected model")  # the header follows the pick
     w.select(w.index_of("org/audio-model"))  # a model without lineage is its own one-row family
     assert tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(1) == "0"
+    assert w.family.summary.text().startswith("1 root, 1 model in this family")
 
 
 def test_trends_panel_charts_the_current_filter(analysis_window, qtbot):
@@ -372,3 +375,34 @@ def test_title_names_the_app_once_and_about_names_the_layout(make_window):
     # the app sets its display name ("hubatlas"), which Qt appends to every window title itself
     assert "hubatlas" not in w.windowTitle() and w.windowTitle() == "5 models [test]"
     assert "Layout: test" in w.about_text()  # the fixture's layout, described by its backend
+
+
+def test_search_hands_focus_back_to_the_map_and_copy_takes_the_id(make_window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window()
+    w.search.setFocus()
+    assert w.focusWidget() is w.search  # (the window's focus widget: Xvfb has no window manager to activate it)
+    qtbot.keyClicks(w.search, "org/image-model")
+    qtbot.keyClick(w.search, Qt.Key_Return)
+    assert w.atlas.selected == w.index_of("org/image-model")
+    assert w.focusWidget() is w.atlas.canvas.native  # Enter hands the keyboard back to the map
+    w.copy_selected_id()
+    assert QApplication.clipboard().text() == "org/image-model"
+    w.search.setFocus()
+    w._escape()  # Esc in the search box: back to the map, the selection stays
+    assert w.focusWidget() is w.atlas.canvas.native and w.atlas.selected == w.index_of("org/image-model")
+    w._escape()  # Esc on the map clears the selection
+    assert w.atlas.selected is None and w.copy_selected_id() is None
+
+
+def test_f1_lists_every_shortcut_in_a_table(make_window):
+    w = make_window()
+    html = w.shortcuts_html()
+    assert html.startswith("<table") and html.count("<tr>") == len(w.SHORTCUTS) >= 15
+    from PySide6.QtGui import QAction
+
+    keys = {a.shortcut().toString() for a in w.findChildren(QAction) if not a.shortcut().isEmpty()}
+    for k in ("Space", "Esc", "Ctrl+C", "F1", "Ctrl+E", "S", "E", "P", "T"):
+        assert k in keys and k in html.replace("&nbsp;", " ")

@@ -88,17 +88,25 @@ class FamilyPanel(QWidget):
             self.summary.setText("No model selected")
             return
         roots = self.tree_data.roots_of(node)
-        if self._family_size is None:
-            self._family_size = np.bincount(self.family_of)
         below = self.tree_data.below()
-        self.summary.setText(f"{len(roots):,} root(s), {int(self._family_size[self.family_of[node]]):,} models "
-                             f"in this family; {int(below[node]):,} below the selected model")
+        self.mark(node)
         path = self._path_from_root(node)
         for r in sorted(roots, key=lambda r: -below[r])[:200]:
             item = self._item(r)
             self.tree.addTopLevelItem(item)
             if path and path[0] == r:
                 self._reveal(item, path[1:])
+
+    def mark(self, node: int) -> None:
+        """The header for ``node`` as the selected model (also when it was picked in this tree, which is kept)."""
+        self.node = node
+        if self._family_size is None:
+            self._family_size = np.bincount(self.family_of)
+        roots = len(self.tree_data.roots_of(node))
+        size = int(self._family_size[self.family_of[node]])
+        below = int(self.tree_data.below()[node])
+        self.summary.setText(f"{_count(roots, 'root')}, {_count(size, 'model')} in this family; "
+                             f"{below:,} below the selected model")
 
     def _path_from_root(self, node: int) -> list[int]:
         """One chain of parents from a root down to ``node`` (cycle-safe)."""
@@ -226,3 +234,7 @@ class TrendsPanel(QWidget):
         pm = QPixmap()
         pm.loadFromData(self.png, "PNG")
         self.image.setPixmap(pm)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.atlas = AtlasCanvas(snap, theme=theme, app="pyside6", parent=self)
         self.state = self.atlas.state  # the window's widgets edit the state; the canvas follows it
         self.setCentralWidget(self.atlas.canvas.native)
+        self.atlas.canvas.native.setFocusPolicy(Qt.StrongFocus)  # the map takes the keyboard (a click, Enter)
         kind = "synthetic" if snap.manifest.get("synthetic") else label
         # Qt adds the application's display name ("hubatlas") to the title itself
         self.setWindowTitle(f"{len(snap):,} models" + (f" [{kind}]" if kind else ""))
@@ -115,7 +116,7 @@ class MainWindow(QMainWindow):
         comp.activated.connect(self.go_to)
         self.search.setCompleter(comp)
         self.search.textEdited.connect(self._type_ahead)
-        self.search.returnPressed.connect(lambda: self.go_to(self.search.text()))
+        self.search.returnPressed.connect(self._search_entered)
         tb.addWidget(self.search)
 
     def _action(self, menu, text, slot, shortcut=None, checkable=False, tip=None) -> QAction:
@@ -171,7 +172,10 @@ class MainWindow(QMainWindow):
             tg.addAction(a)
         self._action(v, "Play history", lambda: self.filters.toggle_play(), "Space",
                      tip="Replay the Hub's growth month by month (the 'As of' filter)")
-        self._action(v, "Clear selection", lambda: self.select(None), "Esc")
+        self._action(v, "Clear selection", self._escape, "Esc",
+                     tip="Clear the selection (in the search box: back to the map)")
+        self._action(v, "Copy model id", self.copy_selected_id, QKeySequence.Copy,
+                     tip="Copy the selected model's id to the clipboard")
         h = mb.addMenu("&Help")
         self._action(h, "Keyboard shortcuts", self._shortcuts, "F1")
         self._action(h, "About hubatlas", self._about)
@@ -232,6 +236,34 @@ class MainWindow(QMainWindow):
     def predicted_for(self, node: int) -> dict:
         return self.model.predicted_for(node)
 
+    def focus_map(self) -> None:
+        """Keyboard focus to the map (so +, -, Home and the arrow keys act on it)."""
+        if self.search.completer() is not None:
+            self.search.completer().popup().hide()
+        self.atlas.canvas.native.setFocus()
+
+    def _search_entered(self) -> None:
+        self.go_to(self.search.text())
+        self.focus_map()
+
+    def _escape(self) -> None:
+        if self.focusWidget() is self.search:
+            self.focus_map()
+        else:
+            self.select(None)
+
+    def copy_selected_id(self) -> str | None:
+        from PySide6.QtWidgets import QApplication
+
+        node = self.atlas.selected
+        if node is None:
+            self.statusBar().showMessage("Nothing selected to copy", 3000)
+            return None
+        mid = self.model.model_id(node)
+        QApplication.clipboard().setText(mid)
+        self.statusBar().showMessage(f"Copied {plain(mid, 200)}", 3000)
+        return mid
+
     def _type_ahead(self, text: str) -> None:
         if len(text.strip()) < 2:
             return
@@ -268,6 +300,8 @@ class MainWindow(QMainWindow):
         self.details.show_record(self.model.record(node), self.model.predicted_for(node))
         if refresh_family:
             self.family.show_node(node)
+        else:
+            self.family.mark(node)
         self.statusBar().showMessage(plain(mid, 200), 5000)
 
     # -- mouse -------------------------------------------------------------------------------------------------
@@ -320,17 +354,26 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 8000)
 
     # -- help ------------------------------------------------------------------------------------------------
+    SHORTCUTS = [
+        ("Drag / wheel", "pan / zoom around the cursor"), ("+  −", "zoom in / out"),
+        ("Home, Ctrl+0", "whole map"), ("Ctrl+F", "search (Enter flies to the model, back to the map)"),
+        ("Click", "select a model"), ("Esc", "clear the selection (in the search box: back to the map)"),
+        ("Ctrl+C", "copy the selected model's id"), ("1 – 7", "colour by: " + ", ".join(MODES.values())),
+        ("S", "size by downloads"), ("E", "lineage edges in view (inferred ones paler)"),
+        ("P", "colour predicted values (paler)"), ("T", "trends panel for the current filter"),
+        ("Space", "play / pause the Hub's history, month by month"), ("Ctrl+E", "export an image"),
+        ("Ctrl+Shift+E", "quick export at 2×"), ("F1", "this table"),
+    ]
+
+    def shortcuts_html(self) -> str:
+        """The shortcuts as a table (our own text: nothing from model metadata)."""
+        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in self.SHORTCUTS)
+        return f"<table cellspacing='4'>{rows}</table>"
+
     def _shortcuts(self) -> None:
-        keys = "\n".join([
-            "Drag: pan    Wheel: zoom around the cursor    +/-: zoom    Home or Ctrl+0: reset view",
-            "Ctrl+F: search (Enter flies to the model)    Click: select    Esc: clear selection",
-            "1-7: colour by " + ", ".join(MODES.values()),
-            "S: size by downloads    E: lineage edges in view (inferred ones paler)",
-            "P: colour predicted values (paler)    T: trends panel for the current filter",
-            "Space: play / pause the Hub's history (month by month)",
-            "Ctrl+E: export image    Ctrl+Shift+E: quick export at 2×    F1: this list",
-        ])
-        QMessageBox.information(self, "Keyboard shortcuts", keys)
+        box = QMessageBox(QMessageBox.Information, "Keyboard shortcuts", self.shortcuts_html(), parent=self)
+        box.setTextFormat(Qt.RichText)
+        box.exec()
 
     def about_text(self) -> str:
         """The About box: version, this atlas, its layout, and how GPU layout is enabled."""
