@@ -71,3 +71,47 @@ def run_cli(*args: str, cache: Path | None = None, env: dict | None = None, chec
     if check and p.returncode != 0:
         raise AssertionError(f"hubatlas {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     return p
+
+
+# -- windows: pytest-qt, real GL under Xvfb -------------------------------------------------------------------
+@pytest.fixture
+def isolated_settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, isolated_settings):
+    from PySide6.QtWidgets import QApplication
+
+    from hubatlas.core.store.database import Store
+    from hubatlas.viewer._qt.window import MainWindow
+
+    before = set(QApplication.topLevelWidgets())
+    made = []
+
+    def make(cache=None, **kw):
+        from atlas_fixtures import make_known_atlas
+
+        cache = cache or tmp_path / "c"
+        snap = make_known_atlas(cache, **kw)
+        store = Store(cache, readonly=True)
+        w = MainWindow(store, snap, label="test")
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        made.append((w, store))
+        return w
+
+    yield make
+    for w, store in made:
+        w.close()
+        w.atlas.close()
+        w.deleteLater()
+        store.close()
+    QApplication.processEvents()
+    leaked = [x for x in QApplication.topLevelWidgets() if x not in before and x.isVisible()]
+    assert not leaked, f"leaked widgets: {leaked}"

@@ -87,3 +87,10 @@ def test_contracts_catch_broken_imports(tmp_path):
         target.write_text(before)
         if "BROKEN" not in out:
             pytest.fail(f"adding `{line}` to {path} did not break {contract}:\n{out[-2000:]}")
+
+
+def test_no_module_over_400_lines():
+    """Modules stay small enough to be named for what they hold."""
+    long = {str(p.relative_to(REPO)): n for top in ("core", "viewer", "tests", "bench")
+            for p in (REPO / top).rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert not long, f"modules over 400 lines: {long}"

@@ -8,48 +8,7 @@ import pytest
 from atlas_fixtures import KNOWN, make_known_atlas
 
 pytest.importorskip("pytestqt")
-pytestmark = pytest.mark.gl
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    from PySide6.QtCore import QSettings
-
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
-    yield
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path):
-    from PySide6.QtWidgets import QApplication
-
-    from hubatlas.core.store.database import Store
-    from hubatlas.viewer._qt.window import MainWindow
-
-    before = set(QApplication.topLevelWidgets())
-    made = []
-
-    def make(cache=None, **kw):
-        cache = cache or tmp_path / "c"
-        snap = make_known_atlas(cache, **kw)
-        store = Store(cache, readonly=True)
-        w = MainWindow(store, snap, label="test")
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitExposed(w)
-        made.append((w, store))
-        return w
-
-    yield make
-    for w, store in made:
-        w.close()
-        w.atlas.close()
-        w.deleteLater()
-        store.close()
-    QApplication.processEvents()
-    leaked = [x for x in QApplication.topLevelWidgets() if x not in before and x.isVisible()]
-    assert not leaked, f"leaked widgets: {leaked}"
+pytestmark = [pytest.mark.gl, pytest.mark.usefixtures("isolated_settings")]
 
 
 def test_search_flies_to_and_selects(make_window):
@@ -343,66 +302,3 @@ def test_inferred_edges_drawn_paler(tmp_path):
         assert washed[:3].min() > plain_[:3].min()  # and washed toward white
     finally:
         atlas.close()
-
-
-def test_history_playback_replays_month_by_month(make_window, qtbot):
-    """Play animates "as of" from the first month a tick at a time, counting the models so far, through
-    the shader (no point-buffer upload), and stops at the end; Space toggles it."""
-    w = make_window()
-    f = w.filters
-    uploads = w.atlas.points.uploads
-    f.toggle_play(True)
-    assert f.as_of.value() == f.day_lo and f.play.isChecked()
-    assert w.atlas.visible_count == 1  # the first model only (2022-05)
-    assert f.as_of_label.text().endswith("· 1 models")
-    qtbot.waitUntil(lambda: w.atlas.visible_count == 3, timeout=10_000)  # 2024-05: three models so far
-    qtbot.waitUntil(lambda: not f.play.isChecked(), timeout=30_000)  # stops at the last model's month
-    assert f.as_of.value() == f.day_hi and w.atlas.visible_count == 5
-    assert f.as_of_label.text().endswith("· 5 models")
-    assert w.atlas.points.uploads == uploads
-    from PySide6.QtGui import QAction
-
-    act = next(a for a in w.findChildren(QAction) if a.text() == "Play history")
-    assert act.shortcut().toString() == "Space"
-    act.trigger()
-    assert f.play.isChecked()
-    f.toggle_play(False)
-    assert not f._play_timer.isActive()
-
-
-def test_title_names_the_app_once_and_about_names_the_layout(make_window):
-    w = make_window()
-    # the app sets its display name ("hubatlas"), which Qt appends to every window title itself
-    assert "hubatlas" not in w.windowTitle() and w.windowTitle() == "5 models [test]"
-    assert "Layout: test" in w.about_text()  # the fixture's layout, described by its backend
-
-
-def test_search_hands_focus_back_to_the_map_and_copy_takes_the_id(make_window, qtbot):
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication
-
-    w = make_window()
-    w.search.setFocus()
-    assert w.focusWidget() is w.search  # (the window's focus widget: Xvfb has no window manager to activate it)
-    qtbot.keyClicks(w.search, "org/image-model")
-    qtbot.keyClick(w.search, Qt.Key_Return)
-    assert w.atlas.selected == w.index_of("org/image-model")
-    assert w.focusWidget() is w.atlas.canvas.native  # Enter hands the keyboard back to the map
-    w.copy_selected_id()
-    assert QApplication.clipboard().text() == "org/image-model"
-    w.search.setFocus()
-    w._escape()  # Esc in the search box: back to the map, the selection stays
-    assert w.focusWidget() is w.atlas.canvas.native and w.atlas.selected == w.index_of("org/image-model")
-    w._escape()  # Esc on the map clears the selection
-    assert w.atlas.selected is None and w.copy_selected_id() is None
-
-
-def test_f1_lists_every_shortcut_in_a_table(make_window):
-    w = make_window()
-    html = w.shortcuts_html()
-    assert html.startswith("<table") and html.count("<tr>") == len(w.SHORTCUTS) >= 15
-    from PySide6.QtGui import QAction
-
-    keys = {a.shortcut().toString() for a in w.findChildren(QAction) if not a.shortcut().isEmpty()}
-    for k in ("Space", "Esc", "Ctrl+C", "F1", "Ctrl+E", "S", "E", "P", "T"):
-        assert k in keys and k in html.replace("&nbsp;", " ")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import Snapshot
+from hubatlas.viewer._qt import help_texts
 from hubatlas.viewer._qt.analysis_panels import FamilyPanel, TrendsPanel
 from hubatlas.viewer._qt.panels import DetailsPanel, FiltersPanel, LegendPanel
 from hubatlas.viewer._qt.settings import settings
@@ -354,21 +355,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 8000)
 
     # -- help ------------------------------------------------------------------------------------------------
-    SHORTCUTS = [
-        ("Drag / wheel", "pan / zoom around the cursor"), ("+  −", "zoom in / out"),
-        ("Home, Ctrl+0", "whole map"), ("Ctrl+F", "search (Enter flies to the model, back to the map)"),
-        ("Click", "select a model"), ("Esc", "clear the selection (in the search box: back to the map)"),
-        ("Ctrl+C", "copy the selected model's id"), ("1 – 7", "colour by: " + ", ".join(MODES.values())),
-        ("S", "size by downloads"), ("E", "lineage edges in view (inferred ones paler)"),
-        ("P", "colour predicted values (paler)"), ("T", "trends panel for the current filter"),
-        ("Space", "play / pause the Hub's history, month by month"), ("Ctrl+E", "export an image"),
-        ("Ctrl+Shift+E", "quick export at 2×"), ("F1", "this table"),
-    ]
+    SHORTCUTS = help_texts.SHORTCUTS
 
     def shortcuts_html(self) -> str:
-        """The shortcuts as a table (our own text: nothing from model metadata)."""
-        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in self.SHORTCUTS)
-        return f"<table cellspacing='4'>{rows}</table>"
+        return help_texts.shortcuts_html()
 
     def _shortcuts(self) -> None:
         box = QMessageBox(QMessageBox.Information, "Keyboard shortcuts", self.shortcuts_html(), parent=self)
@@ -377,16 +367,7 @@ class MainWindow(QMainWindow):
 
     def about_text(self) -> str:
         """The About box: version, this atlas, its layout, and how GPU layout is enabled."""
-        from hubatlas.core import __version__
-        from hubatlas.core.layout.gpu import cuml_status
-
-        m = self.snap.manifest
-        gpu_ok, gpu = cuml_status()
-        return (f"hubatlas {__version__}\nAn offline atlas of the Hugging Face Hub. Licence: Apache-2.0.\n\n"
-                f"This atlas: {m.get('nodes', 0):,} models, {m.get('edges', 0):,} lineage edges"
-                f"{' (synthetic)' if m.get('synthetic') else ''}.\nLayout: "
-                f"{_layout_text(m.get('layout'))}\n\n"
-                f"GPU layout: {'available, ' if gpu_ok else ''}{gpu}")
+        return help_texts.about_text(self.snap.manifest)
 
     def _about(self) -> None:
         QMessageBox.about(self, "About hubatlas", self.about_text())
@@ -397,10 +378,3 @@ class MainWindow(QMainWindow):
         s.setValue("last_atlas", str(Path(self.store.dir)))
         self._timer.stop()
         super().closeEvent(event)
-
-
-def _layout_text(layout: dict | None) -> str:
-    """How the atlas was laid out, for the About box."""
-    if not layout:
-        return "none yet (`hubatlas layout`)"
-    return str(layout.get("backend_detail") or layout.get("backend") or "unknown")
