@@ -100,7 +100,7 @@ class Handler(BaseHTTPRequestHandler):
         if offset + limit < len(idx):
             nq = {k: v for k, v in q.items() if k != "cursor"}
             token = base64.urlsafe_b64encode(f"o:{offset + limit}".encode()).decode()
-            nxt = f"{hub.url}/api/models?{urlencode(nq, doseq=True)}&cursor={token}"
+            nxt = f"{hub.link_base or hub.url}/api/models?{urlencode(nq, doseq=True)}&cursor={token}"
             headers["Link"] = f'<{nxt}>; rel="next"'
         if fault == "truncated":
             body = body[: max(1, len(body) // 2)]
@@ -133,6 +133,7 @@ class HubServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.on_request: Callable[[int], None] | None = None
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        self.link_base: str | None = None  # next-page links to another origin (an attack, or a broken proxy)
         self._thread: threading.Thread | None = None
 
     def start(self) -> HubServer:

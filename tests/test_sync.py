@@ -71,6 +71,9 @@ def sync(cache, srv, tmp_path, *args, check=True, **env):
 
 
 def test_full_crawl_equals_served_set(hub, cache, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    began = datetime.now(timezone.utc)
     p = sync(cache, hub, tmp_path)
     s = json.loads(p.stdout)
     assert cached(cache) == served(hub)
@@ -85,7 +88,10 @@ def test_full_crawl_equals_served_set(hub, cache, tmp_path):
     with Store(cache, readonly=True) as st:
         assert st.parents("gen0/model-0")[0]["relation"] == "adapter"
         assert st.get("gen0/model-0")["license"] == "mit"
-        assert st.meta()["sync_high_water"] == max(r["lastModified"] for r in hub.source.records)
+        # the next --refresh goes down to when this crawl began, less an hour for clock skew (not to the newest
+        # change seen: a change during the crawl, on a page already fetched, would be missed)
+        hw = datetime.strptime(st.meta()["sync_high_water"], "%Y-%m-%dT%H:%M:%S.000Z").replace(tzinfo=timezone.utc)
+        assert abs(hw - (began - timedelta(hours=1))) < timedelta(seconds=30)
     # a second full sync changes nothing and duplicates nothing
     s2 = json.loads(sync(cache, hub, tmp_path).stdout)
     assert s2["new"] == 0 and s2["updated"] == n and cached(cache) == served(hub)
@@ -228,3 +234,77 @@ def test_hub_refusal_is_reported(hub, cache, tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "HTTP 400" in err and "expand" in err
     assert rc == 1 and hub.page_requests() == 1  # a 400 is not retried
+
+
+def test_refresh_sees_changes_made_during_the_full_crawl(hub, cache, tmp_path):
+    """A model changed while the full crawl ran, on a page already fetched, is older than changes seen on later
+    pages: the refresh must still fetch it (its mark is when the crawl began)."""
+    from datetime import datetime, timedelta, timezone
+
+    fmt = "%Y-%m-%dT%H:%M:%S.000Z"
+    now = datetime.now(timezone.utc)
+    recs = hub.source.records
+    early, late = recs[0], recs[-1]  # on the first and on the last page of the crawl
+    late["lastModified"] = (now + timedelta(seconds=20)).strftime(fmt)  # seen by the crawl, newest of all
+
+    def change_early(n):
+        if hub.page_requests() == 2:  # the second page is asked for: the first one was served
+            early.update(downloads=123_456_789, lastModified=(now + timedelta(seconds=10)).strftime(fmt))
+
+    hub.on_request = change_early
+    sync(cache, hub, tmp_path)
+    hub.on_request = None
+    assert cached(cache)[early["id"]][0] != 123_456_789  # the crawl had fetched it before the change
+    sync(cache, hub, tmp_path, "--refresh", "--top-downloads", "0")
+    assert cached(cache)[early["id"]][0] == 123_456_789
+
+
+def test_token_stays_on_the_endpoint_and_foreign_links_are_refused(hub, cache, tmp_path):
+    """A next-page link to another origin (here: another port) is refused with a clear error, never followed,
+    and not stored; cursors are stored relative to the endpoint."""
+    other = HubServer(ListSource(served_records(5)), page_cap=1000).start()
+    try:
+        hub.link_base = other.url
+        p = sync(cache, hub, tmp_path, check=False)
+        assert p.returncode == 1 and "is not on the endpoint" in p.stderr and "Traceback" not in p.stderr
+        assert other.requests == []  # never followed: the token never reached the other server
+        with Store(cache, readonly=True) as st:
+            cursors = [r[0] for r in st.conn.execute("SELECT next_url FROM sync_state")]
+        assert cursors and all(c is None or c.startswith("/api/models?") for c in cursors)
+        assert not any(other.url in (c or "") for c in cursors)
+        hub.link_base = None  # the Hub mends its links: the same sync resumes on the endpoint
+        s = json.loads(sync(cache, hub, tmp_path).stdout)
+        assert s["resumed"] and cached(cache) == served(hub)
+    finally:
+        other.stop()
+
+
+@pytest.mark.parametrize("value,expect", [("-1", None), ("nan", None), ("1e9", None), ("", None),
+                                          ("7", 7.0), ("1000000000", 1e9),
+                                          ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+def test_retry_after_follows_rfc_9110(value, expect):
+    from hubatlas.core.ingest.hubclient import retry_after_seconds
+
+    assert retry_after_seconds(value) == expect
+
+
+def test_retry_after_http_date_in_the_future_and_clamped_waits():
+    from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
+
+    from hubatlas.core.ingest.hubclient import RetryPolicy, retry_after_seconds
+
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert retry_after_seconds(format_datetime(now + timedelta(seconds=90), usegmt=True), now) == 90.0
+    assert RetryPolicy().max_retry_after <= 120  # a 1e9-second Retry-After waits at most this long
+
+
+def test_rate_limits_have_their_own_budget(hub, cache, tmp_path):
+    """Eight 429s in a row (more than the six retries meant for errors) with a bad Retry-After still complete:
+    429s wait on their own budget, and the wait is said."""
+    hub.retry_after = "-1"
+    hub.faults = [None] + ["429"] * 8
+    p = sync(cache, hub, tmp_path)
+    s = json.loads(p.stdout)
+    assert s["faults"]["429"] == 8 and cached(cache) == served(hub)
+    assert "rate limited by the Hub" in p.stderr

@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 from hubatlas.core.common.progress import bar
 from hubatlas.core.ingest.hubclient import HubClient, endpoint as resolve_endpoint, first_url
@@ -102,13 +103,22 @@ def _write_page(store: Store, items: list, name: str, next_url: str | None, summ
     return len(rows) + len(bad), oldest
 
 
+HIGH_WATER_MARGIN = timedelta(hours=1)
+
+
+def high_water(started_at: str) -> str:
+    """The refresh mark for a crawl that began at ``started_at``, in the Hub's lastModified format."""
+    t = datetime.strptime(started_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) - HIGH_WATER_MARGIN
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
 def _crawl(store: Store, client: HubClient, name: str, url: str, params: str, summary: SyncSummary,
            opts: SyncOptions, stop_before: str | None = None, total_hint: int | None = None,
            limit: int | None = None) -> bool:
     """Crawl pages from a checkpoint (or ``url``). Returns True when the listing was exhausted."""
     st = _state(store, name)
     if st and st["params"] == params and st["finished_at"] is None and st["next_url"]:
-        url = st["next_url"]
+        url = client.absolute(st["next_url"])  # relative to the endpoint; a foreign one is refused
         summary.resumed = True
         done = st["models"]
     else:
@@ -117,17 +127,19 @@ def _crawl(store: Store, client: HubClient, name: str, url: str, params: str, su
                 "INSERT INTO sync_state (name, next_url, pages, models, started_at, finished_at, params) "
                 "VALUES (?, ?, 0, 0, ?, NULL, ?) ON CONFLICT(name) DO UPDATE SET next_url=excluded.next_url, "
                 "pages=0, models=0, started_at=excluded.started_at, finished_at=NULL, params=excluded.params",
-                (name, url, utcnow(), params))
+                (name, client.relative(url), utcnow(), params))
         done = 0
     with bar(total=limit or total_hint, desc=f"sync {name}", unit="models", enabled=opts.progress,
              initial=done) as pb:
+        client.on_wait = lambda wait, used, budget: pb.set_postfix(
+            pages=summary.pages, rate_limited=f"waiting {wait:.0f} s ({used:.0f}/{budget:.0f} s)")
         next_url: str | None = url
         while next_url:
             budget = None if limit is None else max(0, limit - done)
             if budget == 0:
                 return False
             page = client.get_page(next_url)
-            n, oldest = _write_page(store, page.items, name, page.next_url, summary, budget)
+            n, oldest = _write_page(store, page.items, name, client.relative(page.next_url), summary, budget)
             done += n
             pb.update(n)
             pb.set_postfix(pages=summary.pages, refresh=False)
@@ -145,7 +157,7 @@ def sync(store: Store, opts: SyncOptions, log: Callable[[str], None] | None = No
     """Run a full (resumable) crawl or an incremental refresh; rebuilds nothing (the caller does)."""
     t0 = time.perf_counter()
     base = resolve_endpoint(opts.endpoint)
-    client = HubClient(log=log)
+    client = HubClient(base, log=log)
     mode = REFRESH if opts.refresh else FULL
     summary = SyncSummary(mode=mode)
     meta = store.meta()
@@ -179,9 +191,12 @@ def sync(store: Store, opts: SyncOptions, log: Callable[[str], None] | None = No
             store.conn.execute("UPDATE sync_state SET finished_at=?, next_url=NULL WHERE name IN (?, ?)",
                                (utcnow(), name, TOP))
             if not opts.limit and not opts.author and not opts.filters:
-                hw = store.conn.execute("SELECT max(last_modified) FROM models WHERE source='hub-api'").fetchone()[0]
-                if hw:
-                    store.set_meta(sync_high_water=hw)
+                # the next --refresh goes down to when this crawl began (less a margin for clock skew), not to
+                # the newest change it saw: a model changed during the crawl, on a page already fetched, is older
+                # than changes seen on later pages and would be missed
+                started = store.conn.execute("SELECT started_at FROM sync_state WHERE name=?", (name,)).fetchone()
+                if started and started[0]:
+                    store.set_meta(sync_high_water=high_water(started[0]))
                 if name == FULL:
                     total = store.conn.execute("SELECT models FROM sync_state WHERE name=?", (FULL,)).fetchone()[0]
                     store.set_meta(sync_total=str(total))
