@@ -10,6 +10,7 @@ from hubatlas.core import __version__
 from hubatlas.core.cli import analysis_commands, layout_command, store_commands
 from hubatlas.core.cli.common import EXIT_DATA, CLIError
 from hubatlas.core.common.paths import ENV_VAR
+from hubatlas.core.common.text import printable
 
 CommandAdder = Callable[[argparse._SubParsersAction], None]
 OptionAdder = Callable[[argparse.ArgumentParser], None]
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None, extra: list[CommandAdder] | None = None,
     try:
         return int(args.func(args) or 0)
     except CLIError as e:
-        print(f"hubatlas: error: {e}", file=sys.stderr)
+        print(f"hubatlas: error: {printable(e, 2000)}", file=sys.stderr)  # may quote untrusted data
         return EXIT_DATA
     except KeyboardInterrupt:
         print("hubatlas: interrupted; nothing half-written was kept", file=sys.stderr)

@@ -17,6 +17,7 @@ from hubatlas.core.cli.common import (
     rebuild_snapshot,
 )
 from hubatlas.core.common.paths import DB_NAME, demo_dir, resolve_cache_dir
+from hubatlas.core.common.text import printable, shown
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -61,11 +62,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         print_json(hits)
         return 0
     if not hits:
-        print(f"no model matches {args.query!r}", file=sys.stderr)
+        print(f"no model matches {shown(args.query)}", file=sys.stderr)
         return 1
-    for h in hits:
+    for h in hits:  # metadata is untrusted: printed as plain text, escape sequences and all removed
         dl = h["downloads"]
-        print(f"{h['id']}\t{h['pipeline_tag'] or '-'}\t{dl if dl is not None else '-'}"
+        print(f"{printable(h['id'])}\t{printable(h['pipeline_tag'] or '-')}\t{dl if dl is not None else '-'}"
               f"{'  (placeholder)' if h['placeholder'] else ''}")
     return 0
 
@@ -75,8 +76,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         rec = store.info(args.model_id)
         if rec is None:
             near = store.search(args.model_id, 5)
-            hint = f"; did you mean: {', '.join(h['id'] for h in near)}" if near else ""
-            raise CLIError(f"no model {args.model_id!r} in the atlas{hint}")
+            hint = f"; did you mean: {', '.join(printable(h['id']) for h in near)}" if near else ""
+            raise CLIError(f"no model {shown(args.model_id)} in the atlas{hint}")
     if args.json:
         print_json(rec)
         return 0
@@ -84,9 +85,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     for k, v in rec.items():
         if k in ("parents", "children"):
             continue
-        print(f"{k:>14}: {v}")
-    print("       parents: " + (", ".join(f"{p['id']} ({p['relation']}, {p['source']})" for p in rec["parents"])
-                                or "none"))
+        print(f"{k:>14}: {printable(v, 2000)}")
+    print("       parents: " + (", ".join(f"{printable(p['id'])} ({p['relation']}, {p['source']})"
+                                          for p in rec["parents"]) or "none"))
     print("      children: " + ", ".join(f"{k} {v}" for k, v in rec["children"].items()))
     print(f"    raw record: {'stored' if raw else 'none'}")
     return 0

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hubatlas.core.common.progress import bar
+from hubatlas.core.common.text import shown
 from hubatlas.core.ingest.batch import BATCH, Batch, ImportFailed
 from hubatlas.core.ingest.records import RecordError, record_to_row
 from hubatlas.core.store.database import Store, utcnow
@@ -93,7 +94,7 @@ def _iter_hub_jsonl(path: Path, source: str) -> Iterator[Batch]:
 
 def _rid(rec: object) -> str:
     if isinstance(rec, dict):
-        return repr(rec.get("id", rec.get("modelId", "?")))
+        return shown(rec.get("id", rec.get("modelId", "?")))
     return "not an object"
 
 

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
+from hubatlas.core.common.text import shown
 from hubatlas.core.ingest.batch import BATCH, Batch, ImportFailed
-from hubatlas.core.ingest.records import ID_PATTERN, ID_RE, RecordError, author_of, json_list
+from hubatlas.core.ingest.records import ID_PATTERN_RE2, ID_RE, RecordError, author_of, json_list
 
 REQUIRED = ("model_id",)
 INT_COLS = ("likes", "downloads", "card_length")
@@ -82,7 +83,7 @@ def _int(v: object, col: str) -> int | None:
         if v != v:
             return None
         if not v.is_integer():
-            raise RecordError(f"column {col!r} holds a non-integer value {v!r}")
+            raise RecordError(f"column {col!r} holds a non-integer value {shown(v)}")
         return int(v)
     return int(v)
 
@@ -120,11 +121,11 @@ def _check_ids(path: Path, ids, start: int) -> None:
     """Validate a whole id column at once (Arrow compute); name the first bad row."""
     import pyarrow.compute as pc
 
-    ok = pc.and_(pc.match_substring_regex(ids, ID_PATTERN), pc.less_equal(pc.utf8_length(ids), 256))
+    ok = pc.and_(pc.match_substring_regex(ids, ID_PATTERN_RE2), pc.invert(pc.match_substring(ids, "..")))
     ok = pc.fill_null(ok, False)
     if not pc.all(ok).as_py():
         i = ok.to_pylist().index(False)
-        raise ImportFailed(f"{path}: row {start + i} ({ids[i].as_py()!r}): invalid model id")
+        raise ImportFailed(f"{path}: row {start + i} ({shown(ids[i].as_py())}): invalid model id")
 
 
 def _batch(path: Path, rb, cols: list[str], start: int) -> Batch:
@@ -161,7 +162,7 @@ def _batch(path: Path, rb, cols: list[str], start: int) -> Batch:
                     del edges[mid]
                 if len(edges) > 1:
                     edges = {p: ("merge" if r == "unknown" else r) for p, r in edges.items()}
-                all_edges.extend((mid, p, r, "card") for p, r in edges.items() if ID_RE.match(p))
+                all_edges.extend((mid, p, r, "card") for p, r in edges.items() if ID_RE.fullmatch(p) and ".." not in p)
             lic = lic_c[i]
             if lic is not None and not isinstance(lic, list):
                 lic = _listish(lic)
@@ -175,7 +176,7 @@ def _batch(path: Path, rb, cols: list[str], start: int) -> Batch:
                 None, _int(card[i], "card_length"), "ecosystem-parquet", None,
             ))
         except (RecordError, TypeError, ValueError) as e:
-            raise ImportFailed(f"{path}: row {start + i} ({mid!r}): {e}") from None
+            raise ImportFailed(f"{path}: row {start + i} ({shown(mid)}): {e}") from None
     return b
 
 
