@@ -47,3 +47,23 @@ def test_untrusted_fields_reach_the_terminal_as_plain_text(tmp_path):
         assert not any(ch in out for ch in "\x1b\x07\u202e"), (args, repr(out))
     info = json.loads(run_cli("info", "org/model-x", "--json", cache=cache).stdout)
     assert info["pipeline_tag"].startswith("text\x1b")  # stored as given; JSON output escapes it itself
+
+
+def test_odd_files_and_values_get_clear_errors(tmp_path):
+    cache = tmp_path / "c"
+    run_cli("import", str(write_json(tmp_path / "ok.json", [rec("org/fine")])), cache=cache)
+    before = file_digest(cache)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    deep_lines = tmp_path / "deep.jsonl"
+    deep_lines.write_text('{"id": "org/a"}\n' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "\n")
+    huge_int = tmp_path / "int.json"
+    huge_int.write_text('[{"_id": "x", "id": "org/a", "downloads": 1' + "0" * 400 + ', "tags": []}]')
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    cases = {deep: "nested too deeply", deep_lines: "nested too deeply", huge_int: "out of range",
+             folder: "is a folder", tmp_path / "missing.json": "no such file"}
+    for path, why in cases.items():
+        p = run_cli("import", str(path), cache=cache, check=False)
+        assert p.returncode == 1 and why in p.stderr and "Traceback" not in p.stderr, (path.name, p.stderr[-500:])
+    assert file_digest(cache) == before

@@ -48,7 +48,7 @@ def detect_format(path: Path) -> str:
         try:
             json.loads(path.read_bytes())
             return "hub-json"
-        except ValueError:
+        except (ValueError, RecursionError):
             return "hub-jsonl"
     raise ImportFailed(f"{path}: cannot tell the format (not JSON, JSONL or parquet); pass --format")
 
@@ -58,6 +58,8 @@ def _iter_hub_json(path: Path, source: str) -> Iterator[Batch]:
         data = json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError) as e:
         raise ImportFailed(f"{path}: not valid JSON: {e}") from None
+    except RecursionError:
+        raise ImportFailed(f"{path}: not a Hub record file: JSON nested too deeply") from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -86,6 +88,8 @@ def _iter_hub_jsonl(path: Path, source: str) -> Iterator[Batch]:
             except (ValueError, UnicodeDecodeError) as e:
                 what = "invalid record" if isinstance(e, RecordError) else "not valid JSON"
                 raise ImportFailed(f"{path}: line {lineno}: {what}: {e}") from None
+            except RecursionError:
+                raise ImportFailed(f"{path}: line {lineno}: JSON nested too deeply") from None
             if len(batch.rows) >= BATCH:
                 yield batch
                 batch = Batch()
@@ -200,6 +204,21 @@ def count_records(path: Path, fmt: str) -> int | None:
     return None
 
 
+def _check_readable(p: Path) -> None:
+    """A clear reason for a path that cannot be imported: missing, a folder, not readable."""
+    if p.is_dir():
+        raise ImportFailed(f"{p}: is a folder, not a file (name the files inside it)")
+    if not p.exists():
+        raise ImportFailed(f"{p}: no such file")
+    if not p.is_file():
+        raise ImportFailed(f"{p}: not a regular file")
+    try:
+        with open(p, "rb") as fh:
+            fh.read(1)
+    except OSError as e:
+        raise ImportFailed(f"{p}: cannot be read ({e.strerror or type(e).__name__})") from None
+
+
 def import_paths(store: Store, paths: list[str | Path], fmt: str = "auto", progress: bool | None = None
                  ) -> ImportSummary:
     """Import files into the store atomically (all or nothing) and return what was added."""
@@ -207,8 +226,7 @@ def import_paths(store: Store, paths: list[str | Path], fmt: str = "auto", progr
         raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     files = [Path(p) for p in paths]
     for p in files:
-        if not p.is_file():
-            raise ImportFailed(f"{p}: no such file")
+        _check_readable(p)
     plan = [(p, detect_format(p) if fmt == "auto" else fmt) for p in files]
     summary = ImportSummary(files=len(files))
     with store.transaction():

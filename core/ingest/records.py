@@ -58,6 +58,8 @@ def _opt_int(rec: dict, key: str) -> int | None:
         return None
     if isinstance(v, bool) or not isinstance(v, int):
         raise RecordError(f"field {key!r} must be an integer, not {type(v).__name__}")
+    if not -(1 << 63) <= v < (1 << 63):
+        raise RecordError(f"field {key!r} is out of range ({shown(str(v), 40)})")
     return v
 
 
