@@ -13,7 +13,10 @@ def cmd_view(args: argparse.Namespace) -> int:
     """Open the desktop window on the atlas (the bundled demo when the cache is empty)."""
     cache = cache_for(args)
     from hubatlas.core.common.paths import demo_dir
+    from hubatlas.viewer.display import NO_DISPLAY, display_available
 
+    if not display_available():  # Qt would abort the process looking for one
+        raise CLIError(NO_DISPLAY.format(command="view"))
     label = "demo" if Path(cache).resolve() == demo_dir().resolve() else ""
     try:
         from hubatlas.viewer._qt.app import run

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hubatlas.viewer.display import display_available  # noqa: F401 (re-exported for tests)
+
 EXIT_FAILED = 1
 
 
@@ -41,18 +43,6 @@ def check_resources() -> dict:
     glsl = Path(vispy.glsl.__file__).parent
     _check(any(glsl.rglob("*.glsl")), f"VisPy's GLSL shader files are missing under {glsl}")
     return {"demo": str(demo)}
-
-
-def display_available() -> bool:
-    """False on Linux when Qt would look for an X11/Wayland display that is not there (Qt would abort)."""
-    import os
-
-    if not sys.platform.startswith("linux"):
-        return True
-    platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if platform and not platform.startswith(("xcb", "wayland")):
-        return True  # offscreen, eglfs, ...: the user chose a platform that needs no display
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def image_checks(img: np.ndarray, size: tuple[int, int], background, palette: list) -> dict:

@@ -34,13 +34,10 @@ def base_alpha(n: int) -> int:
 
 
 def make_canvas(snap, size, theme: str = "dark") -> AtlasCanvas:
-    """An offscreen AtlasCanvas. VisPy picks its backend (PySide6 offscreen surface, or egl when set)."""
-    import vispy
+    """An offscreen AtlasCanvas: VisPy's default backend where there is a screen, EGL without one."""
+    from hubatlas.viewer.display import use_headless_gl
 
-    try:
-        vispy.use(app=None)
-    except Exception:
-        pass
+    use_headless_gl()
     return AtlasCanvas(snap, size=size, show=False, theme=theme)
 
 
