@@ -137,6 +137,19 @@ def run_bare(xy, rgba, path, a, size) -> dict:
         c.close()
 
 
+def cpu_peer(frame, path, a) -> dict:
+    """Time ``frame(rect)`` (an image made on the CPU) along the path (fewer frames for a slow peer)."""
+    t = time.perf_counter()
+    frame(path[0])
+    first = (time.perf_counter() - t) * 1000
+    ms = []
+    for rect in frames_for(first, path, a):
+        t = time.perf_counter()
+        frame(rect)
+        ms.append((time.perf_counter() - t) * 1000)
+    return percentiles(ms, "interaction")
+
+
 def widen(rect, w, h):
     x0, y0, rw, rh = rect
     if rw / rh < w / h:
@@ -157,15 +170,7 @@ def run_datashader(xy, rgba, path, a) -> dict:
         return tf.shade(cvs.points(df, "x", "y"), how="log").data
 
     frame(path[0])  # numba compiles on the first frame
-    t = time.perf_counter()
-    frame(path[0])
-    first = (time.perf_counter() - t) * 1000
-    ms = []
-    for rect in frames_for(first, path, a):
-        t = time.perf_counter()
-        frame(rect)
-        ms.append((time.perf_counter() - t) * 1000)
-    return percentiles(ms, "interaction")
+    return cpu_peer(frame, path, a)
 
 
 def run_matplotlib(xy, rgba, path, a, size) -> dict:
@@ -185,15 +190,7 @@ def run_matplotlib(xy, rgba, path, a, size) -> dict:
         canvas.draw()
         return np.asarray(canvas.buffer_rgba())
 
-    t = time.perf_counter()
-    frame(path[0])
-    first = (time.perf_counter() - t) * 1000
-    ms = []
-    for rect in frames_for(first, path, a):
-        t = time.perf_counter()
-        frame(rect)
-        ms.append((time.perf_counter() - t) * 1000)
-    return percentiles(ms, "interaction")
+    return cpu_peer(frame, path, a)
 
 
 def main() -> None:
