@@ -104,6 +104,20 @@ class Store:
                 self.db["_migrations"].insert({"version": version, "name": name, "applied_at": utcnow()})
 
     @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one state of the database (a deferred read transaction; within a write
+        transaction already, that one)."""
+        c = self.conn
+        if c.in_transaction:
+            yield c
+            return
+        c.execute("BEGIN")
+        try:
+            yield c
+        finally:
+            c.execute("COMMIT" if c.in_transaction else "SELECT 1")
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write: committed on success, rolled back (nothing changed) on any exception."""
         c = self.conn

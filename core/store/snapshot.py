@@ -73,11 +73,7 @@ def write_table(table: pa.Table, path: Path) -> None:
 def build(store: Store, progress: bool | None = None) -> dict:
     """Rebuild the snapshot from the store (atomic per file; manifest written last). Returns the manifest."""
     t0 = time.perf_counter()
-    c = store.conn
-    cur = c.execute(
-        "SELECT rowid, id, pipeline_tag, library_name, license, downloads, likes, created_at, placeholder "
-        "FROM models ORDER BY rowid")
-    rows = cur.fetchall()
+    rows, erows, data_version, synthetic = _read(store)
     n = len(rows)
     cols = list(zip(*rows)) if n else [()] * 9
     del rows
@@ -93,11 +89,6 @@ def build(store: Store, progress: bool | None = None) -> dict:
     # edges as node indices (nodes are in rowid order)
     # an edge documented without a type shows its inferred type; both it and edges proposed by inference are
     # flagged `inferred`. Families, depth and parent counts come from documented edges only.
-    erows = c.execute(
-        "SELECT mc.rowid, mp.rowid, CASE WHEN e.relation='unknown' AND e.inferred_relation IS NOT NULL "
-        "THEN e.inferred_relation ELSE e.relation END, e.source='inferred', "
-        "e.relation='unknown' AND e.inferred_relation IS NOT NULL FROM edges e "
-        "JOIN models mc ON mc.id = e.child JOIN models mp ON mp.id = e.parent").fetchall()
     m = len(erows)
     ecols = list(zip(*erows)) if m else [(), (), (), (), ()]
     del erows
@@ -160,7 +151,7 @@ def build(store: Store, progress: bool | None = None) -> dict:
     write_table(edges, d / "edges.arrow")
     manifest = {
         "snapshot_version": SNAPSHOT_VERSION,
-        "data_version": store.data_version(),
+        "data_version": data_version,
         "built_at": utcnow(),
         "nodes": n,
         "edges": m,
@@ -168,13 +159,29 @@ def build(store: Store, progress: bool | None = None) -> dict:
         "families": int(fam.family.max() + 1) if n else 0,
         "cycles_broken": fam.cycles_broken,
         "relations": list(RELATIONS),
-        "synthetic": store.is_synthetic(),
+        "synthetic": synthetic,
         "seconds": round(time.perf_counter() - t0, 3),
     }
     if old_layout and np.isfinite(old_xy[0]).any():
         manifest["layout"] = old_layout  # the positions kept are that layout's
     atomic.write_text(d / "manifest.json", json.dumps(manifest, indent=1))
     return manifest
+
+
+def _read(store: Store) -> tuple[list, list, str, bool]:
+    """Models, edges, the data version and the synthetic mark from one read transaction: a consistent view
+    even while another process writes (each statement on its own could see a different state)."""
+    c = store.conn
+    with store.reading():
+        rows = c.execute(
+            "SELECT rowid, id, pipeline_tag, library_name, license, downloads, likes, created_at, placeholder "
+            "FROM models ORDER BY rowid").fetchall()
+        erows = c.execute(
+            "SELECT mc.rowid, mp.rowid, CASE WHEN e.relation='unknown' AND e.inferred_relation IS NOT NULL "
+            "THEN e.inferred_relation ELSE e.relation END, e.source='inferred', "
+            "e.relation='unknown' AND e.inferred_relation IS NOT NULL FROM edges e "
+            "JOIN models mc ON mc.id = e.child JOIN models mp ON mp.id = e.parent").fetchall()
+        return rows, erows, store.data_version(), store.is_synthetic()
 
 
 def _previous_xy(cache_dir: Path, ids: pa.Array) -> tuple[tuple[np.ndarray, np.ndarray], dict | None]:
