@@ -204,3 +204,23 @@ def test_cuml_real_layout(tmp_path):
     assert info["backend"] == "cuml"
     r = measure(open_snapshot(tmp_path / "g"), sample=5000)
     assert r["trustworthiness"] > 0.85
+
+
+def test_damaged_cached_layout_is_recomputed_with_a_warning(tmp_path):
+    import pyarrow as pa
+    from atlas_fixtures import make_known_atlas
+
+    cache = tmp_path / "c"
+    make_known_atlas(cache, layout=False)
+    with Store(cache) as s:
+        first = run_layout(s, LayoutParams(backend="cpu"), progress=False)
+        f = cache / "layouts" / f"{first['key']}.arrow"
+        data = bytearray(f.read_bytes())
+        data[len(data) // 2: len(data) // 2 + 64] = b"\xff" * 64
+        f.write_bytes(bytes(data))
+        with pytest.warns(RuntimeWarning, match="damaged"):
+            again = run_layout(s, LayoutParams(backend="cpu"), progress=False)
+        assert again["mode"] != "cached" and again["key"] == first["key"]
+        t = pa.ipc.open_file(pa.memory_map(str(f))).read_all()  # rewritten whole
+        assert t.num_rows == first["nodes"]
+        assert run_layout(s, LayoutParams(backend="cpu"), progress=False)["mode"] == "cached"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -44,6 +45,12 @@ def main(argv: list[str] | None = None, extra: list[CommandAdder] | None = None,
         return int(args.func(args) or 0)
     except CLIError as e:
         print(f"hubatlas: error: {printable(e, 2000)}", file=sys.stderr)  # may quote untrusted data
+        return EXIT_DATA
+    except sqlite3.DatabaseError as e:  # "database disk image is malformed", "file is not a database", ...
+        cache = getattr(args, "cache", None) or "the cache"
+        print(f"hubatlas: error: {printable(cache)} looks damaged ({printable(e, 200)}). Nothing was changed; "
+              "rebuild it with `hubatlas sync` or `hubatlas import` into a new --cache directory (the damaged "
+              "file can be kept for inspection).", file=sys.stderr)
         return EXIT_DATA
     except KeyboardInterrupt:
         print("hubatlas: interrupted; nothing half-written was kept", file=sys.stderr)

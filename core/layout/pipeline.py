@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -143,6 +144,21 @@ def _write_layout(path: Path, ids: pa.ChunkedArray, xy: np.ndarray) -> None:
     write_table(pa.table({"id": ids, "x": pa.array(xy[:, 0]), "y": pa.array(xy[:, 1])}), path)
 
 
+def _cached_layout(path: Path, n: int, log: Callable[[str], None]) -> np.ndarray | None:
+    """A cached layout's coordinates, or None (with a warning) when the file is damaged: it is recomputed."""
+    try:
+        t = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+        xy = np.stack([t.column("x").to_numpy(), t.column("y").to_numpy()], 1)
+        if len(xy) != n or not np.isfinite(xy).all():
+            raise ValueError(f"{len(xy)} rows for {n} nodes, or non-finite coordinates")
+        return xy
+    except (pa.ArrowException, OSError, KeyError, ValueError) as e:
+        msg = f"the cached layout {path.name} is damaged ({type(e).__name__}: {str(e)[:120]}); recomputing it"
+        log(msg)
+        warnings.warn(msg, RuntimeWarning, stacklevel=2)
+        return None
+
+
 def apply_to_snapshot(snap: Snapshot, xy: np.ndarray, info: dict) -> None:
     """Write x, y into the snapshot's nodes file (atomic) and record the layout in the manifest."""
     t = snap.nodes
@@ -179,9 +195,8 @@ def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: b
             pb.update(1)
             log(f"layout: {name}")
 
-        if path.exists():
-            t = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
-            xy = np.stack([t.column("x").to_numpy(), t.column("y").to_numpy()], 1)
+        xy = _cached_layout(path, n, log) if path.exists() else None
+        if xy is not None:
             info["mode"] = "cached"
         else:
             old = np.stack([snap.column("x"), snap.column("y")], 1)
