@@ -226,17 +226,22 @@ class AtlasCanvas(AdaptiveDetail):
         self.state.update(theme=name)
 
     # -- what is visible (computed on the CPU only when asked: picking, edges, counts) -------------------------
+    def _shows(self, nodes: np.ndarray | None = None) -> np.ndarray:
+        """Whether no legend entry or filter hides each node (of ``nodes``, or all): the shader's rules."""
+        sel = slice(None) if nodes is None else nodes
+        m = self.placed[sel].copy()
+        if self.state.hidden_classes:
+            hidden = np.isin(self.colors.lut_class, list(self.state.hidden_classes))
+            m &= ~hidden[self.colors.codes[sel]]
+        f = self.style.filter_mask(self.state.filters, nodes)
+        if f is not None:
+            m &= f
+        return m
+
     def visible_mask(self) -> np.ndarray:
         """Placed nodes that no legend entry or filter hides (the same rules as the shader)."""
         if self._visible is None:
-            m = self.placed.copy()
-            if self.state.hidden_classes:
-                hidden = np.isin(self.colors.lut_class, list(self.state.hidden_classes))
-                m &= ~hidden[self.colors.codes]
-            f = self.style.filter_mask(self.state.filters)
-            if f is not None:
-                m &= f
-            self._visible = m
+            self._visible = self._shows()
         return self._visible
 
     @property
@@ -253,14 +258,7 @@ class AtlasCanvas(AdaptiveDetail):
         if not self.filtered or not len(self.order):
             return 1.0
         if self._fraction is None:
-            nodes = self.order[:sample]
-            m = np.ones(len(nodes), bool)
-            if self.state.hidden_classes:
-                m &= ~np.isin(self.colors.lut_class[self.colors.codes[nodes]], list(self.state.hidden_classes))
-            f = self.style.filter_mask(self.state.filters, nodes)
-            if f is not None:
-                m &= f
-            self._fraction = float(m.mean())
+            self._fraction = float(self._shows(self.order[:sample]).mean())
         return self._fraction
 
     def _update_edges(self) -> None:
