@@ -73,6 +73,7 @@ class AtlasCanvas(AdaptiveDetail):
         self._interacting = False
         self._visible: np.ndarray | None = None  # cached visible mask (None: recompute on demand)
         self._fraction: float | None = None
+        self._visible_in_buffer: np.ndarray | None = None  # the same mask in buffer order (picking)
         self._grid_index: GridIndex | None = None  # built on first use (zoom, hover): not needed to open
         dl = self.style.log_downloads()
         self._log_dl_max = max(float(np.nanmax(dl, initial=0)) if len(dl) else 0.0, 1.0)
@@ -154,7 +155,7 @@ class AtlasCanvas(AdaptiveDetail):
             self.points.use_scale(self.state.size_by_downloads)
             self._apply_size()
         if changed & {"mode", "show_predicted", "predictions", "hidden_classes", "filters"}:
-            self._visible = self._fraction = None
+            self._visible = self._fraction = self._visible_in_buffer = None
             self._restyled()
         if "show_all_edges" in changed:
             self._update_edges()
@@ -335,7 +336,9 @@ class AtlasCanvas(AdaptiveDetail):
             return None
         x, y = self.scene_coords(px, py)
         x2, _ = self.scene_coords(px + radius_px, py)
-        mask = self.visible_mask()[self.order] if self.filtered else None
+        if self.filtered and self._visible_in_buffer is None:  # once per state, not per mouse move
+            self._visible_in_buffer = self.visible_mask()[self.order]
+        mask = self._visible_in_buffer if self.filtered else None
         j = self._grid.nearest(x, y, abs(x2 - x), mask=mask)
         return None if j is None else int(self.order[j])
 
