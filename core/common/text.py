@@ -15,6 +15,10 @@ def printable(value: object, limit: int = LIMIT) -> str:
 
 
 def shown(value: object, limit: int = 80) -> str:
-    """A value quoted for an error message: its repr (which escapes what is not printable), bounded."""
-    r = repr(value if isinstance(value, str) else value)
-    return r if len(r) <= limit else r[: limit - 1] + "…" + f" ({len(value) if isinstance(value, str) else '?'} characters)"
+    """A value quoted for an error message: its repr (which escapes what is not printable), bounded; a cut
+    string says how long it was."""
+    r = repr(value)
+    if len(r) <= limit:
+        return r
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return r[: limit - 1] + "…" + size
