@@ -141,7 +141,8 @@ def ensure_demo() -> Path:
     d = demo_dir()
     try:
         open_snapshot(d)  # also catches a demo built by an older hubatlas (snapshot format changed)
-        ok = (d / DB_NAME).exists() and (d / "analyses" / "predictions.arrow").exists()
+        ok = ((d / DB_NAME).exists() and (d / "analyses" / "predictions.arrow").exists()
+              and (d / "snapshot" / "labels.arrow").exists())  # built before labels existed: rebuilt
     except (FileNotFoundError, SnapshotError):
         ok = False
     if not ok:

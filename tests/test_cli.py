@@ -131,4 +131,4 @@ def test_layout_command_defaults_are_the_library_defaults():
     d = LayoutParams()
     assert (args.backend, args.seed, args.neighbors, args.anchors, args.epochs) == (
         d.backend, d.seed, d.n_neighbors, d.anchors, d.n_epochs)
-    assert d.anchors == 80_000  # the documented CPU-path default (README, Layout)
+    assert d.anchors == 40_000  # the documented CPU-path default (README, Layout)

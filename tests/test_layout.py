@@ -56,7 +56,8 @@ def test_cache_reuse_and_invalidation(demo_layout, tmp_path):
         assert again["mode"] == "cached" and again["key"] == info["key"]
         other = run_layout(s, LayoutParams(backend="cpu", seed=1), full=True, progress=False)
         assert other["key"] != info["key"] and other["mode"] == "full"
-    assert len(list((d / "layouts").glob("*.arrow"))) == 2
+    layouts = [p for p in (d / "layouts").glob("*.arrow") if not p.name.endswith(".labels.arrow")]
+    assert len(layouts) == 2 and len(list((d / "layouts").glob("*.labels.arrow"))) == 2
 
 
 def _synthetic(cache, n=3000, seed=0):

@@ -69,3 +69,24 @@ def test_f1_lists_every_shortcut_in_a_table(make_window):
     keys = {a.shortcut().toString() for a in w.findChildren(QAction) if not a.shortcut().isEmpty()}
     for k in ("Space", "Esc", "Ctrl+C", "F1", "Ctrl+E", "S", "E", "P", "T"):
         assert k in keys and k in html.replace("&nbsp;", " ")
+
+
+def test_labels_and_density_keys_toggle_the_layers_and_persist(make_window, qtbot, tmp_path):
+    from PySide6.QtGui import QAction
+
+    from hubatlas.viewer._qt.settings import settings
+
+    w = make_window()
+    acts = {a.text(): a for a in w.findChildren(QAction)}
+    labels, density = acts["Labels"], acts["Density shading"]
+    assert labels.shortcut().toString() == "L" and density.shortcut().toString() == "D"
+    assert w.state.labels and labels.isChecked() and not w.state.density and not density.isChecked()
+    labels.trigger()
+    density.trigger()
+    assert not w.state.labels and w.state.density
+    w.atlas.render()
+    assert w.atlas.labels_drawn == [] and w.atlas.density.image.visible
+    assert settings().value("labels", type=bool) is False and settings().value("density", type=bool) is True
+    w.close()
+    again = make_window(tmp_path / "again")  # the choice is kept for the next session
+    assert not again.state.labels and again.state.density

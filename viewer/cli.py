@@ -55,6 +55,10 @@ def add_view(sub: argparse._SubParsersAction) -> None:
                    help="keep only models with FIELD (modality, pipeline_tag, license, library_name) = VALUE; "
                         "repeatable")
     s.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True, help="draw the legend")
+    s.add_argument("--labels", action=argparse.BooleanOptionalAction, default=True,
+                   help="draw the map's labels (regions, families, models at high zoom)")
+    s.add_argument("--density", action=argparse.BooleanOptionalAction, default=False,
+                   help="shade the density of models under the points (terrain)")
     s.add_argument("--title", help="a title drawn on the image")
     s.add_argument("--attribution", action=argparse.BooleanOptionalAction, default=True,
                    help="draw the data source and snapshot date")

@@ -71,13 +71,15 @@ def export_cli(args: argparse.Namespace) -> int:
                     raise ExportError("no current predictions for this atlas: run `hubatlas predict` first")
                 atlas.set_predictions(table, True)
             atlas.set_filters(Filters(values))
+            atlas.state.update(labels=args.labels, density=args.density)
             if focus is not None:
                 atlas.fly_to(focus, zoom=max(args.zoom, 1.0))
                 atlas.select(focus)
             elif args.zoom != 1.0:
                 atlas.zoom(1 / args.zoom, (0, 0))
             opts = ExportOptions(width=w, height=h, legend=args.legend, title=args.title,
-                                 attribution=args.attribution, transparent=args.transparent)
+                                 attribution=args.attribution, transparent=args.transparent,
+                                 labels=args.labels)
             export_image(atlas, out, opts, tile=tile)
         except ExportError as e:
             raise CLIError(str(e)) from None

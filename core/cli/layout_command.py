@@ -30,7 +30,7 @@ def cmd_layout(args: argparse.Namespace) -> int:
             from hubatlas.core.store.snapshot import open_snapshot
 
             t = time.perf_counter()
-            info["report"] = measure(open_snapshot(store.dir), sample=args.sample, seed=args.seed)
+            info["report"] = measure(open_snapshot(store.dir), sample=args.sample, seed=args.seed, store=store)
             info["report"]["seconds"] = round(time.perf_counter() - t, 2)
     if args.json:
         print_json(info)
@@ -42,7 +42,39 @@ def cmd_layout(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_labels(args: argparse.Namespace) -> int:
+    from hubatlas.core.common.text import printable
+    from hubatlas.core.layout.labels import ensure_labels
+    from hubatlas.core.store.snapshot import ensure_snapshot
+
+    with open_store(args) as store:
+        snap = ensure_snapshot(store)
+        if not (snap.manifest.get("layout") or {}).get("key"):
+            raise CLIError("the atlas has no layout yet: run `hubatlas layout` first")
+        table = ensure_labels(snap)
+    rows = [r for r in table.to_pylist() if r["min_zoom"] <= args.max_zoom]
+    for r in rows:
+        r.pop("kind") if not args.kind else None
+    if args.json:
+        print_json([{k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()} for r in rows])
+        return 0
+    print(f"{'min_zoom':>8} {'count':>9}  {'x':>7} {'y':>7}  text")
+    for r in rows:
+        print(f"{r['min_zoom']:>8g} {r['count']:>9,}  {r['x']:>7.3f} {r['y']:>7.3f}  {printable(r['text'])}")
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("labels", help="list the map's labels (regions, families, authors, model names)",
+                       description="The label hierarchy computed with the layout: text, position, the zoom at "
+                                   "which it appears (1 = the overview) and how many models it names.",
+                       parents=[JSON, QUIET])
+    s.add_argument("--max-zoom", type=float, default=float("inf"), metavar="Z",
+                   help="only labels shown at zoom Z or below (1: the overview's)")
+    s.add_argument("--kind", action="store_true", help="also say what each label names (family, author, task, "
+                                                        "word, model)")
+    s.set_defaults(func=cmd_labels)
+
     s = sub.add_parser("layout", help="compute the 2-D map (UMAP: cuML on an NVIDIA GPU, else the CPU path)",
                        description="Lay out every model from its metadata and lineage. Cached by content: an "
                                    "unchanged atlas is not recomputed; new models are placed without moving "

@@ -1,33 +1,49 @@
-"""Per-model feature vectors for the layout, from metadata only (no model weights):
-modality, task, library, licence, name tokens and family membership, each a block of deterministic
-pseudo-random directions (a hashing-trick embedding), weighted and concatenated into float32 rows."""
+"""Per-model feature vectors for the layout, from metadata only (no model weights): modality, task,
+library, licence and author (each value a deterministic pseudo-random direction), character trigrams of
+the name and the informative tags (hashed, IDF-weighted, projected: see text_features), and family
+membership; weighted and concatenated into float32 rows. Placeholders take their children's features."""
 from __future__ import annotations
 
 import zlib
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from hubatlas.core.common.names import name_tokens
+from hubatlas.core.layout import text_features
+from hubatlas.core.store.database import Store
+from hubatlas.core.store.snapshot import Snapshot
 
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 # block name -> (dimensions, weight)
-BLOCKS = {"modality": (8, 3.0), "task": (12, 2.0), "library": (8, 1.5), "license": (6, 1.0),
-          "name": (16, 1.6), "family": (14, 16.0)}
+BLOCKS = {"modality": (8, 4.0), "task": (12, 4.0), "library": (8, 3.0), "license": (6, 2.0),
+          "author": (16, 2.5), "name": (32, 0.6), "tags": (24, 0.5), "family": (14, 3.0)}
+# (weights chosen on the real 2024-07 snapshot: categorical blocks strong, text blocks as tie-breakers; see
+# the README's layout table for the figures of the alternatives tried)
 DIMS = sum(d for d, _ in BLOCKS.values())
-MIN_TOKEN_COUNT = 5  # name tokens rarer than this (hashes, serial numbers) carry no neighbourhood
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: well-spread uint64 values from consecutive ones."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 def _directions(labels: list, dims: int, salt: str) -> np.ndarray:
-    """A unit vector per label, the same for the same label string on every machine and run."""
-    out = np.zeros((len(labels), dims), dtype=np.float32)
-    for i, lab in enumerate(labels):
-        if lab is None:
-            continue
-        rng = np.random.default_rng(zlib.crc32(f"{salt}:{lab}".encode()))
-        v = rng.standard_normal(dims)
-        out[i] = v / np.linalg.norm(v)
-    return out
+    """A unit vector per label, the same for the same label string on every machine and run (seeded by the
+    label's CRC-32, Gaussian by Box-Muller; vectorised, so a million authors take a second)."""
+    seeds = np.fromiter((zlib.crc32(f"{salt}:{lab}".encode("utf-8", "surrogatepass")) if lab is not None else 0
+                         for lab in labels), dtype=np.uint64, count=len(labels))
+    j = np.arange(dims + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        u = (_mix(seeds[:, None] * np.uint64(1 << 20) + j[None, :]) >> np.uint64(11)).astype(np.float64)
+    u = (u + 0.5) / float(1 << 53)
+    v = np.sqrt(-2 * np.log(u[:, :dims])) * np.cos(2 * np.pi * np.roll(u, 1, axis=1)[:, :dims])
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    v[[lab is None for lab in labels]] = 0
+    return v.astype(np.float32)
 
 
 def _categorical(col: pa.ChunkedArray, dims: int, salt: str) -> np.ndarray:
@@ -44,35 +60,78 @@ def _categorical(col: pa.ChunkedArray, dims: int, salt: str) -> np.ndarray:
     return out
 
 
-def build_features(nodes: pa.Table) -> np.ndarray:
-    """Feature matrix (n, DIMS) float32 for the snapshot's nodes."""
+def build_features(nodes: pa.Table, edges: pa.Table | None = None,
+                   tags_json: list[str | None] | None = None) -> np.ndarray:
+    """Feature matrix (n, DIMS) float32 for the snapshot's nodes. ``edges``: lineage (source = parent index),
+    so placeholders (known only by id) take their children's features; ``tags_json``: each node's stored tag
+    list (JSON), in node order."""
     n = nodes.num_rows
-    blocks = []
+    blocks: dict[str, np.ndarray] = {}
     for name, col in (("modality", "modality"), ("task", "pipeline_tag"), ("library", "library_name"),
                       ("license", "license")):
-        dims, w = BLOCKS[name]
-        blocks.append(_categorical(nodes.column(col), dims, name) * w)
-    # name tokens: mean of the frequent tokens' directions
-    dims, w = BLOCKS["name"]
-    owner, code, labels = name_tokens(nodes.column("id").to_pylist())
-    counts = np.bincount(code, minlength=len(labels))
-    keep = counts[code] >= MIN_TOKEN_COUNT
-    owner, code = owner[keep], code[keep]
-    used = np.unique(code)
-    table = np.zeros((len(labels), dims), dtype=np.float32)
-    table[used] = _directions([labels[i] for i in used], dims, "name")
-    acc = np.zeros((n, dims), dtype=np.float32)
-    np.add.at(acc, owner, table[code])
-    norms = np.linalg.norm(acc, axis=1, keepdims=True)
-    blocks.append(np.divide(acc, norms, out=np.zeros_like(acc), where=norms > 0) * w)
-    # family membership: members of a multi-model family share a direction
-    dims, w = BLOCKS["family"]
-    fam = nodes.column("family").to_numpy()
+        blocks[name] = _categorical(nodes.column(col), BLOCKS[name][0], name)
+    ids = nodes.column("id")
+    owner = text_features.authors(ids)
+    sizes = pc.value_counts(owner)  # authors of one model carry no neighbourhood
+    shared = pc.filter(sizes.field("values"), pc.greater(sizes.field("counts"), 1))
+    owner = pc.if_else(pc.is_in(owner, value_set=shared), owner, pa.scalar(None, pa.string()))
+    blocks["author"] = _categorical(pa.chunked_array([owner]), BLOCKS["author"][0], "author")
+    blocks["name"] = text_features.name_trigrams(ids, BLOCKS["name"][0])
+    skip = set()
+    for col in ("pipeline_tag", "library_name"):
+        skip.update(x for x in nodes.column(col).combine_chunks().dictionary.to_pylist() if x)
+    blocks["tags"] = text_features.tag_vectors(tags_json, n, BLOCKS["tags"][0], skip)
+    if edges is not None and edges.num_rows and "placeholder" in nodes.column_names:
+        _from_children(blocks, nodes.column("placeholder").to_numpy(zero_copy_only=False).astype(bool),
+                       edges.column("source").to_numpy(), edges.column("target").to_numpy())
+    blocks["family"] = _family_block(nodes.column("family").to_numpy(), BLOCKS["family"][0])
+    out = np.empty((n, DIMS), dtype=np.float32)
+    at = 0
+    for name, (dims, w) in BLOCKS.items():
+        out[:, at:at + dims] = blocks[name] * w
+        at += dims
+    return out
+
+
+def _from_children(blocks: dict[str, np.ndarray], placeholder: np.ndarray, parent: np.ndarray,
+                   child: np.ndarray) -> None:
+    """A placeholder (a parent known only by its id) has no metadata of its own: each block becomes the mean
+    of its children's (twice, so a placeholder whose children are placeholders gets their averages), mixed
+    with its own name so that it still sits closest to the children named like it."""
+    sel = placeholder[parent]
+    par, kid = parent[sel].astype(np.int64), child[sel].astype(np.int64)
+    if not len(par):
+        return
+    cnt = np.bincount(par, minlength=len(placeholder)).astype(np.float32)
+    ph = np.flatnonzero(cnt > 0)
+    for _ in range(2):
+        for name, b in blocks.items():
+            acc = np.zeros((len(placeholder), b.shape[1]), np.float32)
+            np.add.at(acc, par, b[kid])
+            mean = acc[ph] / cnt[ph, None]
+            b[ph] = 0.5 * b[ph] + mean if name == "name" else mean
+
+
+def _family_block(fam: np.ndarray, dims: int) -> np.ndarray:
+    """Members of a multi-model family share a direction."""
+    n = len(fam)
     sizes = np.bincount(fam, minlength=int(fam.max()) + 1 if n else 0)
     multi = np.flatnonzero(sizes > 1)
     ftab = np.zeros((len(sizes), dims), dtype=np.float32)
     rng = np.random.default_rng(12345)
     v = rng.standard_normal((len(multi), dims)).astype(np.float32)
     ftab[multi] = v / np.linalg.norm(v, axis=1, keepdims=True)
-    blocks.append(ftab[fam] * w)
-    return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+    return ftab[fam]
+
+
+def stored_tags(store: Store, n: int) -> list[str | None] | None:
+    """Each model's stored tag list (JSON text) in snapshot order (rowid), or None when the store and the
+    snapshot disagree on the number of models (the tags block is then left out)."""
+    with store.reading():
+        tags = [r[0] for r in store.conn.execute("SELECT tags FROM models ORDER BY rowid")]
+    return tags if len(tags) == n else None
+
+
+def snapshot_features(snap: Snapshot, store: Store | None = None) -> np.ndarray:
+    """The layout's features for a snapshot: with the tags from ``store`` where one is given."""
+    return build_features(snap.nodes, snap.edges, stored_tags(store, len(snap)) if store is not None else None)

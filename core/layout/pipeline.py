@@ -19,16 +19,26 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hubatlas.core.common import atomic
 from hubatlas.core.common.progress import bar
-from hubatlas.core.layout.cpu import layout_cpu, local_unit, place_by_features, place_derived_by_features
-from hubatlas.core.layout.features import FEATURES_VERSION, build_features
+from hubatlas.core.layout.cpu import (
+    contract_to_parents,
+    layout_cpu,
+    local_unit,
+    place_by_features,
+    place_derived_by_features,
+)
+from hubatlas.core.layout.features import BLOCKS, FEATURES_VERSION, snapshot_features
+from hubatlas.core.layout.labels import SCHEMA as LABEL_SCHEMA, compute_labels, write_labels
 from hubatlas.core.layout.params import LayoutParams
+from hubatlas.core.layout.spread import spread_dense
 from hubatlas.core.store.database import Store, utcnow
-from hubatlas.core.store.snapshot import Snapshot, ensure_snapshot, write_table
+from hubatlas.core.store.snapshot import Snapshot, ensure_snapshot, open_snapshot, write_table
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 6
+RECONTRACT = 0.5  # derivatives keep this share of their distance to their parent after the spreading
 
 
 class LayoutError(RuntimeError):
@@ -55,6 +65,7 @@ def cache_key(snap: Snapshot, p: LayoutParams, backend: str) -> str:
         "params": {k: v for k, v in asdict(p).items() if k != "backend"},
         "backend": backend,
         "versions": [LAYOUT_VERSION, FEATURES_VERSION],
+        "features": {k: list(v) for k, v in BLOCKS.items()},
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -98,10 +109,11 @@ def _graph(snap: Snapshot) -> dict:
             "family": snap.column("family").astype(np.int64), "root": snap.column("root").astype(np.int64)}
 
 
-def compute(snap: Snapshot, p: LayoutParams, backend: str, stage: Callable[[str], None]) -> np.ndarray:
-    """Raw coordinates for every node with the chosen backend."""
+def compute(snap: Snapshot, p: LayoutParams, backend: str, stage: Callable[[str], None],
+            store: Store | None = None) -> np.ndarray:
+    """Raw coordinates for every node with the chosen backend (features with the tags of ``store``)."""
     stage("features")
-    feats = build_features(snap.nodes)
+    feats = snapshot_features(snap, store)
     g = _graph(snap)
     if backend == "cuml":
         from hubatlas.core.layout.gpu import gpu_knn, layout_cuml
@@ -116,12 +128,23 @@ def compute(snap: Snapshot, p: LayoutParams, backend: str, stage: Callable[[str]
                       p, stage)
 
 
-def place_new(snap: Snapshot, xy: np.ndarray, p: LayoutParams, stage: Callable[[str], None]) -> np.ndarray:
-    """Place nodes without coordinates near their parents or feature neighbours; placed nodes do not move."""
+def open_up(snap: Snapshot, xy: np.ndarray, seed: int) -> np.ndarray:
+    """Spread dense regions over the canvas (layout.spread), then pull derivatives back toward their parents
+    by RECONTRACT of their distance, so families stay compact after the spreading."""
+    out = spread_dense(xy, seed).astype(np.float64)
+    g = _graph(snap)
+    contract_to_parents(out, g["pp"], g["depth"], RECONTRACT)
+    return out
+
+
+def place_new(snap: Snapshot, xy: np.ndarray, p: LayoutParams, stage: Callable[[str], None],
+              store: Store | None = None) -> np.ndarray:
+    """Place nodes without coordinates near their parents or feature neighbours (the same features as the
+    full layout); placed nodes do not move."""
     xy = xy.astype(np.float64).copy()
     placed = np.isfinite(xy).all(1)
     stage("features")
-    feats = build_features(snap.nodes)
+    feats = snapshot_features(snap, store)
     g = _graph(snap)
     stage("placement")
     unit = local_unit(xy[placed], p.seed)
@@ -157,6 +180,20 @@ def _cached_layout(path: Path, n: int, log: Callable[[str], None]) -> np.ndarray
         log(msg)
         warnings.warn(msg, RuntimeWarning, stacklevel=2)
         return None
+
+
+def _layout_labels(path: Path, snap: Snapshot, seed: int) -> pa.Table:
+    """The labels of a layout: from the layouts folder when computed before, else computed and kept there."""
+    try:
+        t = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+        if t.schema.equals(LABEL_SCHEMA, check_metadata=False):
+            return t
+    except (OSError, pa.ArrowException):
+        pass
+    xy = np.stack([snap.column("x"), snap.column("y")], 1)
+    t = compute_labels(snap, xy, seed)
+    write_table(t, path)
+    return t
 
 
 def apply_to_snapshot(snap: Snapshot, xy: np.ndarray, info: dict) -> None:
@@ -202,14 +239,14 @@ def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: b
             old = np.stack([snap.column("x"), snap.column("y")], 1)
             have = np.isfinite(old).all(1)
             if not full and have.any() and not have.all():
-                xy = place_new(snap, old, p, stage)
+                xy = place_new(snap, old, p, stage, store)
                 info["mode"] = "incremental"
                 info["placed_new"] = int((~have).sum())
             elif not full and have.all() and n:
                 xy = old
                 info["mode"] = "unchanged"
             else:
-                xy = to_unit_square(compute(snap, p, backend, stage)) if n else np.zeros((0, 2), np.float32)
+                xy = to_unit_square(open_up(snap, compute(snap, p, backend, stage, store), p.seed)) if n else np.zeros((0, 2), np.float32)
                 info["mode"] = "full"
             if last[1]:
                 timings[last[1]] = round(time.perf_counter() - last[0], 2)
@@ -219,6 +256,11 @@ def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: b
             layouts_dir(store.dir).mkdir(parents=True, exist_ok=True)
             _write_layout(path, snap.nodes.column("id"), xy)
     apply_to_snapshot(snap, xy, info)
+    t1 = time.perf_counter()
+    labels = _layout_labels(layouts_dir(store.dir) / f"{key}.labels.arrow", open_snapshot(store.dir), p.seed)
+    write_labels(snap.dir, labels, key)
+    info["labels"] = {"count": labels.num_rows, "overview": int(pc.sum(pc.equal(labels.column("min_zoom"), 1.0)).as_py() or 0),
+                      "seconds": round(time.perf_counter() - t1, 2)}
     info["seconds"] = round(time.perf_counter() - t0, 2)
     return info
 

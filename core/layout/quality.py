@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from hubatlas.core.layout.features import build_features
+from hubatlas.core.layout.features import snapshot_features
 from hubatlas.core.layout.knn import knn
+from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import Snapshot
 
 
-def measure(snap: Snapshot, sample: int = 20_000, k: int = 10, seed: int = 0) -> dict:
+def measure(snap: Snapshot, sample: int = 20_000, k: int = 10, seed: int = 0, store: Store | None = None) -> dict:
     from sklearn.manifold import trustworthiness
 
     n = len(snap)
@@ -18,7 +19,7 @@ def measure(snap: Snapshot, sample: int = 20_000, k: int = 10, seed: int = 0) ->
         raise ValueError("a layout of at least 12 nodes is needed for a report (run `hubatlas layout`)")
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(n, size=min(n, sample), replace=False))
-    feats = build_features(snap.nodes)[idx]  # the features the layout used
+    feats = snapshot_features(snap, store)[idx]  # the features the layout used (with the tags of ``store``)
     y = xy[idx]
     # lineage locality over (a sample of) all edges
     src = snap.edges.column("source").to_numpy()
@@ -38,6 +39,6 @@ def measure(snap: Snapshot, sample: int = 20_000, k: int = 10, seed: int = 0) ->
     m = mod[idx]
     purity = float((m[li] == m[:, None]).mean())
     tw = float(trustworthiness(feats, y, n_neighbors=k))
-    return {"sample": int(len(idx)), "k": k, "lineage_locality": locality, "knn_preservation": preserved,
+    return {"sample": len(idx), "k": k, "lineage_locality": locality, "knn_preservation": preserved,
             "trustworthiness": tw, "modality_purity": purity,
-            "targets": {"lineage_locality": "<= 0.05", "trustworthiness": ">= 0.90"}}
+            "targets": {"lineage_locality": "<= 0.05", "trustworthiness": ">= 0.92", "knn_preservation": ">= 0.30"}}

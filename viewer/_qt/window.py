@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         theme = str(s.value("theme", "dark"))
         self.atlas = AtlasCanvas(snap, theme=theme, app="pyside6", parent=self)
         self.state = self.atlas.state  # the window's widgets edit the state; the canvas follows it
+        self.state.update(labels=s.value("labels", True, type=bool), density=s.value("density", False, type=bool))
         self.setCentralWidget(self.atlas.canvas.native)
         self.atlas.canvas.native.setFocusPolicy(Qt.StrongFocus)  # the map takes the keyboard (a click, Enter)
         kind = "synthetic" if snap.manifest.get("synthetic") else label
@@ -157,6 +158,10 @@ class MainWindow(QMainWindow):
         self.edges_action = self._action(v, "Lineage edges in view", self._edges_toggled, "E", checkable=True,
                                          tip="Draw the lineage edges in view, coloured by relation (inferred "
                                              "edges paler)")
+        for name, text, key, tip in (("labels", "Labels", "L", "Name regions, families and (zoomed in) models"),
+                                     ("density", "Density shading", "D", "Shade where models are dense")):
+            a = self._action(v, text, lambda on, f=name: self._toggle(f, on), key, checkable=True, tip=tip)
+            a.setChecked(bool(getattr(self.state, name)))
         self.predicted_action = self._action(
             v, "Colour predicted values", self.set_show_predicted, "P", checkable=True,
             tip="Colour models without a documented value by their predicted one, paler (`hubatlas predict`)")
@@ -195,6 +200,10 @@ class MainWindow(QMainWindow):
     def set_theme(self, name: str) -> None:
         self.state.update(theme=name)
         settings().setValue("theme", name)
+
+    def _toggle(self, name: str, on: bool) -> None:
+        self.state.update(**{name: bool(on)})
+        settings().setValue(name, bool(on))
 
     def _size_toggled(self, on: bool) -> None:
         self.state.update(size_by_downloads=on)

@@ -12,6 +12,7 @@ import numpy as np
 from vispy import scene
 
 from hubatlas.viewer._vispy.detail import FRAME_BUDGET_MS, MIN_SAMPLE, AdaptiveDetail  # noqa: F401 (re-exported)
+from hubatlas.viewer._vispy.cartography import Cartography
 from hubatlas.viewer._vispy.lod import GridIndex, priority_order
 from hubatlas.viewer._vispy.overlays import EdgeOverlay, SelectionOverlay
 from hubatlas.viewer._vispy.points import Points
@@ -41,12 +42,12 @@ def make_canvas(snap, size, theme: str = "dark") -> AtlasCanvas:
     return AtlasCanvas(snap, size=size, show=False, theme=theme)
 
 
-class AtlasCanvas(AdaptiveDetail):
+class AtlasCanvas(AdaptiveDetail, Cartography):
     """The map of a snapshot (``hubatlas.core.store.snapshot.Snapshot`` with a layout)."""
 
     def __init__(self, snap, *, size=(1200, 800), show: bool = False, theme: str = "dark", app=None,
                  parent=None, interaction_points: int | None = None, state: AtlasState | None = None,
-                 style: AtlasStyle | None = None):
+                 style: AtlasStyle | None = None, labels=None):
         self.snap = snap
         self.state = state.copy() if state is not None else AtlasState(theme=theme)
         self.canvas = scene.SceneCanvas(keys=None, size=size, show=show, bgcolor=self.theme.background, app=app,
@@ -86,6 +87,7 @@ class AtlasCanvas(AdaptiveDetail):
         self.reset_view()
         self._apply_size()
         self._choose_detail()
+        self._init_cartography(labels)
         self.state.on_change(self._on_state)
         self.view.camera.transform.changed.connect(self._on_camera)
         self.canvas.events.draw.connect(self._on_draw, position="first")
@@ -357,6 +359,7 @@ class AtlasCanvas(AdaptiveDetail):
                 return other.render(None, full_detail)
             finally:
                 other.close()
+        self._update_cartography()  # SceneCanvas.render emits no draw event
         if full_detail:
             was = self._interacting
             self._interacting = False
@@ -370,7 +373,7 @@ class AtlasCanvas(AdaptiveDetail):
         """A hidden canvas of exactly ``size`` pixels rendering the same state and view (VisPy renders
         reliably only at a canvas's own size)."""
         other = AtlasCanvas(self.snap, size=size, show=False, interaction_points=self.interaction_points,
-                            state=self.state, style=self.style)
+                            state=self.state, style=self.style, labels=self.label_set)
         r = self.view.camera.rect
         other.view.camera.rect = (r.left, r.bottom, r.width, r.height)
         other.settle()

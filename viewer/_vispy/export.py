@@ -29,6 +29,7 @@ class ExportOptions:
     attribution: bool = True
     transparent: bool = False
     quality: int = 92  # JPEG
+    labels: bool = True   # the map's labels (drawn as at this view's zoom, clear of the legend and texts)
 
 
 def max_framebuffer() -> int:
@@ -61,13 +62,9 @@ def check_target(path: Path, width: int, height: int) -> str:
     return fmt
 
 
-def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.ndarray:
-    """Render the current view at width×height: one hidden canvas of at most ``tile`` pixels a side (plus a
-    margin), moved over the image tile by tile (the view is widened to the image's aspect, never cropped).
-    Point sizes come from the whole image's view, and each tile is drawn with a margin as wide as the largest
-    point, then cropped, so points on a seam are drawn whole in both tiles: the image does not depend on the
-    tile size."""
-    tw, th = min(width, tile), min(height, tile)
+def image_rect(atlas, width: int, height: int) -> tuple[float, float, float, float]:
+    """The world rectangle (x0, y0, w, h) an image of width×height shows: the camera's, widened to the
+    image's aspect (never cropped)."""
     r = atlas.view.camera.rect
     x0, y0, w, h = r.left, r.bottom, r.width, r.height
     aspect = width / height
@@ -75,6 +72,17 @@ def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.
         y0, h = y0 - (w / aspect - h) / 2, w / aspect
     else:
         x0, w = x0 - (h * aspect - w) / 2, h * aspect
+    return x0, y0, w, h
+
+
+def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.ndarray:
+    """Render the current view at width×height: one hidden canvas of at most ``tile`` pixels a side (plus a
+    margin), moved over the image tile by tile (the view is widened to the image's aspect, never cropped).
+    Point sizes come from the whole image's view, and each tile is drawn with a margin as wide as the largest
+    point, then cropped, so points on a seam are drawn whole in both tiles: the image does not depend on the
+    tile size."""
+    tw, th = min(width, tile), min(height, tile)
+    x0, y0, w, h = image_rect(atlas, width, height)
     size = atlas.point_size_for(2.2 / w)
     margin = int(np.ceil(size * (4.0 if atlas.size_by_downloads else 1.0) / 2)) + 2
     cw_, ch_ = tw + 2 * margin, th + 2 * margin
@@ -119,35 +127,58 @@ def attribution_text(manifest: dict) -> str:
 
 
 def compose(img: np.ndarray, colors, opts: ExportOptions, manifest: dict, mode_label: str,
-            theme_text=(230, 230, 230)) -> np.ndarray:
-    """Draw the legend, title and attribution onto the rendered map (Pillow)."""
-    if not (opts.legend or opts.title or opts.attribution):
+            theme_text=(230, 230, 230), labels=None, label_view=None, label_back=(0, 0, 0)) -> np.ndarray:
+    """Draw the labels, legend, title and attribution onto the rendered map (Pillow). ``labels``: a
+    LabelSet; ``label_view``: (world rect x0, y0, x1, y1, zoom) of the image."""
+    draw_labels = opts.labels and labels is not None and len(labels) and label_view is not None
+    if not (opts.legend or opts.title or opts.attribution or draw_labels):
         return img
     from PIL import Image, ImageDraw, ImageFont
 
     im = Image.fromarray(img, "RGBA")
-    draw = ImageDraw.Draw(im)
+    draw = ImageDraw.Draw(im, "RGBA")
     h, w = img.shape[:2]
     scale = max(1.0, min(w, h) / 1000)
-    try:
-        font = ImageFont.load_default(size=int(14 * scale))
-        big = ImageFont.load_default(size=int(24 * scale))
-    except TypeError:  # old Pillow
-        font = big = ImageFont.load_default()
+
+    def font_of(px: float):
+        try:
+            return ImageFont.load_default(size=max(int(round(px)), 6))
+        except TypeError:  # old Pillow
+            return ImageFont.load_default()
+
+    font, big = font_of(14 * scale), font_of(24 * scale)
     text = tuple(theme_text) + (255,)
     pad = int(16 * scale)
+    avoid = []
+    entries = colors.legend[:20] if (opts.legend and colors is not None) else []
+    line = int(20 * scale)
+    box_h = line * (len(entries) + 1) + pad if opts.legend and colors is not None else 0
+    box_w = int(260 * scale)
+    lx0, ly0 = pad, h - box_h - pad * 3
+    if opts.legend and colors is not None:
+        avoid.append((lx0 - pad, ly0 - pad, lx0 + box_w + pad, ly0 + box_h + pad))
+    a_text = attribution_text(manifest) if opts.attribution else ""
+    if opts.attribution:
+        tw = draw.textlength(a_text, font=font)
+        avoid.append((int(w - tw - 2 * pad), int(h - 2 * pad - 16 * scale), w, h))
+    if opts.title:
+        avoid.append((0, 0, int(pad * 2 + draw.textlength(opts.title, font=big)), int(pad * 2 + 30 * scale)))
+    if draw_labels:
+        x0, y0, x1, y1, zoom = label_view
+        for p in labels.choose((x0, y0, x1, y1), (w, h), zoom, avoid, scale=scale, max_drawn=120):
+            f = font_of(p.px)
+            cx, cy = (p.rect[0] + p.rect[2]) / 2, (p.rect[1] + p.rect[3]) / 2
+            bx0, by0, bx1, by1 = draw.textbbox((cx, cy), p.text, font=f, anchor="mm")  # within p.rect
+            m = max(2, int(p.px * 0.3))
+            draw.rectangle([bx0 - m, by0 - m, bx1 + m, by1 + m], fill=tuple(label_back) + (150,))
+            draw.text((cx, cy), p.text, fill=text, font=f, anchor="mm")
     if opts.title:
         draw.text((pad, pad), opts.title, fill=text, font=big)
     if opts.attribution:
-        a = attribution_text(manifest)
-        tw = draw.textlength(a, font=font)
-        draw.text((w - tw - pad, h - pad - 16 * scale), a, fill=text, font=font)
+        tw = draw.textlength(a_text, font=font)
+        draw.text((w - tw - pad, h - pad - 16 * scale), a_text, fill=text, font=font)
     if opts.legend and colors is not None:
-        entries = colors.legend[:20]
-        line = int(20 * scale)
-        box_h = line * (len(entries) + 1) + pad
-        box_w = int(260 * scale)
-        x0, y0 = pad, h - box_h - pad * 3
+        x0, y0 = lx0, ly0
         draw.rectangle([x0 - pad // 2, y0 - pad // 2, x0 + box_w, y0 + box_h], fill=(0, 0, 0, 140))
         draw.text((x0, y0), mode_label, fill=(255, 255, 255, 255), font=font)
         if colors.continuous:
@@ -193,6 +224,10 @@ def export_image(atlas, path: str | Path, opts: ExportOptions, tile: int | None 
     from hubatlas.viewer.layers.colors import MODES
 
     text = tuple(int(c * 255) for c in atlas.theme.text[:3])
-    img = compose(img, atlas.colors, opts, atlas.snap.manifest, MODES.get(atlas.mode, atlas.mode), text)
+    back = tuple(int(c * 255) for c in atlas.theme.background[:3])
+    x0, y0, w, h = image_rect(atlas, opts.width, opts.height)
+    view = (x0, y0, x0 + w, y0 + h, atlas.zoom_level()) if atlas.state.labels else None
+    img = compose(img, atlas.colors, opts, atlas.snap.manifest, MODES.get(atlas.mode, atlas.mode), text,
+                  labels=atlas.label_set, label_view=view, label_back=back)
     save_image(img, path, fmt, opts, atlas.theme.background)
     return path

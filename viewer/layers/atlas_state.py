@@ -45,6 +45,8 @@ class AtlasState:
     show_predicted: bool = False
     size_by_downloads: bool = False
     show_all_edges: bool = False
+    labels: bool = True                            # region, family and model labels
+    density: bool = False                          # shaded density (terrain) under the points
     selection: Selection = field(default_factory=Selection)
 
     def __post_init__(self):

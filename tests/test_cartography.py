@@ -1,0 +1,177 @@
+"""Cartography on the real demo (2,137 Hub models): features from metadata, placeholders among their
+children, the label hierarchy (computed with the layout, cached, listed by `hubatlas labels`), label
+placement without overlaps, and labels and density in exported images (pixel checks)."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from conftest import run_cli
+
+from hubatlas.core.demo import ensure_demo
+from hubatlas.core.layout.features import BLOCKS, build_features, snapshot_features
+from hubatlas.core.layout.labels import LEVELS, compute_labels, read_labels
+from hubatlas.core.layout.params import LayoutParams
+from hubatlas.core.layout.pipeline import run_layout
+from hubatlas.core.layout.spread import spread_dense
+from hubatlas.core.layout.text_features import name_trigrams
+from hubatlas.core.store.database import Store
+from hubatlas.core.store.snapshot import open_snapshot
+from hubatlas.viewer.layers.labels import LabelSet, overlapping
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    d = tmp_path_factory.mktemp("carto")
+    shutil.copy(ensure_demo() / "atlas.sqlite", d / "atlas.sqlite")
+    with Store(d) as s:
+        info = run_layout(s, LayoutParams(backend="cpu"), progress=False)
+    return d, info
+
+
+def _block(feats: np.ndarray, name: str) -> np.ndarray:
+    at = 0
+    for b, (dims, _) in BLOCKS.items():
+        if b == name:
+            return feats[:, at:at + dims]
+        at += dims
+    raise KeyError(name)
+
+
+def test_name_trigrams_make_similar_names_near():
+    ids = pa.array(["a/Llama-3.1-8B-Instruct", "b/llama-3.1-8b-instruct-gguf", "c/whisper-small-fr",
+                    "d/Llama-3.1-8B", "e/distilbert-base-uncased"] + [f"x/filler-{i}" for i in range(50)])
+    v = name_trigrams(ids, 32)
+    assert np.allclose(np.linalg.norm(v[:5], axis=1), 1.0, atol=1e-5)
+    sim = v @ v.T
+    assert sim[0, 1] > 0.6 and sim[0, 3] > 0.6      # same words, other case and suffixes
+    assert sim[0, 2] < 0.35 and sim[0, 4] < 0.35    # unrelated names
+
+
+def test_placeholders_take_their_childrens_features_and_place(demo):
+    d, _ = demo
+    snap = open_snapshot(d)
+    with Store(d, readonly=True) as s:
+        feats = snapshot_features(snap, s)
+    ph = np.flatnonzero(snap.column("placeholder").astype(bool))
+    src, dst = snap.edges.column("source").to_numpy(), snap.edges.column("target").to_numpy()
+    kids_of = {int(p): dst[src == p] for p in ph}
+    busy = [p for p, k in kids_of.items() if len(k) >= 3]
+    assert busy, "the demo has placeholder parents with several children"
+    bare = build_features(snap.nodes)  # without the edges: a placeholder has only its name and family
+    xy = np.stack([snap.column("x"), snap.column("y")], 1)
+    for p in busy:
+        kids = kids_of[p]
+        task = _block(feats, "task")
+        mean = task[kids].mean(0)
+        assert np.linalg.norm(task[p] - mean) < 1e-4      # its task block is its children's mean
+        assert np.abs(_block(bare, "task")[p]).sum() == 0   # (where it had nothing before)
+        # it lies among its children: nearer their centre than the children's median spread
+        centre = np.median(xy[kids], axis=0)
+        spread = np.median(np.linalg.norm(xy[kids] - centre, axis=1))
+        all_d = np.linalg.norm(xy - xy[p], axis=1)
+        assert np.linalg.norm(xy[p] - centre) <= max(2 * spread, np.quantile(all_d, 0.05))
+
+
+def test_labels_are_computed_with_the_layout_and_name_smollm2_by_its_root(demo):
+    d, info = demo
+    assert info["labels"]["count"] >= 20 and info["labels"]["overview"] >= 3
+    snap = open_snapshot(d)
+    t = read_labels(snap)
+    assert t is not None and t.num_rows == info["labels"]["count"]
+    rows = t.to_pylist()
+    ids = snap.nodes.column("id").to_pylist()
+    root = snap.column("root")
+    smol = root[ids.index("HuggingFaceTB/SmolLM2-1.7B-Instruct")]
+    root_name = ids[smol].split("/")[-1]
+    overview = [r for r in rows if r["min_zoom"] == 1]
+    assert any(r["text"] == root_name and r["kind"] == "family" for r in overview), overview
+    # the label sits on the family: nearer its models' centre than a typical model is
+    members = np.flatnonzero(root == smol)
+    xy = np.stack([snap.column("x"), snap.column("y")], 1)
+    lab = next(r for r in overview if r["text"] == root_name)
+    centre = np.median(xy[members], axis=0)
+    assert np.linalg.norm(np.array([lab["x"], lab["y"]]) - centre) < np.median(np.linalg.norm(xy - centre, axis=1))
+    zooms = sorted({r["min_zoom"] for r in rows})
+    assert zooms[0] == 1 and {z for z, _ in LEVELS} & set(zooms) and max(zooms) >= 16  # a hierarchy
+    assert all(r["count"] >= 1 and r["text"] and r["text"].isprintable() for r in rows)
+
+
+def test_labels_are_deterministic_and_cached_with_the_layout(demo):
+    d, info = demo
+    snap = open_snapshot(d)
+    xy = np.stack([snap.column("x"), snap.column("y")], 1)
+    again = compute_labels(snap, xy, seed=0)
+    assert again.equals(read_labels(snap).replace_schema_metadata(None))
+    assert (d / "layouts" / f"{info['key']}.labels.arrow").exists()
+    # labels of another layout are not taken for this one's
+    other = snap.manifest | {"layout": {"key": "another"}}
+    assert read_labels(type(snap)(snap.dir, snap.nodes, snap.edges, other)) is None
+
+
+@pytest.mark.parametrize("zoom", [1.0, 2.0, 4.0, 8.0, 16.0, 64.0])
+def test_no_two_chosen_labels_overlap_at_any_zoom(demo, zoom):
+    d, _ = demo
+    labels = LabelSet(read_labels(open_snapshot(d)))
+    rng = np.random.default_rng(int(zoom))
+    legend = (0, 700, 260, 800)
+    for _ in range(6):
+        cx, cy = rng.uniform(-0.8, 0.8, 2) if zoom > 1 else (0.0, 0.0)
+        half = 1.1 / zoom
+        placed = labels.choose((cx - half * 1.6, cy - half, cx + half * 1.6, cy + half), (1280, 800), zoom,
+                               [legend])
+        assert overlapping(placed) == []
+        for p in placed:
+            assert labels.min_zoom[p.index] <= zoom
+            r = p.rect
+            assert not (r[0] < legend[2] and legend[0] < r[2] and r[1] < legend[3] and legend[1] < r[3])
+    overview = labels.choose((-1.76, -1.1, 1.76, 1.1), (1280, 800), 1.0)
+    assert len(overview) >= 3
+    assert len(labels.choose((-1.76, -1.1, 1.76, 1.1), (1280, 800), 8.0)) >= len(overview)
+
+
+def test_spreading_opens_dense_discs_and_keeps_neighbourhoods():
+    rng = np.random.default_rng(0)
+    disc = rng.normal(0, 0.01, (20000, 2))            # 80% of the points in one tiny disc
+    rest = rng.uniform(-1, 1, (5000, 2))
+    xy = np.vstack([disc, rest])
+    out = spread_dense(xy)
+    r_before = np.quantile(np.linalg.norm(disc, axis=1), 0.9)
+    r_after = np.quantile(np.linalg.norm(out[:20000] - np.median(out[:20000], 0), axis=1), 0.9)
+    assert r_after > 3 * r_before
+    # order inside the disc is kept: left stays left of right
+    a, b = np.argmin(disc[:, 0]), np.argmax(disc[:, 0])
+    assert out[a, 0] < out[b, 0]
+    assert np.isfinite(out).all()
+
+
+def test_labels_command_lists_them_as_json(demo):
+    d, _ = demo
+    out = json.loads(run_cli("labels", "--json", cache=d).stdout)
+    assert len(out) >= 20
+    for r in out:
+        assert set(r) == {"text", "x", "y", "min_zoom", "count"}
+        assert isinstance(r["text"], str) and isinstance(r["count"], int) and r["min_zoom"] >= 1
+        assert -1.0 <= r["x"] <= 1.0 and -1.0 <= r["y"] <= 1.0
+    first = json.loads(run_cli("labels", "--json", "--max-zoom", "1", "--kind", cache=d).stdout)
+    assert first and all(r["min_zoom"] == 1 and "kind" in r for r in first)
+    text = run_cli("labels", "--max-zoom", "1", cache=d).stdout
+    assert first[0]["text"] in text
+
+
+def test_labels_of_models_without_any_task_library_or_family(tmp_path):
+    """Bare records (ids only): labels come from authors and name words; no kind of name is required."""
+    from conftest import rec, write_json
+
+    from hubatlas.core.ingest.files import import_paths
+
+    recs = [rec(f"lab{i % 3}/solar-model-{i}") for i in range(60)]
+    with Store(tmp_path / "c") as s:
+        import_paths(s, [write_json(tmp_path / "r.json", recs)])
+        info = run_layout(s, LayoutParams(backend="cpu"), progress=False)
+    t = read_labels(open_snapshot(tmp_path / "c"))
+    assert t is not None and t.num_rows == info["labels"]["count"] >= 1
+    assert {r["kind"] for r in t.to_pylist()} <= {"author", "word", "model"}
