@@ -68,10 +68,15 @@ def umap_everything(cache: Path) -> dict:
             xy = umap.UMAP(n_neighbors=p.n_neighbors, min_dist=p.min_dist, n_epochs=p.n_epochs, random_state=p.seed,
                            precomputed_knn=(idx, dist, None), low_memory=True).fit_transform(feats)
         seconds = time.perf_counter() - t
+        # umap-learn leaves vertices it saw as disconnected at NaN: put each on its nearest finite neighbour
+        bad = np.flatnonzero(~np.isfinite(xy).all(1))
+        for i in bad:
+            ok = [j for j in idx[i] if np.isfinite(xy[j]).all()]
+            xy[i] = xy[ok[0]] if ok else np.nanmedian(xy, axis=0)
         apply_to_snapshot(snap, to_unit_square(xy), {"backend": "umap-learn (every node)"})
         rep = measure(open_snapshot(cache), store=store)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"layout_seconds": round(seconds, 1), "peak_rss_mib_process": round(rss, 1),
+    return {"layout_seconds": round(seconds, 1), "peak_rss_mib_process": round(rss, 1), "left_nan": int(len(bad)),
             "report": {k: rep[k] for k in QUALITY}}
 
 
