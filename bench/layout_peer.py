@@ -76,7 +76,7 @@ def umap_everything(cache: Path) -> dict:
         apply_to_snapshot(snap, to_unit_square(xy), {"backend": "umap-learn (every node)"})
         rep = measure(open_snapshot(cache), store=store)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"layout_seconds": round(seconds, 1), "peak_rss_mib_process": round(rss, 1), "left_nan": int(len(bad)),
+    return {"layout_seconds": round(seconds, 1), "peak_rss_mib_process": round(rss, 1), "left_nan": len(bad),
             "report": {k: rep[k] for k in QUALITY}}
 
 

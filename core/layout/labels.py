@@ -9,7 +9,6 @@ it names (``count``). The texts come from untrusted metadata: the viewer draws t
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -181,22 +180,33 @@ def write_labels(snap_dir: Path, table: pa.Table, layout_key: str) -> None:
     write_table(t, labels_path(snap_dir))
 
 
-def read_labels(snap: Snapshot) -> pa.Table | None:
-    """The cached labels of the snapshot's current layout, or None (missing, damaged or for another layout)."""
-    path = labels_path(snap.dir)
+def _read(path: Path) -> pa.Table | None:
+    """A label table from ``path``, or None when it is missing, damaged or of another schema."""
     try:
         t = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
     except (OSError, pa.ArrowException):
         return None
+    return t if t.schema.equals(SCHEMA, check_metadata=False) else None
+
+
+def read_labels(snap: Snapshot) -> pa.Table | None:
+    """The cached labels of the snapshot's current layout, or None (missing, damaged or for another layout)."""
+    t = _read(labels_path(snap.dir))
+    if t is None:
+        return None
     key = (t.schema.metadata or {}).get(b"layout_key", b"").decode()
     want = (snap.manifest.get("layout") or {}).get("key")
-    if not want or key != want or not t.schema.equals(SCHEMA, check_metadata=False):
-        return None
+    return t if want and key == want else None
+
+
+def labels_for_layout(path: Path, snap: Snapshot, seed: int) -> pa.Table:
+    """The labels of a layout: from ``path`` (beside the cached layout) when computed before, else computed
+    for the snapshot's positions and kept there."""
+    t = _read(path)
+    if t is None:
+        t = compute_labels(snap, np.stack([snap.column("x"), snap.column("y")], 1), seed)
+        write_table(t, path)
     return t
-
-
-def labels_json(table: pa.Table) -> str:
-    return json.dumps(table.to_pylist(), ensure_ascii=False)
 
 
 def ensure_labels(snap: Snapshot, seed: int = 0, write: bool = True) -> pa.Table:

@@ -31,7 +31,7 @@ from hubatlas.core.layout.cpu import (
     place_derived_by_features,
 )
 from hubatlas.core.layout.features import BLOCKS, FEATURES_VERSION, snapshot_features
-from hubatlas.core.layout.labels import SCHEMA as LABEL_SCHEMA, compute_labels, write_labels
+from hubatlas.core.layout.labels import labels_for_layout, write_labels
 from hubatlas.core.layout.params import LayoutParams
 from hubatlas.core.layout.spread import spread_dense
 from hubatlas.core.store.database import Store, utcnow
@@ -128,10 +128,10 @@ def compute(snap: Snapshot, p: LayoutParams, backend: str, stage: Callable[[str]
                       p, stage)
 
 
-def open_up(snap: Snapshot, xy: np.ndarray, seed: int) -> np.ndarray:
+def open_up(snap: Snapshot, xy: np.ndarray) -> np.ndarray:
     """Spread dense regions over the canvas (layout.spread), then pull derivatives back toward their parents
     by RECONTRACT of their distance, so families stay compact after the spreading."""
-    out = spread_dense(xy, seed).astype(np.float64)
+    out = spread_dense(xy).astype(np.float64)
     g = _graph(snap)
     contract_to_parents(out, g["pp"], g["depth"], RECONTRACT)
     return out
@@ -180,20 +180,6 @@ def _cached_layout(path: Path, n: int, log: Callable[[str], None]) -> np.ndarray
         log(msg)
         warnings.warn(msg, RuntimeWarning, stacklevel=2)
         return None
-
-
-def _layout_labels(path: Path, snap: Snapshot, seed: int) -> pa.Table:
-    """The labels of a layout: from the layouts folder when computed before, else computed and kept there."""
-    try:
-        t = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
-        if t.schema.equals(LABEL_SCHEMA, check_metadata=False):
-            return t
-    except (OSError, pa.ArrowException):
-        pass
-    xy = np.stack([snap.column("x"), snap.column("y")], 1)
-    t = compute_labels(snap, xy, seed)
-    write_table(t, path)
-    return t
 
 
 def apply_to_snapshot(snap: Snapshot, xy: np.ndarray, info: dict) -> None:
@@ -246,7 +232,8 @@ def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: b
                 xy = old
                 info["mode"] = "unchanged"
             else:
-                xy = to_unit_square(open_up(snap, compute(snap, p, backend, stage, store), p.seed)) if n else np.zeros((0, 2), np.float32)
+                raw = compute(snap, p, backend, stage, store) if n else np.zeros((0, 2), np.float32)
+                xy = to_unit_square(open_up(snap, raw)) if n else raw
                 info["mode"] = "full"
             if last[1]:
                 timings[last[1]] = round(time.perf_counter() - last[0], 2)
@@ -257,7 +244,7 @@ def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: b
             _write_layout(path, snap.nodes.column("id"), xy)
     apply_to_snapshot(snap, xy, info)
     t1 = time.perf_counter()
-    labels = _layout_labels(layouts_dir(store.dir) / f"{key}.labels.arrow", open_snapshot(store.dir), p.seed)
+    labels = labels_for_layout(layouts_dir(store.dir) / f"{key}.labels.arrow", open_snapshot(store.dir), p.seed)
     write_labels(snap.dir, labels, key)
     info["labels"] = {"count": labels.num_rows, "overview": int(pc.sum(pc.equal(labels.column("min_zoom"), 1.0)).as_py() or 0),
                       "seconds": round(time.perf_counter() - t1, 2)}

@@ -52,11 +52,10 @@ def equalise(p: np.ndarray, blend: float) -> np.ndarray:
     return out
 
 
-def spread_dense(xy: np.ndarray, seed: int = 0, steps: int = STEPS, blend: float = BLEND) -> np.ndarray:
+def spread_dense(xy: np.ndarray, steps: int = STEPS, blend: float = BLEND) -> np.ndarray:
     """Coordinates with dense regions opened up (NaN rows are kept as they are)."""
     from scipy.ndimage import map_coordinates
 
-    del seed  # deterministic: no randomness is involved
     out = np.asarray(xy, dtype=np.float64).copy()
     ok = np.isfinite(out).all(1)
     if ok.sum() < 100:
