@@ -97,12 +97,18 @@ def contract_to_parents(xy: np.ndarray, pp: np.ndarray, depth: np.ndarray, alpha
         xy[at] = xy[pp[at]] + alpha * (old[at] - old[pp[at]])
 
 
-def _pca(x: np.ndarray, dims: int, seed: int) -> np.ndarray:
+def _pca(features: np.ndarray, rows: np.ndarray, dims: int, seed: int, chunk: int = 1 << 18) -> np.ndarray:
+    """The first ``dims`` principal components of ``features[rows]`` (fitted on a 50K sample), projected in
+    chunks: the selected rows are never copied whole (2M rows of features are about 1 GB)."""
     rng = np.random.default_rng(seed)
-    sample = x[rng.choice(len(x), size=min(len(x), 50_000), replace=False)]
+    sample = features[rows[rng.choice(len(rows), size=min(len(rows), 50_000), replace=False)]]
     mean = sample.mean(0)
     _, _, vt = np.linalg.svd(sample - mean, full_matrices=False)
-    return ((x - mean) @ vt[:dims].T).astype(np.float32)
+    proj = np.ascontiguousarray(vt[:dims].T)
+    out = np.empty((len(rows), min(dims, proj.shape[1])), dtype=np.float32)
+    for s in range(0, len(rows), chunk):
+        out[s:s + chunk] = (features[rows[s:s + chunk]] - mean) @ proj
+    return out
 
 
 def _hash_uniform(n: int, seed: int, salt: int) -> np.ndarray:
@@ -120,7 +126,7 @@ def nearest_ref(targets: np.ndarray, ref: np.ndarray, features: np.ndarray, seed
     (distances, positions in ``ref``), each (len(targets), k), and the reduced features of ref + targets."""
     from scipy.spatial import cKDTree
 
-    red = _pca(features[np.concatenate([ref, targets])], PCA_DIMS, seed)
+    red = _pca(features, np.concatenate([ref, targets]), PCA_DIMS, seed)
     k = min(k, len(ref))
     dist, near = cKDTree(red[: len(ref)]).query(red[len(ref):], k=k, workers=-1)
     return dist.reshape(len(targets), k), near.reshape(len(targets), k), red
