@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hubatlas.core.common.names import name_part
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import NO_PARENT, RELATION_CODE, Snapshot
 
@@ -66,7 +67,7 @@ class AtlasData:
 def load(store: Store, snap: Snapshot, progress=None) -> AtlasData:
     """Read everything the analyses use (a few seconds at 2M models)."""
     ids = snap.nodes.column("id").combine_chunks()
-    names = pc.utf8_lower(pc.replace_substring_regex(ids, "^[^/]*/", ""))
+    names = pc.utf8_lower(name_part(ids))
     author = pc.replace_substring_regex(ids, "/.*$", "").dictionary_encode().indices
     e = snap.edges
     proposed = e.column("proposed").to_numpy(zero_copy_only=False)

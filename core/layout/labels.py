@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from hubatlas.core.common.names import name_tokens
+from hubatlas.core.common.names import name_part, name_tokens
 from hubatlas.core.common.text import printable
 from hubatlas.core.layout.text_features import authors
 from hubatlas.core.store.snapshot import Snapshot, write_table
@@ -69,7 +68,7 @@ def _candidates(snap: Snapshot) -> dict[str, tuple[np.ndarray, list[str]]]:
     fam, root = snap.column("family").astype(np.int64), snap.column("root").astype(np.int64)
     fam_size = np.bincount(fam, minlength=int(fam.max(initial=0)) + 1)[fam] if n else np.zeros(0, np.int64)
     rcode = np.where(fam_size >= 3, root, -1)
-    names = pc.replace_substring_regex(ids, "^[^/]*/", "", max_replacements=1).to_pylist()
+    names = name_part(ids).to_pylist()
     out["family"] = (rcode, names)                # codes are node indices: the root's name
     a = authors(ids).dictionary_encode()
     acode = a.indices.to_numpy(zero_copy_only=False)

@@ -11,6 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hubatlas.core.common.names import name_part
+
 NAME_BUCKETS = 1 << 15
 TAG_BUCKETS = 1 << 15
 NAME_CHARS = 48          # characters of a name that count (longer names are cut)
@@ -46,8 +48,7 @@ def _project(rows: np.ndarray, cols: np.ndarray, n: int, buckets: int, dims: int
 
 def model_names(ids: pa.ChunkedArray | pa.Array) -> pa.Array:
     """The part of each id after the namespace, lower-cased."""
-    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-    return pc.utf8_lower(pc.replace_substring_regex(ids, "^[^/]*/", "", max_replacements=1))
+    return pc.utf8_lower(name_part(ids))
 
 
 def authors(ids: pa.ChunkedArray | pa.Array) -> pa.Array:
