@@ -61,12 +61,10 @@ def test_coordinates_survive_rebuild(store, tmp_path):
     build(store)
     snap = open_snapshot(store.dir)
     # write coordinates as the layout will, then add a model and rebuild
-    t = snap.nodes.set_column(snap.nodes.schema.get_field_index("x"), "x", pa.array([0.5, -0.5], pa.float32()))
-    t = t.set_column(t.schema.get_field_index("y"), "y", pa.array([0.25, 0.75], pa.float32()))
-    from hubatlas.core.store.snapshot import write_table
+    from hubatlas.core.layout.pipeline import apply_to_snapshot
 
+    apply_to_snapshot(snap, np.array([[0.5, 0.25], [-0.5, 0.75]], np.float32), {"backend": "test"})
     del snap
-    write_table(t, snapshot_dir(store.dir) / "nodes.arrow")
     import_paths(store, [write_json(tmp_path / "b.json", [rec("o/c")])])
     snap = ensure_snapshot(store)
     ids = snap.nodes.column("id").to_pylist()

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hubatlas.core.cli.common import CLIError, open_store
+from hubatlas.core.cli.common import CLIError, open_store, snapshot_for
+from hubatlas.core.common.text import printable, shown
 from hubatlas.viewer._vispy.canvas import make_canvas
 
 
 def export_cli(args: argparse.Namespace) -> int:
-    from hubatlas.core.store.snapshot import ensure_snapshot, open_snapshot
     from hubatlas.viewer._vispy.export import ExportError, ExportOptions, check_target, export_image
 
     w, h = (3840, 2160) if args.preset == "4k" else (7680, 4320) if args.preset == "8k" else (args.width, args.height)
@@ -23,7 +23,7 @@ def export_cli(args: argparse.Namespace) -> int:
     except ExportError as e:
         raise CLIError(str(e)) from None
     with open_store(args) as store:
-        snap = open_snapshot(store.dir) if store.readonly else ensure_snapshot(store)
+        snap = snapshot_for(args, store)
         if len(snap) == 0:
             raise CLIError("the atlas is empty: nothing to draw")
         xy = np.stack([snap.column("x"), snap.column("y")], 1)
@@ -36,8 +36,8 @@ def export_cli(args: argparse.Namespace) -> int:
             focus = pc.index(snap.nodes.column("id"), args.focus).as_py()
             if focus is None or focus < 0:
                 near = store.search(args.focus, 3)
-                hint = f"; did you mean: {', '.join(x['id'] for x in near)}" if near else ""
-                raise CLIError(f"no model {args.focus!r} in the atlas{hint}")
+                hint = f"; did you mean: {', '.join(printable(x['id']) for x in near)}" if near else ""
+                raise CLIError(f"no model {shown(args.focus)} in the atlas{hint}")
         from hubatlas.viewer.layers.styling import FILTER_FIELDS, Filters
 
         values: dict[str, int | None] = {name: None for name in FILTER_FIELDS}

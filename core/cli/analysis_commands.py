@@ -14,14 +14,13 @@ from hubatlas.core.cli.common import (
     open_store,
     progress_flag,
     rebuild_snapshot,
+    snapshot_for,
 )
 
 
 def _open_snapshot(args, write: bool = False):
     """(store, current snapshot) for the cache, with clear errors for a missing, empty or stale atlas."""
     from hubatlas.core.common.paths import DB_NAME
-    from hubatlas.core.store.database import Store, StoreError
-    from hubatlas.core.store.snapshot import SnapshotError, ensure_snapshot, open_snapshot
 
     if write and not (cache_for(args, write=True) / DB_NAME).exists():  # never create an empty atlas here
         raise CLIError(f"no atlas in {cache_for(args, write=True)}: fill it with `hubatlas sync`, `hubatlas "
@@ -32,17 +31,10 @@ def _open_snapshot(args, write: bool = False):
         store.close()
         raise CLIError("the atlas is empty: fill it with `hubatlas sync`, `hubatlas import` or `hubatlas synth`")
     try:
-        snap = open_snapshot(store.dir) if store.readonly else ensure_snapshot(store)
-        if snap.manifest.get("data_version") != store.data_version():  # stale: rebuild where allowed
-            store.close()
-            try:
-                store = Store(store.dir, create=False, readonly=False)
-            except StoreError as e:
-                raise SnapshotError(f"the snapshot is older than the atlas and the cache is read-only ({e})")
-            snap = ensure_snapshot(store)
-    except (SnapshotError, FileNotFoundError) as e:
+        snap = snapshot_for(args, store)
+    except CLIError:
         store.close()
-        raise CLIError(f"{e}; run `hubatlas snapshot` on a writable cache") from None
+        raise
     return store, snap
 
 

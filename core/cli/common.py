@@ -57,19 +57,52 @@ def cache_for(args: argparse.Namespace, *, write: bool = False) -> Path:
     return cache
 
 
+def _waiting(holder) -> None:
+    print(f"hubatlas: {holder.describe()} is writing to this cache; waiting for it to finish (Ctrl+C to stop)",
+          file=sys.stderr)
+
+
+def writer_wait(args: argparse.Namespace) -> dict:
+    """How a writing command waits for another process's writer lock: ``--wait SECONDS`` (default: as long
+    as it takes), with one message saying who it waits for."""
+    return {"wait": getattr(args, "wait", None), "on_wait": _waiting}
+
+
 def open_store(args: argparse.Namespace, *, write: bool = False):
+    """The cache's store: a reader, or (``write``) its one writer, taking the writer lock."""
     from hubatlas.core.store.database import Store, StoreError
 
     cache = cache_for(args, write=write)
     try:
-        return Store(cache, create=write, readonly=not write)
+        return Store(cache, create=write, readonly=not write, **(writer_wait(args) if write else {}))
     except StoreError as e:
         raise CLIError(str(e)) from None
 
 
-def rebuild_snapshot(store, progress) -> dict:
-    from hubatlas.core.store.snapshot import build
+def snapshot_for(args: argparse.Namespace, store):
+    """The snapshot to read (see hubatlas.core.store.current), with its problems as clear errors."""
+    from hubatlas.core.store.current import current_snapshot
+    from hubatlas.core.store.database import StoreError
+    from hubatlas.core.store.snapshot import SnapshotError
 
+    try:
+        return current_snapshot(store, **writer_wait(args))
+    except (SnapshotError, StoreError) as e:
+        raise CLIError(str(e)) from None
+
+
+def rebuild_snapshot(store, progress, *, if_changed: bool = False) -> dict:
+    """Rebuild the snapshot and say so; ``if_changed``: only when the store's data changed since (or the
+    snapshot is missing or damaged): a command that changed nothing leaves the snapshot as it is."""
+    from hubatlas.core.store.snapshot import SnapshotError, build, damaged_files, open_snapshot
+
+    if if_changed:
+        try:
+            snap = open_snapshot(store.dir)
+            if snap.manifest.get("data_version") == store.data_version() and not damaged_files(snap):
+                return snap.manifest
+        except (FileNotFoundError, SnapshotError):
+            pass
     t = time.perf_counter()
     m = build(store, progress)
     print(f"snapshot: {m['nodes']:,} nodes, {m['edges']:,} edges in {time.perf_counter() - t:.1f} s",

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from hubatlas.core.cli.common import JSON, QUIET, CLIError, open_store, print_json, progress_flag
+from hubatlas.core.cli.common import JSON, QUIET, CLIError, open_store, print_json, progress_flag, snapshot_for
 from hubatlas.core.layout.params import BACKENDS, LayoutParams
 
 DEFAULTS = LayoutParams()
@@ -45,10 +45,9 @@ def cmd_layout(args: argparse.Namespace) -> int:
 def cmd_labels(args: argparse.Namespace) -> int:
     from hubatlas.core.common.text import printable
     from hubatlas.core.layout.labels import ensure_labels
-    from hubatlas.core.store.snapshot import ensure_snapshot
 
     with open_store(args) as store:
-        snap = ensure_snapshot(store)
+        snap = snapshot_for(args, store)
         if not (snap.manifest.get("layout") or {}).get("key"):
             raise CLIError("the atlas has no layout yet: run `hubatlas layout` first")
         table = ensure_labels(snap)

@@ -26,6 +26,9 @@ def build_parser(extra: list[CommandAdder] | None = None,
     )
     p.add_argument("--version", action="version", version=f"hubatlas {__version__}")
     p.add_argument("--cache", metavar="DIR", help=f"atlas cache directory (default: ${ENV_VAR} or the user cache)")
+    p.add_argument("--wait", type=float, metavar="SECONDS",
+                   help="how long a command that writes waits while another hubatlas process writes to the same "
+                        "cache (default: until it finishes)")
     for add_option in options or []:
         add_option(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)

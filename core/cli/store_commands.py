@@ -23,19 +23,35 @@ from hubatlas.core.common.text import printable, shown
 def cmd_import(args: argparse.Namespace) -> int:
     from hubatlas.core.ingest.files import ImportFailed, import_paths
 
+    cache = resolve_cache_dir(args.cache)
+    new = not (cache / DB_NAME).exists()
     with open_store(args, write=True) as store:
         t = time.perf_counter()
         try:
             s = import_paths(store, args.paths, args.format, progress=progress_flag(args))
         except ImportFailed as e:
+            store.close()
+            if new:  # a cache this import created holds nothing: it does not stay behind
+                remove_atlas(cache)
             raise CLIError(f"import rejected, nothing changed: {e}") from None
         dt = time.perf_counter() - t
-        rebuild_snapshot(store, None)
+        rebuild_snapshot(store, None, if_changed=True)
         out = {"files": s.files, "records": s.records, "edges": s.edges, "self_loops_dropped": s.self_loops,
                "placeholders_added": s.placeholders_added, "formats": s.formats, "seconds": round(dt, 2)}
         emit(args, out, f"imported {s.records:,} records ({s.edges:,} edges, {s.placeholders_added:,} placeholders, "
                         f"{s.self_loops} self-loops dropped) from {s.files} file(s) in {dt:.1f} s")
     return 0
+
+
+def remove_atlas(cache: Path) -> None:
+    """Remove what opening a new cache created (the database and its side files; the folder when empty)."""
+    for p in cache.glob(DB_NAME + "*"):
+        p.unlink(missing_ok=True)
+    (cache / "atlas.lock").unlink(missing_ok=True)
+    try:
+        cache.rmdir()
+    except OSError:
+        pass
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -95,20 +111,15 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from hubatlas.core.ingest.synth import SynthParams, write_synthetic
-    from hubatlas.core.store.database import Store
 
     cache = resolve_cache_dir(args.cache)
     if (cache / DB_NAME).exists() and not args.force:
         raise CLIError(f"{cache} already holds an atlas; pass --force to replace it with a synthetic one, "
                        "or --cache DIR for another directory")
-    if (cache / DB_NAME).exists():
-        import shutil
-
-        for p in cache.glob(DB_NAME + "*"):
-            p.unlink()
-        shutil.rmtree(cache / "snapshot", ignore_errors=True)
     t = time.perf_counter()
-    with Store(cache) as store:
+    with open_store(args, write=True) as store:
+        if args.force:
+            store.clear()  # under the writer lock: nobody else is writing what is removed
         info = write_synthetic(store, SynthParams(models=args.models, seed=args.seed), progress=None)
         dt = time.perf_counter() - t
         rebuild_snapshot(store, None)
@@ -155,7 +166,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             raise CLIError(f"the Hub refused the request (HTTP {status}): {detail}") from None
         except ValueError as e:
             raise CLIError(str(e)) from None
-        rebuild_snapshot(store, None)
+        rebuild_snapshot(store, None, if_changed=True)
         q = s.quarantined
     lines = [f"sync ({s.mode}{', resumed' if s.resumed else ''}): {s.fetched:,} models from {s.pages:,} pages "
              f"in {s.seconds:.1f} s ({s.models_per_second:,.0f} models/s): {s.new:,} new, {s.updated:,} updated, "

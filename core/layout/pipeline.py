@@ -21,7 +21,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hubatlas.core.common import atomic
 from hubatlas.core.common.progress import bar
 from hubatlas.core.layout.cpu import (
     contract_to_parents,
@@ -35,7 +34,7 @@ from hubatlas.core.layout.labels import labels_for_layout, write_labels
 from hubatlas.core.layout.params import LayoutParams
 from hubatlas.core.layout.spread import spread_dense
 from hubatlas.core.store.database import Store, utcnow
-from hubatlas.core.store.snapshot import Snapshot, ensure_snapshot, open_snapshot, write_table
+from hubatlas.core.store.snapshot import Snapshot, ensure_snapshot, open_snapshot, write_manifest, write_table
 
 LAYOUT_VERSION = 6
 RECONTRACT = 0.5  # derivatives keep this share of their distance to their parent after the spreading
@@ -189,8 +188,7 @@ def apply_to_snapshot(snap: Snapshot, xy: np.ndarray, info: dict) -> None:
     t = t.set_column(t.schema.get_field_index("y"), "y", pa.array(xy[:, 1].astype(np.float32)))
     d = snap.dir
     write_table(t, d / "nodes.arrow")
-    manifest = dict(snap.manifest, layout=info)
-    atomic.write_text(d / "manifest.json", json.dumps(manifest, indent=1))
+    write_manifest(d, dict(snap.manifest, layout=info))
 
 
 def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: bool | None = None,

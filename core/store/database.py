@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,11 +12,25 @@ from pathlib import Path
 import sqlite_utils
 
 from hubatlas.core.common.paths import DB_NAME
+from hubatlas.core.store import integrity
+from hubatlas.core.store.integrity import CacheDamaged, damaged_message
+from hubatlas.core.store.lock import CacheBusy, Holder, WriterLock
 from hubatlas.core.store.schema import MIGRATIONS, MODEL_COLUMNS, RELATIONS, SCHEMA_VERSION
 
 
 class StoreError(RuntimeError):
     """The cache cannot be opened or is not a hubatlas cache."""
+
+
+class ReadOnlyCache(StoreError):
+    """A writing command on a cache that cannot be written."""
+
+
+def is_writable(cache_dir: Path) -> bool:
+    """Whether files can be written in the cache directory and its database (not a read-only mount, a
+    packaged atlas or another user's folder)."""
+    db = cache_dir / DB_NAME
+    return os.access(cache_dir, os.W_OK) and (not db.exists() or os.access(db, os.W_OK))
 
 
 def utcnow() -> str:
@@ -37,38 +52,101 @@ _EDGE_UPSERT = (
 class Store:
     """An open atlas cache directory. Use as a context manager; writes go through :meth:`transaction`."""
 
-    def __init__(self, cache_dir: str | Path, *, create: bool = True, readonly: bool = False):
+    def __init__(self, cache_dir: str | Path, *, create: bool = True, readonly: bool = False,
+                 wait: float | None = None, on_wait: Callable[[Holder], None] | None = None):
+        """``readonly``: read through a read-only connection (an immutable one where the cache cannot be
+        written at all: a read-only mount, a packaged atlas). Otherwise this is the cache's one writer: it
+        takes the writer lock first, waiting up to ``wait`` seconds (None: as long as it takes; ``on_wait``
+        is told who holds it) and raises StoreError when the time runs out or the cache is read-only."""
         self.dir = Path(cache_dir)
         self.path = self.dir / DB_NAME
-        if not self.path.exists():
+        self.readonly = readonly
+        self._lock: WriterLock | None = None
+        existed = self.path.exists()
+        if not existed:
             if not create or readonly:
                 raise StoreError(f"no atlas cache at {self.dir} (run `hubatlas import`, `sync`, `synth` or `demo`)")
-            self.dir.mkdir(parents=True, exist_ok=True)
+            try:
+                self.dir.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"cannot create the cache directory {self.dir}: {e.strerror}") from None
+        writable = is_writable(self.dir)
+        if not readonly:
+            if not writable:
+                raise ReadOnlyCache(f"{self.dir} is a read-only cache: reading commands, `view` and `export` work "
+                                    "on it; to change it, copy it to a writable --cache directory")
+            self._lock = WriterLock(self.dir)
+            try:
+                self._lock.acquire(wait, on_wait)
+            except CacheBusy as e:
+                self._lock = None
+                raise StoreError(str(e)) from None
         try:
-            if readonly:
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
-            else:
-                conn = sqlite3.connect(self.path, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout=10000")
-            if not readonly:
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA cache_size=-262144")
-            conn.execute("PRAGMA temp_store=MEMORY")
-            if readonly:  # read pages in place: fast cold searches (writers keep SQLite's page cache)
-                conn.execute("PRAGMA mmap_size=4294967296")
-            self.db = sqlite_utils.Database(conn)
+            self._connect(writable)
+            if existed and integrity.needs_check(self.path) and (not readonly or not WriterLock(self.dir).busy()):
+                integrity.check(self.conn, self.path)  # changed by something other than hubatlas
             if not readonly:
                 self._migrate()
             else:
                 self._check_version()
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path} is not a usable atlas cache: {e}") from None
-        self.readonly = readonly
+        except (sqlite3.DatabaseError, CacheDamaged, StoreError) as e:
+            self._abandon()
+            if isinstance(e, StoreError):
+                raise
+            if isinstance(e, CacheDamaged):
+                raise StoreError(str(e)) from None
+            if getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+                raise StoreError(f"{self.path} is not a usable atlas cache ({e}): damaged, or not an atlas; "
+                                 "rebuild it with `hubatlas sync` or `hubatlas import` into a new --cache "
+                                 "directory") from None
+            raise StoreError(damaged_message(self.dir, e)) from None
+
+    def _connect(self, writable: bool) -> None:
+        if self.readonly:
+            # immutable where nothing can be written beside the file (SQLite could not make its -shm file)
+            uri = self.path.resolve().as_uri() + ("?mode=ro" if writable else "?mode=ro&immutable=1")
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        else:
+            conn = sqlite3.connect(self.path, isolation_level=None)
+        self.db = sqlite_utils.Database(conn)
+        conn.execute("PRAGMA busy_timeout=10000")
+        if not self.readonly:
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA cache_size=-262144")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        if self.readonly:  # read pages in place: fast cold searches (writers keep SQLite's page cache)
+            conn.execute("PRAGMA mmap_size=4294967296")
+
+    def _abandon(self) -> None:
+        """Undo a failed open: close what was opened and give the lock back."""
+        if getattr(self, "db", None) is not None:
+            self.db.conn.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def close(self) -> None:
         self.db.conn.close()
+        if self._lock is not None:  # the file as this writer left it is known good
+            integrity.record(self.path)
+            self._lock.release()
+            self._lock = None
+
+    def clear(self) -> None:
+        """Replace the whole atlas with an empty one (the writer keeps its lock): the database and its side
+        files and the snapshot are removed; cached layouts, keyed by content, stay."""
+        import shutil
+
+        if self._lock is None:
+            raise StoreError("only the cache's writer can clear it")
+        self.db.conn.close()
+        for p in self.dir.glob(DB_NAME + "*"):
+            p.unlink()
+        shutil.rmtree(self.dir / "snapshot", ignore_errors=True)
+        self._connect(True)
+        self._migrate()
 
     def __enter__(self) -> Store:
         return self

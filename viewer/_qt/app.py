@@ -7,10 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
+from hubatlas.core.common.text import printable
 from hubatlas.core.layout.params import LayoutParams
 from hubatlas.core.layout.pipeline import run_layout
-from hubatlas.core.store.database import Store, StoreError
-from hubatlas.core.store.snapshot import SnapshotError, ensure_snapshot, open_snapshot
+from hubatlas.core.store.current import current_snapshot
+from hubatlas.core.store.database import Store, StoreError, is_writable
+from hubatlas.core.store.snapshot import SnapshotError, open_snapshot
 
 
 class Problem(Exception):
@@ -45,40 +47,52 @@ def check_gl() -> str | None:
         return f"{type(e).__name__}: {e}"
 
 
+WAIT_S = 30.0  # how long the window waits for another process's writer lock before saying so
+
+
+def _waiting(holder) -> None:
+    print(f"hubatlas: {holder.describe()} is writing to this cache; waiting up to {WAIT_S:.0f} s",
+          file=sys.stderr)
+
+
 def prepare(cache: Path, *, ask_layout=None) -> tuple[Store, object]:
-    """Open the store and a laid-out snapshot, or raise Problem with a user-facing explanation."""
+    """Open the store (read-only: the window never holds the writer lock) and a laid-out snapshot, or raise
+    Problem with a user-facing explanation. A missing, stale or damaged snapshot and a missing layout are
+    made by a short-lived writer when the cache can be written."""
     try:
-        store = Store(cache, create=False, readonly=False) if _writable(cache) else Store(cache, readonly=True)
+        store = Store(cache, readonly=True)
     except StoreError as e:
-        raise Problem("Cannot open the atlas", f"{e}\n\nThe cache may be damaged; `hubatlas import` or `hubatlas "
-                                               "sync` into a new --cache directory rebuilds it.") from None
+        raise Problem("Cannot open the atlas", str(e)) from None
     try:
-        snap = ensure_snapshot(store) if not store.readonly else open_snapshot(store.dir)
-    except (SnapshotError, FileNotFoundError, OSError) as e:
+        snap = current_snapshot(store, wait=WAIT_S, on_wait=_waiting)
+    except (SnapshotError, StoreError, OSError) as e:
+        store.close()
         raise Problem("Cannot read the atlas snapshot", f"{e}\n\nRun `hubatlas snapshot` to rebuild it.") from None
     n = len(snap)
     if n == 0:
+        store.close()
         raise Problem("The atlas is empty", f"{store.dir} holds no models yet.\n\nFill it with `hubatlas sync`, "
                                             "`hubatlas import FILE` or `hubatlas synth`, or open the demo.")
     xy = np.stack([snap.column("x"), snap.column("y")], 1)
     placed = np.isfinite(xy).all(1)
     if not placed.all():
         missing = int((~placed).sum())
-        if store.readonly:
+        if not is_writable(store.dir):
+            store.close()
             raise Problem("No layout", f"{missing:,} of {n:,} models have no position and this atlas is "
                                       "read-only. Run `hubatlas layout` on a writable copy.")
         if ask_layout is None or ask_layout(missing, n):
-            run_layout(store, LayoutParams(), progress=False)
+            try:
+                with Store(cache, create=False, wait=WAIT_S, on_wait=_waiting) as writer:
+                    run_layout(writer, LayoutParams(), progress=False)
+            except StoreError as e:
+                store.close()
+                raise Problem("Cannot compute the layout", str(e)) from None
             snap = open_snapshot(store.dir)
         elif not placed.any():
+            store.close()
             raise Problem("No layout", "This atlas has no layout yet. Run `hubatlas layout`.")
     return store, snap
-
-
-def _writable(cache: Path) -> bool:
-    import os
-
-    return os.access(cache, os.W_OK) and os.access(cache / "atlas.sqlite", os.W_OK)
 
 
 def make_app():
@@ -120,7 +134,9 @@ def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
     try:
         store, snap = prepare(cache, ask_layout=ask)
     except Problem as p:
-        QMessageBox.warning(None, p.title, str(p))
+        print(f"hubatlas: {p.title.lower()}: {printable(p, 2000)}", file=sys.stderr)
+        if screenshot is None:  # (a scripted run has nobody to close the dialog)
+            QMessageBox.warning(None, p.title, str(p))
         return 2
     from hubatlas.viewer._qt.window import MainWindow
 
