@@ -71,7 +71,7 @@ def _charts(res: dict) -> dict[str, tuple[str, bytes]]:
                           "paper majority": [p[a]["paper_majority"] for a in PREDICTED]},
         "Accuracy on hidden documented values", "accuracy", (0, 1)))
     rel = res["infer"].get("relation")
-    if rel:
+    if rel and rel.get("evaluated"):
         per = rel["per_type"]
         img["infer"] = ("Lineage inference: relation types", charts.grouped_bars(
             list(TYPED), {"precision": [per[t]["precision"] for t in TYPED],
@@ -130,13 +130,14 @@ def _write(out: Path, res: dict, images: dict, manifest: dict) -> None:
                                    "accuracy_when_confident", "confident_share", "paper_accuracy",
                                    "paper_majority")] for a in PREDICTED))
     inf = res["infer"]
-    if inf.get("relation"):
+    if (inf.get("relation") or {}).get("evaluated"):
         per = inf["relation"]["per_type"]
         _csv(out / "infer_relations.csv", ["relation", "precision", "recall", "support"],
              ([t, per[t]["precision"], per[t]["recall"], per[t]["support"]] for t in TYPED))
     if inf.get("parents"):
         pa_ = inf["parents"]
-        _csv(out / "infer_parents.csv", list(pa_), [list(pa_.values())])
+        buckets = pa_["by_confidence"]
+        _csv(out / "infer_parents.csv", list(buckets[0]), [list(b.values()) for b in buckets])
     _csv(out / "families.csv", ["root", "size", "depth", "breadth", "roots", "relations", "licenses", "no_license",
                                 "first", "last", "models_per_year"],
          ([f["root"], f["size"], f["depth"], f["breadth"], f["roots"], json.dumps(f["relations"]),
@@ -201,7 +202,9 @@ def _html(res: dict, images: dict, manifest: dict) -> str:
                    [[a, p[a]["hidden"], p[a]["accuracy"], p[a]["majority_label"], p[a]["majority_accuracy"],
                      p[a]["paper_accuracy"], p[a]["paper_majority"]] for a in PREDICTED]), img("predict"),
              "<h2>2. Charting undocumented lineage</h2>"]
-    if inf.get("relation"):
+    if inf.get("relation") and not inf["relation"]["evaluated"]:
+        parts.append(f"<p>Relation types: not evaluated: {e(inf['relation']['reason'])}.</p>")
+    elif inf.get("relation"):
         r = inf["relation"]
         parts.append(f"<p>Relation types of {r['hidden']:,} hidden edges: accuracy {r['accuracy']} "
                      f"(majority '{e(r['majority'])}': {r['majority_accuracy']}).</p>")
@@ -212,7 +215,11 @@ def _html(res: dict, images: dict, manifest: dict) -> str:
     if inf.get("parents"):
         q = inf["parents"]
         parts.append(f"<p>Proposed parents for {q['hidden_children']:,} models whose documented parents were "
-                     f"hidden: {q['proposed']:,} proposals, precision {q['precision']}, recall {q['recall']}.</p>")
+                     f"hidden: {q['proposed']:,} proposals, precision {q['precision']}, recall {q['recall']}; "
+                     f"`infer` proposes at confidence {q['threshold'] if q['threshold'] is not None else 'none'} "
+                     f"(the lowest with precision &ge; {q['target_precision']}).</p>")
+        parts.append(table(["confidence", "proposed", "precision", "proposed at or above", "precision at or above",
+                            "recall at or above"], [list(b.values()) for b in q["by_confidence"]]))
     parts.append("<h2>3. Families</h2>")
     parts.append(table(["root", "size", "depth", "breadth", "relations", "licences", "first", "last"],
                        [[f["root"], f["size"], f["depth"], f["breadth"],

@@ -58,22 +58,31 @@ class NameWords:
         self.matrix.sum_duplicates()
 
 
+class NaiveBayes:
+    """A multinomial naive Bayes fitted on rows ``train`` of ``X``. Works on sparse counts only: no dense
+    (features × classes) table is ever made; ``probs`` makes a dense (rows × classes) one, so callers ask for
+    bounded chunks of rows."""
+
+    def __init__(self, X: sp.csr_matrix, y: np.ndarray, train: np.ndarray, k: int):
+        Y = one_hot(y[train], k)
+        N = (X[train].T @ Y).tocsr()                 # feature-class counts
+        class_feat = np.asarray(N.sum(0)).ravel()    # all feature counts per class
+        self.prior = np.log(np.bincount(y[train], minlength=k) + 1.0) - np.log(len(train) + k)
+        self.logn = N
+        self.logn.data = np.log1p(self.logn.data / ALPHA)
+        self.per_feature = np.log(ALPHA) - np.log(class_feat + ALPHA * X.shape[1])
+        self.X = X
+
+    def probs(self, rows: np.ndarray) -> np.ndarray:
+        Xq = self.X[rows]
+        s = (Xq @ self.logn).toarray()
+        s += self.prior + np.asarray(Xq.sum(1)).ravel()[:, None] * self.per_feature
+        return softmax(s)
+
+
 def naive_bayes(X: sp.csr_matrix, y: np.ndarray, train: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
-    """Class probabilities (len(query), k) from a multinomial naive Bayes fitted on rows ``train``.
-    Works on sparse counts only: no dense (features × classes) table is ever made."""
-    Xt = X[train]
-    Y = one_hot(y[train], k)
-    N = (Xt.T @ Y).tocsr()                       # feature-class counts
-    class_feat = np.asarray(N.sum(0)).ravel()    # all feature counts per class
-    n_feat = X.shape[1]
-    prior = np.log(np.bincount(y[train], minlength=k) + 1.0) - np.log(len(train) + k)
-    logn = N.copy()
-    logn.data = np.log1p(logn.data / ALPHA)
-    Xq = X[query]
-    s = (Xq @ logn).toarray()
-    length = np.asarray(Xq.sum(1)).ravel()[:, None]
-    s += prior + length * (np.log(ALPHA) - np.log(class_feat + ALPHA * n_feat))
-    return softmax(s)
+    """Class probabilities (len(query), k) from a multinomial naive Bayes fitted on rows ``train``."""
+    return NaiveBayes(X, y, train, k).probs(query)
 
 
 def softmax(s: np.ndarray) -> np.ndarray:

@@ -60,6 +60,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             lines = [f"{'attribute':<14}{'hidden':>9}{'accuracy':>10}{'majority':>10}{'paper':>8}{'paper maj.':>11}"]
             lines += [f"{a:<14}{v['hidden']:>9,}{_f(v['accuracy']):>10}{_f(v['majority_accuracy']):>10}"
                       f"{v['paper_accuracy']:>8.2f}{v['paper_majority']:>11.2f}" for a, v in r.items()]
+            lines += [f"{a}: not evaluated: {v['reason']}" for a, v in r.items() if not v["evaluated"]]
             emit(args, {"evaluation": r, "seconds": round(time.perf_counter() - t, 2)}, "\n".join(lines))
             return 0
         if store.readonly:
@@ -84,8 +85,11 @@ def cmd_infer(args: argparse.Namespace) -> int:
         if args.evaluate:
             r = L.evaluate_inference(data, words, seed=args.seed, frac=args.fraction)
             lines = []
-            if "relation" in r:
-                rel = r["relation"]
+            rel = r["relation"]
+            if not rel["evaluated"]:
+                lines.append(f"relation types: not evaluated: {rel['reason']}; typed edges: "
+                             + ", ".join(f"{k} {v:,}" for k, v in rel["documented_types"].items()))
+            else:
                 lines.append(f"relation types of {rel['hidden']:,} hidden edges: accuracy {_f(rel['accuracy'])} "
                              f"(majority '{rel['majority']}' {_f(rel['majority_accuracy'])})")
                 lines += [f"  {k:<10} precision {_f(v['precision'])}  recall {_f(v['recall'])}  "
@@ -94,6 +98,15 @@ def cmd_infer(args: argparse.Namespace) -> int:
                 p = r["parents"]
                 lines.append(f"parents of {p['hidden_children']:,} models with hidden edges: {p['proposed']:,} "
                              f"proposed, precision {_f(p['precision'])}, recall {_f(p['recall'])}")
+                lines.append(f"  {'confidence':<11}{'proposed':>9}{'precision':>10}   at or above: "
+                             f"{'proposed':>9}{'precision':>10}{'recall':>8}")
+                lines += [f"  {b['confidence']:<11}{b['proposed']:>9,}{_f(b['precision']):>10}   {'':12}"
+                          f"{b['proposed_at_or_above']:>9,}{_f(b['precision_at_or_above']):>10}"
+                          f"{_f(b['recall_at_or_above']):>8}" for b in p["by_confidence"]]
+                at = p["at_threshold"]
+                lines.append(f"default threshold (precision >= {p['target_precision']:.2f}): "
+                             + (f"{p['threshold']:.1f}: precision {_f(at['precision'])}, recall {_f(at['recall'])}"
+                                if at else "none reaches it: `infer` proposes no parents on this atlas"))
             emit(args, {"evaluation": r, "seconds": round(time.perf_counter() - t, 2)}, "\n".join(lines))
             return 0
         if store.readonly:
@@ -102,8 +115,13 @@ def cmd_infer(args: argparse.Namespace) -> int:
         m = rebuild_snapshot(store, None)
         summary["seconds"] = round(time.perf_counter() - t, 2)
         summary["snapshot_edges"] = m["edges"]
+        cal = summary["calibrated"]
+        how = (f"at confidence >= {summary['min_confidence']:.2f}" if summary["min_confidence"] is not None
+               else "none: no confidence reaches precision 0.80 on this atlas's held-back lineage")
+        if cal:
+            how += f" (held-back precision {_f(cal['precision'])}, recall {_f(cal['recall'])})"
         emit(args, summary, f"typed {summary['typed']:,} edges documented without a relation type; proposed "
-                             f"{summary['proposed']:,} parents (source 'inferred')")
+                            f"{summary['proposed']:,} parents (source 'inferred') {how}")
     return 0
 
 
@@ -189,8 +207,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                    "declare none, from structural priors; stored as source 'inferred'. --evaluate "
                                    "hides documented edges and reports precision and recall.",
                        parents=[EVALUATE, SEED, JSON])
-    s.add_argument("--min-confidence", type=float, default=0.3, metavar="C",
-                   help="store proposed parents only at or above this confidence (default 0.3)")
+    s.add_argument("--min-confidence", type=float, default=None, metavar="C",
+                   help="store proposed parents only at or above this confidence (default: the lowest at which "
+                        "proposals for held-back documented lineage of this atlas are at least 80%% correct)")
     s.set_defaults(func=cmd_infer)
 
     s = sub.add_parser("families", help="the largest lineage families and their shape",

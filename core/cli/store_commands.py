@@ -61,13 +61,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print_json(st)
         return 0
     print(f"atlas: {st['cache']}{'  [SYNTHETIC]' if st['synthetic'] else ''}")
-    print(f"models: {st['models']:,}   placeholders: {st['placeholders']:,}   edges: {st['edges']:,}")
+    print(f"models: {st['models']:,}   placeholders: {st['placeholders']:,}   removed from the Hub: "
+          f"{st['removed']:,}   edges: {st['edges']:,}")
     print("edges by relation: " + ", ".join(f"{k} {v:,}" for k, v in st["edges_by_relation"].items()))
     if st["inferred_edges"] or st["inferred_relation_types"]:
         print(f"inferred (`hubatlas infer`): {st['inferred_edges']:,} proposed parents, "
               f"{st['inferred_relation_types']:,} relation types")
     print("modalities: " + ", ".join(f"{k} {v:,}" for k, v in st["modalities"].items() if v))
-    print(f"self-loops dropped: {st['self_loops_dropped']}   updated: {st['updated_at']}")
+    print(f"self-loops dropped: {st['self_loops_dropped']}   parent values that are not model ids dropped: "
+          f"{st['invalid_parents_dropped']:,}   updated: {st['updated_at']}")
     return 0
 
 
@@ -170,7 +172,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         q = s.quarantined
     lines = [f"sync ({s.mode}{', resumed' if s.resumed else ''}): {s.fetched:,} models from {s.pages:,} pages "
              f"in {s.seconds:.1f} s ({s.models_per_second:,.0f} models/s): {s.new:,} new, {s.updated:,} updated, "
-             f"{q:,} quarantined",
+             f"{q:,} quarantined" + (f", {s.removed:,} no longer listed (marked removed)" if s.removed else "")
+             + (f", {s.restored:,} listed again (restored)" if s.restored else ""),
              "edges: " + ", ".join(f"{k} {v:,}" for k, v in s.edges_by_relation.items())]
     if any(s.faults.values()):
         lines.append("faults retried: " + ", ".join(f"{k} {v}" for k, v in s.faults.items() if v))

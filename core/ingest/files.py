@@ -239,6 +239,7 @@ def import_paths(store: Store, paths: list[str | Path], fmt: str = "auto", progr
                     store.upsert_models(b.rows)
                     store.replace_edges(ids, b.edges)
                     store.record_self_loops(b.self_loops)
+                    store.record_dropped_parents(ids, b.dropped_parents)
                     summary.records += len(b.rows)
                     summary.edges += len(b.edges)
                     summary.self_loops += len(b.self_loops)

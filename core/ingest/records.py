@@ -5,6 +5,7 @@ import json
 import re
 from typing import Any
 
+from hubatlas.core.common.repo_ids import ID_PATTERN_RE2, ID_RE, is_model_id  # noqa: F401 (re-exported)
 from hubatlas.core.common.text import shown
 from hubatlas.core.ingest.lineage_fields import LineageError, edges_for
 
@@ -16,17 +17,6 @@ ISO_639_1 = frozenset(
     "nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so "
     "sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu".split()
 )
-# Repository ids as huggingface_hub validates them: letters, digits, '-', '_' and '.' (a part starts and ends
-# with a letter, digit or '_'), at most 96 of them a part,
-# at most one '/' (a legacy id has no namespace), and no '..'. Anything else (control characters, right-to-left
-# overrides, zero-width characters, spaces, paths) is not a model id: such a record is rejected, never stored
-# or echoed raw. (Every id of the real 2024-07 snapshot, 575,738, passes.) ID_PATTERN_RE2 is the same rule for
-# Arrow's regex engine, whose \w is ASCII only.
-_PART = r"\w(?:[\w.-]{0,94}\w)?"  # starts and ends with a letter, digit or '_'
-ID_PATTERN = rf"^{_PART}(/{_PART})?$"
-_PART_RE2 = r"[\p{L}\p{N}_](?:[\p{L}\p{N}_.-]{0,94}[\p{L}\p{N}_])?"
-ID_PATTERN_RE2 = rf"^{_PART_RE2}(/{_PART_RE2})?$"
-ID_RE = re.compile(ID_PATTERN)
 _JSON_UNSAFE = re.compile(r'["\\\x00-\x1f\x7f]')
 
 
@@ -47,7 +37,7 @@ class RecordError(ValueError):
 def validate_id(value: Any) -> str:
     """A Hub model id (``namespace/name`` or a legacy bare name) or RecordError (which echoes at most a
     bounded, escaped part of the value)."""
-    if not isinstance(value, str) or not ID_RE.fullmatch(value) or ".." in value:
+    if not is_model_id(value):
         raise RecordError(f"invalid model id {shown(value)}")
     return value
 
@@ -110,8 +100,9 @@ def languages_of(tags: list[str], card: dict | None) -> list[str]:
 
 
 def record_to_row(rec: Any, source: str = "hub-json", keep_raw: bool = True
-              ) -> tuple[tuple, list[tuple[str, str, str, str]], bool]:
-    """(row, edges, self_loop_dropped) for one Hub API record; RecordError names what is wrong."""
+                  ) -> tuple[tuple, list[tuple[str, str, str, str]], bool, list[str]]:
+    """(row, edges, self_loop_dropped, parent values dropped as not model ids) for one Hub API record;
+    RecordError names what is wrong."""
     if not isinstance(rec, dict):
         raise RecordError(f"a record must be a JSON object, not {type(rec).__name__}")
     model_id = validate_id(rec.get("id", rec.get("modelId")))
@@ -123,8 +114,9 @@ def record_to_row(rec: Any, source: str = "hub-json", keep_raw: bool = True
     if gated is not None and not isinstance(gated, (bool, str)):
         raise RecordError("field 'gated' must be a boolean or a string")
     author = _opt_str(rec, "author") or author_of(model_id)
+    dropped: list[str] = []
     try:
-        edges, self_loop = edges_for(model_id, tags, card, rec.get("baseModels"))
+        edges, self_loop = edges_for(model_id, tags, card, rec.get("baseModels"), dropped)
     except LineageError as e:
         raise RecordError(str(e)) from None
     row = (
@@ -144,4 +136,4 @@ def record_to_row(rec: Any, source: str = "hub-json", keep_raw: bool = True
         source,
         json.dumps(rec, ensure_ascii=False, separators=(",", ":")) if keep_raw else None,
     )
-    return row, edges, self_loop
+    return row, edges, self_loop, dropped

@@ -42,6 +42,8 @@ class SyncSummary:
     new: int = 0
     updated: int = 0
     quarantined: int = 0
+    removed: int = 0  # no longer listed by this complete full sync: kept, marked removed
+    restored: int = 0  # marked removed before, listed again
     resumed: bool = False
     edges_by_relation: dict = field(default_factory=lambda: {r: 0 for r in RELATIONS})
     faults: dict = field(default_factory=dict)
@@ -61,18 +63,20 @@ def _state(store: Store, name: str) -> dict | None:
 
 
 def _write_page(store: Store, items: list, name: str, next_url: str | None, summary: SyncSummary,
-                budget: int | None) -> tuple[int, str | None]:
-    """Normalise, store and checkpoint one page in one transaction. Returns (models stored, min lastModified)."""
-    rows, edges, loops, bad = [], [], [], []
+                budget: int | None, listed_in: str | None = None) -> tuple[int, str | None]:
+    """Normalise, store and checkpoint one page in one transaction. Returns (models stored, min lastModified).
+    ``listed_in``: the full crawl listing these models (what a complete one did not list was removed)."""
+    rows, edges, loops, bad, dropped = [], [], [], [], []
     oldest = None
     for rec in items[: budget if budget is not None else None]:
         try:
-            row, e, loop = record_to_row(rec, "hub-api")
+            row, e, loop, junk = record_to_row(rec, "hub-api")
         except RecordError as err:
             bad.append((utcnow(), str(err), json.dumps(rec, ensure_ascii=False)[:100_000]))
             continue
         rows.append(row)
         edges.extend(e)
+        dropped.extend((row[0], v) for v in junk)
         if loop:
             loops.append(row[0])
         lm = row[3]
@@ -81,14 +85,20 @@ def _write_page(store: Store, items: list, name: str, next_url: str | None, summ
     c = store.conn
     with store.transaction():
         ids = [r[0] for r in rows]
-        known = set()
+        known, back = set(), 0
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            known.update(x for (x,) in c.execute(
-                f"SELECT id FROM models WHERE placeholder=0 AND id IN ({','.join('?' * len(chunk))})", chunk))
-        store.upsert_models(rows)
+            for x, gone in c.execute(f"SELECT id, removed_at IS NOT NULL FROM models WHERE placeholder=0 AND id IN "
+                                     f"({','.join('?' * len(chunk))})", chunk):
+                known.add(x)
+                back += gone
+        store.upsert_models(rows)  # (clears `removed_at`: a model listed again is restored)
+        if listed_in is not None:
+            c.execute("UPDATE models SET listed_in=? WHERE id IN (SELECT value FROM json_each(?))",
+                      (listed_in, json.dumps(ids)))
         store.replace_edges(ids, edges)
         store.record_self_loops(loops)
+        store.record_dropped_parents(ids, dropped)
         if bad:
             c.executemany("INSERT INTO quarantine (received_at, reason, raw) VALUES (?, ?, ?)", bad)
         c.execute("UPDATE sync_state SET next_url=?, pages=pages+1, models=models+? WHERE name=?",
@@ -97,6 +107,7 @@ def _write_page(store: Store, items: list, name: str, next_url: str | None, summ
     summary.fetched += len(rows)
     summary.new += len(rows) - len(known)
     summary.updated += len(known)
+    summary.restored += back
     summary.quarantined += len(bad)
     for e in edges:
         summary.edges_by_relation[e[2]] += 1
@@ -129,6 +140,7 @@ def _crawl(store: Store, client: HubClient, name: str, url: str, params: str, su
                 "pages=0, models=0, started_at=excluded.started_at, finished_at=NULL, params=excluded.params",
                 (name, client.relative(url), utcnow(), params))
         done = 0
+    listed_in = _state(store, name)["started_at"] if name == FULL else None
     with bar(total=limit or total_hint, desc=f"sync {name}", unit="models", enabled=opts.progress,
              initial=done) as pb:
         client.on_wait = lambda wait, used, budget: pb.set_postfix(
@@ -139,7 +151,8 @@ def _crawl(store: Store, client: HubClient, name: str, url: str, params: str, su
             if budget == 0:
                 return False
             page = client.get_page(next_url)
-            n, oldest = _write_page(store, page.items, name, client.relative(page.next_url), summary, budget)
+            n, oldest = _write_page(store, page.items, name, client.relative(page.next_url), summary, budget,
+                                    listed_in)
             done += n
             pb.update(n)
             pb.set_postfix(pages=summary.pages, refresh=False)
@@ -151,6 +164,18 @@ def _crawl(store: Store, client: HubClient, name: str, url: str, params: str, su
             if not page.items:
                 break
     return True
+
+
+def mark_removed(store: Store, crawl: str | None) -> int:
+    """After a complete, unfiltered full crawl: models it did not list (synced from the Hub before) are gone
+    from the Hub. They are kept, marked with when, and left out of views; listed again, they are restored.
+    (`--refresh` lists only changed models, so it cannot see removals.)"""
+    if not crawl:
+        return 0
+    cur = store.conn.execute(
+        "UPDATE models SET removed_at=? WHERE source='hub-api' AND placeholder=0 AND removed_at IS NULL "
+        "AND (listed_in IS NULL OR listed_in != ?)", (utcnow(), crawl))
+    return cur.rowcount
 
 
 def sync(store: Store, opts: SyncOptions, log: Callable[[str], None] | None = None) -> SyncSummary:
@@ -200,6 +225,7 @@ def sync(store: Store, opts: SyncOptions, log: Callable[[str], None] | None = No
                 if name == FULL:
                     total = store.conn.execute("SELECT models FROM sync_state WHERE name=?", (FULL,)).fetchone()[0]
                     store.set_meta(sync_total=str(total))
+                    summary.removed = mark_removed(store, started[0] if started else None)
         store.bump_data_version()
     summary.faults = dict(client.faults)
     summary.seconds = round(time.perf_counter() - t0, 2)

@@ -41,7 +41,7 @@ _UPSERT = (
     f"INSERT INTO models ({', '.join(MODEL_COLUMNS)}, placeholder) VALUES ({', '.join('?' * len(MODEL_COLUMNS))}, 0) "
     "ON CONFLICT(id) DO UPDATE SET "
     + ", ".join(f"{c}=excluded.{c}" for c in MODEL_COLUMNS if c != "id")
-    + ", placeholder=0"
+    + ", placeholder=0, removed_at=NULL"
 )
 _EDGE_UPSERT = (
     "INSERT INTO edges (child, parent, relation, source) VALUES (?, ?, ?, ?) "
@@ -87,8 +87,8 @@ class Store:
                 integrity.check(self.conn, self.path)  # changed by something other than hubatlas
             if not readonly:
                 self._migrate()
-            else:
-                self._check_version()
+            elif self._check_version() < SCHEMA_VERSION:
+                self._upgrade_then_read(writable, wait, on_wait)
         except (sqlite3.DatabaseError, CacheDamaged, StoreError) as e:
             self._abandon()
             if isinstance(e, StoreError):
@@ -158,12 +158,23 @@ class Store:
     def conn(self) -> sqlite3.Connection:
         return self.db.conn
 
-    def _check_version(self) -> None:
+    def _check_version(self) -> int:
         if "_migrations" not in self.db.table_names():
             raise StoreError(f"{self.path} is not a hubatlas cache")
         v = self.conn.execute("SELECT max(version) FROM _migrations").fetchone()[0] or 0
         if v > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer hubatlas (schema {v} > {SCHEMA_VERSION})")
+        return v
+
+    def _upgrade_then_read(self, writable: bool, wait, on_wait) -> None:
+        """A reader of a cache written by an older hubatlas: its schema is brought up to date first (by a
+        short-lived writer), or, where the cache cannot be written, a clear error."""
+        self.db.conn.close()
+        if not writable:
+            raise StoreError(f"{self.dir} was written by an older hubatlas and is read-only: open it once where "
+                             "it can be written (any command) to upgrade it")
+        Store(self.dir, create=False, wait=wait, on_wait=on_wait).close()
+        self._connect(writable)
 
     def _migrate(self) -> None:
         names = set(self.db.table_names())
@@ -239,8 +250,39 @@ class Store:
     def record_self_loops(self, ids: Iterable[str]) -> None:
         self.conn.executemany("INSERT OR IGNORE INTO self_loops (id) VALUES (?)", ((i,) for i in ids))
 
+    def record_dropped_parents(self, children: Iterable[str], dropped: Iterable[tuple[str, str]]) -> None:
+        """Replace what ``children`` named as parents that are not model ids (counted in `stats`)."""
+        self.conn.execute("DELETE FROM dropped_parents WHERE child IN (SELECT value FROM json_each(?))",
+                          (json.dumps(list(children)),))
+        self.conn.executemany("INSERT OR IGNORE INTO dropped_parents (child, value) VALUES (?, ?)",
+                              ((c, v[:300]) for c, v in dropped))
+
+    def resolve_parent_case(self) -> int:
+        """Spell every parent as the model it names, case-insensitively (the Hub resolves ids so): an edge to
+        ``meta-llama/llama-3.1-8b`` goes to ``meta-llama/Llama-3.1-8B`` when that model is in the atlas; parents
+        known only by id that differ in case become one placeholder. Returns how many parent ids changed."""
+        c = self.conn
+        unknown = [p for (p,) in c.execute(
+            "SELECT DISTINCT e.parent FROM edges e LEFT JOIN models m ON m.id = e.parent "
+            "WHERE m.id IS NULL OR m.placeholder = 1")]
+        respell: dict[str, str] = {}
+        first: dict[str, str] = {}
+        for p in sorted(unknown):
+            real = c.execute("SELECT id FROM models WHERE id = ? COLLATE NOCASE AND placeholder = 0 "
+                             "ORDER BY rowid LIMIT 1", (p,)).fetchone()
+            canon = real[0] if real else first.setdefault(p.lower(), p)
+            if canon != p:
+                respell[p] = canon
+        for old, new in respell.items():
+            c.execute("UPDATE OR IGNORE edges SET parent=? WHERE parent=?", (new, old))
+            c.execute("DELETE FROM edges WHERE parent=?", (old,))  # a child already had the right spelling
+            c.execute("DELETE FROM models WHERE id=? AND placeholder=1", (old,))
+        return len(respell)
+
     def add_placeholders(self) -> int:
-        """A placeholder node for every parent missing from the data, so families keep their root."""
+        """A placeholder node for every parent missing from the data, so families keep their root (parents
+        are first spelled as the models they name, case-insensitively)."""
+        self.resolve_parent_case()
         start = self._max_rowid()
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO models (id, author, placeholder, source) "
@@ -284,15 +326,18 @@ class Store:
             by_rel[rel] = n
         by_src = dict(c.execute("SELECT source, count(*) FROM edges GROUP BY source"))
         mods = {m: 0 for m in modalities()}
-        for tag, n in c.execute("SELECT pipeline_tag, count(*) FROM models WHERE placeholder=0 GROUP BY pipeline_tag"):
+        for tag, n in c.execute("SELECT pipeline_tag, count(*) FROM models WHERE placeholder=0 AND removed_at IS NULL "
+                                "GROUP BY pipeline_tag"):
             mods[modality_of(tag)] += n
         meta = self.meta()
         placeholders = c.execute("SELECT count(*) FROM models WHERE placeholder=1").fetchone()[0]
+        removed = c.execute("SELECT count(*) FROM models WHERE removed_at IS NOT NULL").fetchone()[0]
         total = self.count_models()
         return {
-            "models": total - placeholders,
+            "models": total - placeholders - removed,
             "placeholders": placeholders,
-            "nodes": total,
+            "removed": removed,  # gone from the Hub (a complete sync no longer lists them); kept, out of views
+            "nodes": total - removed,
             "edges": sum(by_rel.values()),  # documented lineage; inferred edges are counted apart
             "edges_by_relation": by_rel,
             "inferred_edges": by_src.get("inferred", 0),
@@ -300,6 +345,7 @@ class Store:
                 "SELECT count(*) FROM edges WHERE inferred_relation IS NOT NULL").fetchone()[0],
             "edges_by_source": by_src,
             "self_loops_dropped": c.execute("SELECT count(*) FROM self_loops").fetchone()[0],
+            "invalid_parents_dropped": c.execute("SELECT count(*) FROM dropped_parents").fetchone()[0],
             "synthetic": meta.get("synthetic") == "true",
             "source": meta.get("source"),
             "updated_at": meta.get("updated_at"),

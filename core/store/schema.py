@@ -86,6 +86,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE edges ADD COLUMN confidence REAL;
         """,
     ),
+    (
+        4,
+        "case-insensitive ids, removed models, dropped parent ids",
+        """
+        -- the Hub resolves repository ids case-insensitively: exact-id and exact-name lookups use these
+        CREATE INDEX models_id_nocase ON models(id COLLATE NOCASE);
+        CREATE INDEX models_name_nocase ON models(substr(id, instr(id, '/') + 1) COLLATE NOCASE);
+        -- a complete full sync that did not list a model marks it removed (kept, with when); listed again: restored
+        ALTER TABLE models ADD COLUMN removed_at TEXT;
+        -- the full crawl (its start time) that last listed it
+        ALTER TABLE models ADD COLUMN listed_in TEXT;
+        -- parent ids a record names that are not model ids (paths, revisions, local folders): dropped, counted
+        CREATE TABLE dropped_parents (child TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (child, value))
+            WITHOUT ROWID;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

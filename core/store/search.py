@@ -1,12 +1,20 @@
-"""Prefix full-text search over model ids and authors (SQLite FTS5)."""
+"""Search over model ids: every match ranked, not a first batch of them (SQLite FTS5 for words, indexes on the
+id and on the name part for exact and prefix matches, all case-insensitive as the Hub resolves ids).
+
+Ranking: the exact id first; then models whose name (the part after ``/``) is the query; then ids or names
+that start with it; then every other match; within each group real models before placeholders, most
+downloaded first, then by id. Removed models (gone from the Hub) are not searched."""
 from __future__ import annotations
 
+import heapq
 import re
 import sqlite3
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-# Bound on FTS matches ranked by downloads: keeps a common prefix ("a") fast on 2M models.
-CANDIDATES = 4000
+# the name part of an id, as the index `models_name_nocase` has it (the same expression, to be used)
+NAME_SQL = "substr(m.id, instr(m.id, '/') + 1)"
+COLS = "m.id, m.author, m.pipeline_tag, m.downloads, m.placeholder"
+LIVE = "m.removed_at IS NULL"
 
 
 def fts_query(text: str) -> str | None:
@@ -23,33 +31,44 @@ def fts_query(text: str) -> str | None:
     return " AND ".join(parts)
 
 
+def _candidates(conn: sqlite3.Connection, text: str) -> list[tuple]:
+    """Every model the text can mean: exact id, exact name, id prefix, and all full-text matches."""
+    rows = conn.execute(f"SELECT {COLS} FROM models m WHERE m.id = ? COLLATE NOCASE AND {LIVE}", (text,)).fetchall()
+    if "/" not in text:
+        rows += conn.execute(f"SELECT {COLS} FROM models m WHERE {NAME_SQL} = ? COLLATE NOCASE AND {LIVE}",
+                             (text,)).fetchall()
+    if "/" in text:
+        # "namespace/name..." is an id prefix: a range of the case-insensitive id index
+        rows += conn.execute(f"SELECT {COLS} FROM models m WHERE m.id >= ? COLLATE NOCASE AND m.id < ? COLLATE "
+                             f"NOCASE AND {LIVE}", (text, text + "\U0010ffff")).fetchall()
+    q = fts_query(text)
+    if q:
+        rows += conn.execute(f"SELECT {COLS} FROM models_fts f JOIN models m ON m.rowid = f.rowid "
+                             f"WHERE models_fts MATCH ? AND {LIVE}", (q,)).fetchall()
+    return rows
+
+
+def _group(mid: str, low: str) -> int:
+    i = mid.lower()
+    name = i.partition("/")[2] or i
+    if i == low:
+        return 0
+    if name == low:
+        return 1
+    if i.startswith(low) or name.startswith(low):
+        return 2
+    return 3
+
+
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
-    """Exact id first; then, for ``namespace/name`` text, ids starting with it; otherwise ids and authors
-    with a token starting with each word, most downloaded first, placeholders last."""
+    """The ``limit`` best matches of ``text`` (see the module's ranking)."""
     limit = max(1, int(limit))
     text = text.strip()
-    out: list[dict] = []
-    seen: set[str] = set()
-    cols = "m.id, m.author, m.pipeline_tag, m.downloads, m.placeholder"
-    exact = conn.execute(f"SELECT {cols} FROM models m WHERE m.id=?", (text,)).fetchone()
-    rows = [exact] if exact else []
-    if "/" in text or len(text) == 1:
-        # "namespace/name..." (or a single character) is an id prefix: a range scan of the id index
-        rows += conn.execute(f"SELECT {cols} FROM models m WHERE m.id >= ? AND m.id < ? ORDER BY m.id LIMIT ?",
-                             (text, text + "\U0010ffff", limit + 1)).fetchall()
-    q = fts_query(text) if len(rows) == 0 else None
-    if q:
-        rows += conn.execute(
-            f"SELECT {cols} FROM (SELECT rowid FROM models_fts WHERE models_fts MATCH ? LIMIT {CANDIDATES}) f "
-            "JOIN models m ON m.rowid = f.rowid "
-            "ORDER BY m.placeholder, coalesce(m.downloads, -1) DESC, m.id LIMIT ?",
-            (q, limit + 1),
-        ).fetchall()
-    for mid, author, tag, dl, ph in rows:
-        if mid in seen:
-            continue
-        seen.add(mid)
-        out.append({"id": mid, "author": author, "pipeline_tag": tag, "downloads": dl, "placeholder": bool(ph)})
-        if len(out) >= limit:
-            break
-    return out
+    if not text:
+        return []
+    low = text.lower()
+    unique = {r[0]: r for r in _candidates(conn, text)}.values()
+    best = heapq.nsmallest(limit, unique, key=lambda r: (_group(r[0], low), r[4], -(r[3] if r[3] is not None
+                                                                                   else -1), r[0]))
+    return [{"id": mid, "author": author, "pipeline_tag": tag, "downloads": dl, "placeholder": bool(ph)}
+            for mid, author, tag, dl, ph in best]

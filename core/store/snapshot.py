@@ -199,14 +199,19 @@ def _read(store: Store) -> tuple[list, list, str, bool]:
     even while another process writes (each statement on its own could see a different state)."""
     c = store.conn
     with store.reading():
+        # a model removed from the Hub is left out, unless models still listed descend from it: then it
+        # stays as their family's root, drawn as a placeholder
         rows = c.execute(
-            "SELECT rowid, id, pipeline_tag, library_name, license, downloads, likes, created_at, placeholder "
-            "FROM models ORDER BY rowid").fetchall()
+            "SELECT rowid, id, pipeline_tag, library_name, license, downloads, likes, created_at, "
+            "placeholder OR removed_at IS NOT NULL FROM models m WHERE removed_at IS NULL OR EXISTS "
+            "(SELECT 1 FROM edges e JOIN models c ON c.id = e.child WHERE e.parent = m.id AND c.removed_at IS NULL) "
+            "ORDER BY rowid").fetchall()
         erows = c.execute(
             "SELECT mc.rowid, mp.rowid, CASE WHEN e.relation='unknown' AND e.inferred_relation IS NOT NULL "
             "THEN e.inferred_relation ELSE e.relation END, e.source='inferred', "
             "e.relation='unknown' AND e.inferred_relation IS NOT NULL FROM edges e "
-            "JOIN models mc ON mc.id = e.child JOIN models mp ON mp.id = e.parent").fetchall()
+            "JOIN models mc ON mc.id = e.child JOIN models mp ON mp.id = e.parent "
+            "WHERE mc.removed_at IS NULL").fetchall()
         return rows, erows, store.data_version(), store.is_synthetic()
 
 
