@@ -130,64 +130,87 @@ def test_backend_resolution_here():
 # ---- the cuML adapter --------------------------------------------------------------------------------
 
 
+def _documented_umap(*, n_neighbors=15, n_components=2, metric="euclidean", metric_kwds=None, n_epochs=None,
+                     learning_rate=1.0, min_dist=0.1, spread=1.0, set_op_mix_ratio=1.0, local_connectivity=1.0,
+                     repulsion_strength=1.0, negative_sample_rate=5, transform_queue_size=4.0, init="spectral", a=None,
+                     b=None, target_n_neighbors=-1, target_weight=0.5, target_metric="categorical", hash_input=False,
+                     random_state=None, force_serial_epochs=None, precomputed_knn=None, callback=None,
+                     build_algo="auto", build_kwds=None, device_ids=None, verbose=False, output_type=None):
+    """cuml.manifold.UMAP's signature as documented for cuML 26.08 (keyword-only)."""
+
+
+def _documented_nn(*, n_neighbors=5, verbose=False, handle=None, algorithm="auto", metric="euclidean", p=2,
+                   algo_params=None, metric_params=None, output_type=None):
+    """cuml.neighbors.NearestNeighbors' signature as documented for cuML 26.x (keyword-only)."""
+
+
 def test_cuml_contract_exact_documented_call(monkeypatch):
-    """CONTRACT TEST (not a GPU run): the exact call hubatlas makes to cuml.manifold.UMAP and
-    cuml.neighbors.NearestNeighbors, checked against cuML's documented API, with fake modules."""
+    """CONTRACT TEST (not a GPU run): the calls hubatlas makes to cuml.manifold.UMAP and
+    cuml.neighbors.NearestNeighbors must bind to cuML's documented signatures, and the stand-ins behave as the
+    documentation says the real ones do: an exact kNN that returns tied (identical) rows in any order, self
+    not necessarily first; UMAP reading precomputed_knn as (indices, distances) with self in column 0."""
+    import inspect
+
     from hubatlas.core.layout import gpu as layout_cuml
 
     calls = {}
 
-    class FakeUMAP:
-        def __init__(self, **kw):
-            calls["umap_init"] = kw
+    class DocumentedUMAP:
+        def __init__(self, *args, **kw):
+            calls["umap"] = inspect.signature(_documented_umap).bind(*args, **kw).arguments
 
-        def fit_transform(self, X):
-            calls["fit_X"] = X
-            return np.zeros((len(X), 2), dtype=np.float32)
+        def fit_transform(self, X, y=None):
+            n = len(X)
+            idx, dist = calls["umap"]["precomputed_knn"]
+            k = calls["umap"].get("n_neighbors", 15)
+            assert idx.shape == dist.shape == (n, k) and idx.dtype == np.int64 and dist.dtype == np.float32
+            assert (idx[:, 0] == np.arange(n)).all() and (dist[:, 0] == 0).all()
+            assert (np.diff(dist, axis=1) >= -1e-6).all()  # each row sorted by distance
+            return np.zeros((n, 2), dtype=np.float32)
 
-    class FakeNN:
-        def __init__(self, **kw):
-            calls["nn_init"] = kw
+    class DocumentedNN:
+        def __init__(self, *args, **kw):
+            calls["nn"] = inspect.signature(_documented_nn).bind(*args, **kw).arguments
+            assert calls["nn"].get("algorithm") == "brute"  # exact, as gpu_knn promises
 
         def fit(self, X):
-            calls["nn_fit"] = X.shape
+            self.X = np.asarray(X, np.float64)
             return self
 
-        def kneighbors(self, X):
-            n, k = len(X), calls["nn_init"]["n_neighbors"]
-            idx = np.tile(np.arange(k), (n, 1))
-            idx[:, 0] = np.arange(n)
-            return np.zeros((n, k), np.float32), idx
+        def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
+            k = n_neighbors or calls["nn"].get("n_neighbors", 5)
+            Q = self.X if X is None else np.asarray(X, np.float64)
+            d = np.sqrt(((Q[:, None, :] - self.X[None, :, :]) ** 2).sum(-1))
+            # exact distances; among equal distances, the *highest* index first: a tie's order is not promised
+            order = np.lexsort((-np.arange(len(self.X))[None, :].repeat(len(Q), 0), d), axis=1)[:, :k]
+            return np.take_along_axis(d, order, 1).astype(np.float32), order
 
     cuml = types.ModuleType("cuml")
     manifold = types.ModuleType("cuml.manifold")
     neighbors = types.ModuleType("cuml.neighbors")
-    manifold.UMAP = FakeUMAP
-    neighbors.NearestNeighbors = FakeNN
+    manifold.UMAP = DocumentedUMAP
+    neighbors.NearestNeighbors = DocumentedNN
     monkeypatch.setitem(sys.modules, "cuml", cuml)
     monkeypatch.setitem(sys.modules, "cuml.manifold", manifold)
     monkeypatch.setitem(sys.modules, "cuml.neighbors", neighbors)
 
-    X = np.random.default_rng(0).random((50, 8), dtype=np.float32)
+    rng = np.random.default_rng(0)
+    X = rng.random((50, 8), dtype=np.float32)
+    X[10:30] = X[10]  # twenty identical feature rows (a model family with the same metadata)
     idx, dist = layout_cuml.gpu_knn(X, 15)
-    assert calls["nn_init"] == {"n_neighbors": 15, "algorithm": "brute", "metric": "euclidean",
-                                "output_type": "numpy"}
-    assert (idx[:, 0] == np.arange(50)).all()
+    assert (idx[:, 0] == np.arange(50)).all() and (dist[:, 0] == 0).all()
+    assert all(len(set(r)) == 15 for r in idx.tolist())  # no row lists itself twice
+    assert set(idx[12, 1:].tolist()) <= set(range(10, 30))  # its twins are its neighbours
     out = layout_cuml.layout_cuml(X, idx, dist, seed=7, n_epochs=200, min_dist=0.1)
     assert out.shape == (50, 2)
-    kw = calls["umap_init"]
-    documented = {"n_neighbors", "n_components", "metric", "metric_kwds", "n_epochs", "learning_rate", "min_dist",
-                  "spread", "set_op_mix_ratio", "local_connectivity", "repulsion_strength", "negative_sample_rate",
-                  "transform_queue_size", "init", "a", "b", "target_n_neighbors", "target_weight", "target_metric",
-                  "hash_input", "random_state", "force_serial_epochs", "precomputed_knn", "callback", "build_algo",
-                  "build_kwds", "device_ids", "verbose", "output_type"}
-    assert set(kw) <= documented
-    knn_idx, knn_dist = kw["precomputed_knn"]
-    assert knn_idx.shape == (50, 15) and (knn_idx[:, 0] == np.arange(50)).all()  # self first, as documented
-    assert kw["n_components"] == 2 and kw["random_state"] == 7 and kw["build_algo"] == "brute_force_knn"
-    big = layout_cuml.umap_kwargs(10_000_000, 15, 0, 200, 0.1)
-    assert set(big["build_kwds"]) <= layout_cuml.DOCUMENTED_BUILD_KWDS
-    assert not any(k.startswith("nnd_n_") or k.startswith("nnd_overlap") for k in big["build_kwds"])
+    kw = calls["umap"]
+    # with precomputed_knn no graph is built: build_algo and build_kwds would do nothing and are not passed
+    assert "build_algo" not in kw and "build_kwds" not in kw
+    # random_state switches cuML to its slower deterministic epochs: only when asked for
+    assert kw["random_state"] is None
+    layout_cuml.layout_cuml(X, idx, dist, seed=7, n_epochs=200, min_dist=0.1, deterministic=True)
+    assert calls["umap"]["random_state"] == 7
+    assert kw["n_components"] == 2 and kw["n_neighbors"] == 15 and kw["output_type"] == "numpy"
 
 
 def _has_cuml_gpu() -> bool:

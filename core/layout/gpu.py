@@ -1,20 +1,24 @@
-"""The GPU layout through RAPIDS cuML (extra `gpu`: `cuml-cu12`), current API only.
+"""The GPU layout through RAPIDS cuML (extra `gpu`: `cuml-cu12`), written against cuML 26.x's documented API.
 
 cuML's UMAP takes the same joined kNN + lineage graph as the CPU path through ``precomputed_knn`` (a tuple
-of (indices, distances) with each row's self in column 0), so every model is laid out by UMAP on the GPU.
-``build_kwds`` keys are checked against the documented ones before the call: cuML silently ignores unknown
-keys (the ``nnd_n_clusters``/``nnd_overlap_factor`` names were replaced by ``knn_n_clusters``/
-``knn_overlap_factor``), so a typo would otherwise go unnoticed.
+of (indices, distances), each row's self in column 0), so every model is laid out by UMAP on the GPU. Read
+against the documentation, three things matter:
+
+* the kNN comes from ``cuml.neighbors.NearestNeighbors`` (exact, brute force), which does *not* promise a
+  row's self first: identical feature rows (common with metadata features) tie at distance 0 in any order.
+  ``gpu_knn`` puts self first itself;
+* with ``precomputed_knn`` UMAP builds no graph, so ``build_algo`` and ``build_kwds`` (host partitioning
+  included) would do nothing: they are not passed;
+* ``random_state`` makes cuML run its slower deterministic, serial-epoch optimisation (at 2M models much
+  slower), so it is passed only when a reproducible GPU layout is asked for (``deterministic``).
+
+This path cannot run on the project's machines (cuML and RAPIDS are far larger than what can be carried to
+the lent GPU): a contract test checks the exact calls against the documented signatures and semantics, and it
+runs for real on users' NVIDIA GPUs.
 """
 from __future__ import annotations
 
 import numpy as np
-
-# documented build_kwds of cuml.manifold.UMAP (current releases)
-DOCUMENTED_BUILD_KWDS = frozenset({"nnd_graph_degree", "nnd_intermediate_graph_degree", "nnd_max_iterations",
-                                   "nnd_termination_threshold", "knn_n_clusters", "knn_overlap_factor"})
-HOST_ROWS = 5_000_000  # above this, partition the kNN build so it fits device memory
-
 
 GPU_HOWTO = "`pip install 'hubatlas[gpu]'` on a CUDA 12 machine enables it"
 GPU_HOWTO_FROZEN = ("the app bundle does not include it: on an NVIDIA machine, `pip install 'hubatlas[gpu]'` and run "
@@ -43,14 +47,9 @@ def cuml_status() -> tuple[bool, str]:
     return True, f"cuML {cuml.__version__} on {n} CUDA device(s)"
 
 
-def umap_kwargs(n: int, n_neighbors: int, seed: int, n_epochs: int, min_dist: float) -> dict:
-    """The exact keyword arguments given to ``cuml.manifold.UMAP`` (checked by a contract test)."""
-    build_kwds = {}
-    if n > HOST_ROWS:
-        build_kwds = {"knn_n_clusters": 4, "knn_overlap_factor": 2}
-    unknown = set(build_kwds) - DOCUMENTED_BUILD_KWDS
-    if unknown:
-        raise ValueError(f"undocumented cuML build_kwds: {sorted(unknown)}")
+def umap_kwargs(n_neighbors: int, n_epochs: int, min_dist: float, seed: int | None = None) -> dict:
+    """The exact keyword arguments given to ``cuml.manifold.UMAP`` with a precomputed kNN (checked by a
+    contract test). ``seed``: pass it (slower, deterministic epochs) only for a reproducible layout."""
     return {
         "n_neighbors": n_neighbors,
         "n_components": 2,
@@ -59,20 +58,30 @@ def umap_kwargs(n: int, n_neighbors: int, seed: int, n_epochs: int, min_dist: fl
         "min_dist": min_dist,
         "init": "spectral",
         "random_state": seed,
-        "build_algo": "brute_force_knn",
-        "build_kwds": build_kwds or None,
         "output_type": "numpy",
     }
 
 
 def layout_cuml(features: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, *, seed: int, n_epochs: int,
-                min_dist: float) -> np.ndarray:
+                min_dist: float, deterministic: bool = False) -> np.ndarray:
     """UMAP of all rows on the GPU with the given (self-first) kNN graph; returns (n, 2) float32."""
     from cuml.manifold import UMAP
 
-    kw = umap_kwargs(len(features), knn_idx.shape[1], seed, n_epochs, min_dist)
+    kw = umap_kwargs(knn_idx.shape[1], n_epochs, min_dist, seed if deterministic else None)
     model = UMAP(precomputed_knn=(knn_idx.astype(np.int64), knn_dist.astype(np.float32)), **kw)
     return np.asarray(model.fit_transform(features), dtype=np.float32)
+
+
+def self_first(idx: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Neighbour lists with each row's self in column 0 and its k-1 nearest others after it, whatever order
+    the search returned ties in (identical rows) and whether or not it returned self at all."""
+    n, k = idx.shape
+    rows = np.arange(n)[:, None]
+    order = np.argsort(idx == rows, axis=1, kind="stable")  # others first (in distance order), self last
+    others_i = np.take_along_axis(idx, order, 1)[:, : k - 1]
+    others_d = np.take_along_axis(dist, order, 1)[:, : k - 1]
+    return (np.hstack([rows, others_i]).astype(np.int64),
+            np.hstack([np.zeros((n, 1), np.float32), others_d]).astype(np.float32))
 
 
 def gpu_knn(features: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -82,4 +91,4 @@ def gpu_knn(features: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     nn = NearestNeighbors(n_neighbors=k, algorithm="brute", metric="euclidean", output_type="numpy")
     nn.fit(features)
     dist, idx = nn.kneighbors(features)
-    return np.asarray(idx, dtype=np.int64), np.asarray(dist, dtype=np.float32)
+    return self_first(np.asarray(idx, dtype=np.int64), np.asarray(dist, dtype=np.float32))

@@ -15,6 +15,7 @@ from hubatlas.core.common.paths import DB_NAME
 from hubatlas.core.store import integrity
 from hubatlas.core.store.integrity import CacheDamaged, damaged_message
 from hubatlas.core.store.lock import CacheBusy, Holder, WriterLock
+from hubatlas.core.store.parent_ids import resolve_parent_case
 from hubatlas.core.store.schema import MIGRATIONS, MODEL_COLUMNS, RELATIONS, SCHEMA_VERSION
 
 
@@ -257,32 +258,10 @@ class Store:
         self.conn.executemany("INSERT OR IGNORE INTO dropped_parents (child, value) VALUES (?, ?)",
                               ((c, v[:300]) for c, v in dropped))
 
-    def resolve_parent_case(self) -> int:
-        """Spell every parent as the model it names, case-insensitively (the Hub resolves ids so): an edge to
-        ``meta-llama/llama-3.1-8b`` goes to ``meta-llama/Llama-3.1-8B`` when that model is in the atlas; parents
-        known only by id that differ in case become one placeholder. Returns how many parent ids changed."""
-        c = self.conn
-        unknown = [p for (p,) in c.execute(
-            "SELECT DISTINCT e.parent FROM edges e LEFT JOIN models m ON m.id = e.parent "
-            "WHERE m.id IS NULL OR m.placeholder = 1")]
-        respell: dict[str, str] = {}
-        first: dict[str, str] = {}
-        for p in sorted(unknown):
-            real = c.execute("SELECT id FROM models WHERE id = ? COLLATE NOCASE AND placeholder = 0 "
-                             "ORDER BY rowid LIMIT 1", (p,)).fetchone()
-            canon = real[0] if real else first.setdefault(p.lower(), p)
-            if canon != p:
-                respell[p] = canon
-        for old, new in respell.items():
-            c.execute("UPDATE OR IGNORE edges SET parent=? WHERE parent=?", (new, old))
-            c.execute("DELETE FROM edges WHERE parent=?", (old,))  # a child already had the right spelling
-            c.execute("DELETE FROM models WHERE id=? AND placeholder=1", (old,))
-        return len(respell)
-
     def add_placeholders(self) -> int:
         """A placeholder node for every parent missing from the data, so families keep their root (parents
         are first spelled as the models they name, case-insensitively)."""
-        self.resolve_parent_case()
+        resolve_parent_case(self.conn)
         start = self._max_rowid()
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO models (id, author, placeholder, source) "
