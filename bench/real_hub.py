@@ -63,6 +63,9 @@ def search_figures(cache: Path) -> dict:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--shuffle-only"]:
+        print(shuffled(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])))
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=1)
@@ -70,7 +73,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hubatlas-real-") as tmp:
         work = Path(tmp)
         src = work / "shuffled.jsonl"
-        n = shuffled(a.real, src, a.seed)
+        # shuffled in a child process: a child forked later from a big parent would report its memory as peak RSS
+        n = int(run_stage([sys.executable, __file__, "--shuffle-only", str(a.real), str(src), str(a.seed)])["stdout"])
         cache = work / "c"
         r: dict = {"data": a.real.name, "records": n, "shuffle_seed": a.seed}
         st = run_stage(HUB + ["--cache", str(cache), "import", str(src), "--json", "-q"])
@@ -78,13 +82,13 @@ def main() -> None:
         stats = json.loads(run_stage(HUB + ["--cache", str(cache), "stats", "--json"])["stdout"])
         r["stats"] = {k: stats[k] for k in ("models", "placeholders", "edges", "edges_by_relation",
                                             "self_loops_dropped", "invalid_parents_dropped")}
-        r["search"] = search_figures(cache)
         for name, args in (("predict_evaluate", ["predict", "--evaluate"]), ("predict", ["predict"]),
                            ("infer_evaluate", ["infer", "--evaluate"]), ("infer", ["infer"])):
             print(f"{name} ...", file=sys.stderr)
             st = run_stage(HUB + ["--cache", str(cache), *args, "--json"])
             out = json.loads(st["stdout"])
             r[name] = {"seconds": st["seconds"], "peak_rss_mib": st["peak_rss_mib"], "result": out}
+        r["search"] = search_figures(cache)  # last: in this process (its memory would count in later children)
     emit("real_hub", r)
 
 

@@ -72,3 +72,41 @@ def test_vision_shallow_language_deep(tmp_path):
     assert (depth[img] == 1).mean() > 0.9
     assert (depth[txt] >= 3).mean() > 0.05
     assert snap.manifest["synthetic"] is True
+
+
+def test_authors_names_and_giant_dates_look_like_the_hub(hub):
+    authors = np.array([i.split("/")[0] for i in hub.ids])
+    _, counts = np.unique(authors, return_counts=True)
+    # the real 2024-07 snapshot: 0.25 authors per model, the largest author holding 0.6% of models
+    assert 0.18 < len(counts) / len(hub) < 0.35 and counts.max() / len(hub) < 0.01
+    markers = ("-lora-", "-qlora-", "-adapter-", "-GGUF-", "-merge-", "-sft-", "-dpo-")
+    assert not any(sum(i.count(m) for m in markers) > 1 for i in hub.ids)  # one marker a name, never stacked
+    day = dict(zip(hub.ids, hub.created_day.tolist()))
+    flux = int((np.datetime64("2024-07-31") - np.datetime64("1970-01-01")).astype(int))
+    assert day["black-forest-labs/FLUX.1-dev"] == flux  # a giant's root keeps its real date
+
+
+def test_synthetic_records_go_through_the_record_and_lineage_parsers(tmp_path, monkeypatch):
+    from hubatlas.core.ingest import lineage_fields, records
+
+    seen = {"records": 0, "lineage": 0}
+    real_row, real_edges = records.record_to_row, records.edges_for
+
+    def counting_row(*a, **k):
+        seen["records"] += 1
+        return real_row(*a, **k)
+
+    def counting_edges(*a, **k):
+        seen["lineage"] += 1
+        return real_edges(*a, **k)
+
+    monkeypatch.setattr(records, "record_to_row", counting_row)
+    monkeypatch.setattr(records, "edges_for", counting_edges)
+    with Store(tmp_path / "c") as s:
+        info = write_synthetic(s, SynthParams(models=3000, seed=1))
+        assert seen == {"records": 3000, "lineage": 3000}
+        h = generate(SynthParams(models=3000, seed=1))
+        assert info["edges"] == len(h.edges)
+        some = next(c for c, _, _ in h.edges)
+        assert s.parents(h.ids[some])  # lineage as the parser read it from the tags
+    assert lineage_fields.edges_for is real_edges

@@ -27,6 +27,7 @@ PRIOR_WEIGHT = 2.0
 # without its marker a class is less likely (finetune has no marker): quantized models nearly always carry one
 ABSENT = np.array([1.0, 0.5, 0.25, 0.3])
 MIN_BASE_CHARS = 5
+MIN_CLASS_EDGES = 20  # a relation type needs this many documented edges to be learnt or evaluated
 MAX_NAME_SHARE = 50  # a base name used by more models than this is too generic to point at one parent
 _SEP = re.compile(r"[-_ ]")
 
@@ -57,6 +58,9 @@ def relation_scores(data: AtlasData, X: sp.csr_matrix, edge_rel: np.ndarray, que
     code with -1 (or 'unknown') where it must not be read."""
     k = len(TYPED)
     known = (edge_rel >= 0) & (edge_rel < k)
+    if (np.bincount(edge_rel[known], minlength=k) >= MIN_CLASS_EDGES).sum() < 2:
+        # one documented type (2024-era data: merges only) teaches nothing about the others: markers decide
+        known = np.zeros_like(known)
     codes = np.where(known, edge_rel, -1)
     train = np.flatnonzero(known)
     cq = data.child[query]
@@ -155,7 +159,6 @@ def orphan_nodes(data: AtlasData, hidden_children: np.ndarray | None = None) -> 
     return np.flatnonzero(~has & ~data.placeholder)
 
 
-MIN_CLASS_EDGES = 20  # a relation type needs this many documented edges to be evaluated
 BUCKETS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 TARGET_PRECISION = 0.80  # the default threshold keeps proposals at least this precise on held-back lineage
 MIN_PROPOSALS = 10  # fewer held-back proposals than this at a threshold say nothing about its precision

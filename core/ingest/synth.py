@@ -18,6 +18,26 @@ from pathlib import Path
 import numpy as np
 
 from hubatlas.core.common.progress import bar
+from hubatlas.core.ingest.synth_calibration import (
+    AUTHOR_EXPONENT,
+    AUTHOR_OFFSET,
+    AUTHOR_SHARE,
+    FAMILY_MODALITY_P,
+    GIANT_CREATED,
+    GIANTS,
+    ISOLATED_MODALITY_P,
+    LANG_P,
+    LANGS,
+    LIBRARY,
+    LICENSE_P,
+    LICENSES,
+    MODALITIES,
+    MODALITY_TASKS,
+    Q_MARK,
+    REL_MARK,
+    REL_MIX,
+    WORDS,
+)
 from hubatlas.core.store.database import Store, utcnow
 from hubatlas.core.store.schema import RELATIONS
 
@@ -25,69 +45,6 @@ DAY0 = np.datetime64("1970-01-01", "D")
 FLOOR = int((np.datetime64("2022-03-02", "D") - DAY0).astype(int))
 END = int((np.datetime64("2025-07-15", "D") - DAY0).astype(int))
 START = int((np.datetime64("2019-01-01", "D") - DAY0).astype(int))
-
-MODALITY_TASKS = {
-    "Text": (["text-generation", "text-classification", "feature-extraction", "sentence-similarity", "fill-mask",
-              "token-classification", "text2text-generation", "question-answering", "translation", "summarization"],
-             [0.48, 0.14, 0.07, 0.06, 0.05, 0.06, 0.05, 0.04, 0.03, 0.02]),
-    "Image": (["text-to-image", "image-classification", "object-detection", "image-segmentation", "image-to-image",
-               "image-to-text", "depth-estimation"], [0.55, 0.25, 0.07, 0.05, 0.04, 0.03, 0.01]),
-    "Video": (["text-to-video", "image-to-video", "video-classification"], [0.45, 0.3, 0.25]),
-    "Audio": (["automatic-speech-recognition", "text-to-speech", "audio-classification", "text-to-audio"],
-              [0.55, 0.25, 0.15, 0.05]),
-    "Multimodal": (["image-text-to-text", "visual-question-answering", "any-to-any", "document-question-answering"],
-                   [0.7, 0.1, 0.1, 0.1]),
-    "Tabular": (["tabular-classification", "tabular-regression", "time-series-forecasting"], [0.5, 0.3, 0.2]),
-    "Reinforcement learning": (["reinforcement-learning", "robotics"], [0.9, 0.1]),
-    "Other": (["graph-ml", "other"], [0.3, 0.7]),
-}
-MODALITIES = list(MODALITY_TASKS)
-ISOLATED_MODALITY_P = [0.52, 0.17, 0.01, 0.08, 0.04, 0.02, 0.12, 0.04]
-FAMILY_MODALITY_P = [0.66, 0.20, 0.01, 0.05, 0.05, 0.005, 0.005, 0.02]
-LIBRARY = {
-    "Text": (["transformers", "sentence-transformers", "peft", "gguf", "mlx", "keras"], [0.8, 0.08, 0.04, 0.04, 0.02, 0.02]),
-    "Image": (["diffusers", "timm", "transformers", "ultralytics", "keras"], [0.55, 0.15, 0.2, 0.05, 0.05]),
-    "Video": (["diffusers", "transformers"], [0.7, 0.3]),
-    "Audio": (["transformers", "nemo", "espnet", "speechbrain"], [0.7, 0.1, 0.1, 0.1]),
-    "Multimodal": (["transformers", "mlx", "gguf"], [0.85, 0.08, 0.07]),
-    "Tabular": (["sklearn", "keras", "transformers"], [0.6, 0.25, 0.15]),
-    "Reinforcement learning": (["stable-baselines3", "ml-agents", "sample-factory", "lerobot"], [0.6, 0.2, 0.15, 0.05]),
-    "Other": (["transformers", "pytorch", "onnx"], [0.5, 0.3, 0.2]),
-}
-LICENSES = ["apache-2.0", "mit", "openrail", "creativeml-openrail-m", "cc-by-4.0", "cc-by-nc-4.0", "other",
-            "llama3", "llama3.1", "llama2", "gemma", "cc-by-sa-4.0", "cc-by-nc-sa-4.0", "afl-3.0", "gpl-3.0",
-            "bsd-3-clause", "openrail++", "bigscience-openrail-m", "cc0-1.0", "artistic-2.0", "unknown",
-            "flux-1-dev-non-commercial-license", "qwen", "agpl-3.0", "lgpl-3.0", "wtfpl", "bigcode-openrail-m",
-            "cc-by-nc-nd-4.0", "mpl-2.0", "unlicense"]
-LICENSE_P = np.array([0.43, 0.16, 0.05, 0.04, 0.04, 0.035, 0.07, 0.02, 0.015, 0.015, 0.015, 0.012, 0.01, 0.01,
-                      0.01, 0.006, 0.006, 0.006, 0.006, 0.003, 0.01, 0.008, 0.005, 0.003, 0.002, 0.002, 0.002,
-                      0.002, 0.001, 0.001])
-LICENSE_P = LICENSE_P / LICENSE_P.sum()
-LANGS = ["en", "zh", "fr", "de", "es", "ru", "ja", "ko", "vi", "ar", "pt", "it", "hi", "tr", "id", "nl", "pl"]
-LANG_P = np.array([0.76, 0.044, 0.03, 0.025, 0.025, 0.02, 0.015, 0.012, 0.01, 0.01, 0.01, 0.008, 0.008, 0.007,
-                   0.006, 0.005, 0.005])
-LANG_P = LANG_P / LANG_P.sum()
-# (root id, modality, task, library, licence, share of all derived models)
-GIANTS = [
-    ("black-forest-labs/FLUX.1-dev", "Image", "text-to-image", "diffusers", "flux-1-dev-non-commercial-license", 0.050),
-    ("Qwen/Qwen1.5-0.5B", "Text", "text-generation", "transformers", "other", 0.024),
-    ("Qwen/Qwen1.5-1.8B", "Text", "text-generation", "transformers", "other", 0.020),
-    ("meta-llama/Meta-Llama-3-8B", "Text", "text-generation", "transformers", "llama3", 0.030),
-    ("google/gemma-2b", "Text", "text-generation", "transformers", "gemma", 0.018),
-    ("meta-llama/Llama-3.1-8B", "Text", "text-generation", "transformers", "llama3.1", 0.022),
-    ("google/gemma-7b", "Text", "text-generation", "transformers", "gemma", 0.014),
-    ("distilbert/distilbert-base-uncased", "Text", "text-classification", "transformers", "apache-2.0", 0.013),
-    ("Qwen/Qwen2.5-7B", "Text", "text-generation", "transformers", "apache-2.0", 0.012),
-    ("stabilityai/stable-diffusion-xl-base-1.0", "Image", "text-to-image", "diffusers", "openrail++", 0.020),
-]
-# relation mix of derived models (finetune, adapter, quantized, merge) by family modality
-REL_MIX = {"Text": [0.33, 0.37, 0.25, 0.05], "Image": [0.30, 0.68, 0.02, 0.0], "default": [0.55, 0.30, 0.12, 0.03]}
-Q_MARK = ["GGUF", "GPTQ", "AWQ", "4bit", "8bit", "exl2", "mlx-4bit", "bnb-4bit"]
-REL_MARK = {0: ["ft", "sft", "instruct", "chat", "dpo"], 1: ["lora", "qlora", "adapter"], 3: ["merge", "slerp", "ties"]}
-WORDS = ("alpha nova tiny mini base large bert gpt t5 vit clip whisper sd llama mistral qwen phi gemma falcon "
-         "roberta deberta electra xlm bart pegasus wav2vec hubert yolo detr sam resnet convnext swin beit "
-         "ppo dqn sac agent taxi lunar cart pong").split()
-
 
 @dataclass
 class SynthParams:
@@ -184,6 +141,8 @@ def generate(params: SynthParams) -> SynthHub:
     created = np.empty(n, dtype=np.int64)
     age = rng.exponential(420.0, size=n)
     created[:] = np.clip(END - age, START, END).astype(np.int64)
+    for g in range(n_giants):  # the giants' roots keep their real upload dates (approximate, from the Hub)
+        created[offsets[g]] = int((np.datetime64(GIANT_CREATED[GIANTS[g][0]], "D") - DAY0).astype(int))
     # within a family, order members by time so every parent (lower local index) is older
     roots = offsets
     span = np.maximum(END - created[roots], 1)
@@ -270,20 +229,27 @@ def generate(params: SynthParams) -> SynthHub:
                     edges=list(zip(map(int, edges_child), map(int, edges_parent), map(int, edges_rel))))
 
 
+def _authors(rng, n: int) -> np.ndarray:
+    k = max(1, int(n * AUTHOR_SHARE))
+    w = 1.0 / np.arange(AUTHOR_OFFSET, k + AUTHOR_OFFSET, dtype=np.float64) ** AUTHOR_EXPONENT
+    cdf = np.cumsum(w)
+    return np.minimum(np.searchsorted(cdf / cdf[-1], rng.random(n)), k - 1)
+
+
 def _ids(rng, n: int, parent: np.ndarray, rel: np.ndarray, roots: np.ndarray, n_giants: int) -> list[str]:
-    n_auth = max(1, n // 5)
-    author = np.minimum(rng.zipf(1.6, size=n) - 1, n_auth - 1)
+    author = _authors(rng, n)
     w = np.asarray(WORDS, dtype=object)
     a1, a2 = rng.integers(0, len(w), size=n), rng.integers(0, len(w), size=n)
     ids = [f"{w[x]}-{w[y]}-{i:x}" for i, (x, y) in enumerate(zip(a1.tolist(), a2.tolist()))]
     stems = list(ids)
     for g in range(n_giants):
         stems[int(roots[g])] = GIANTS[g][0].split("/")[1]
+    base = list(stems)  # each model's base name: its own for a root, its parent's base for a derivative
     out = [""] * n
     marks = {k: np.asarray(v, dtype=object) for k, v in REL_MARK.items()}
     qmarks = np.asarray(Q_MARK, dtype=object)
     pick = rng.integers(0, 8, size=n)
-    # parents precede children within a family, so one pass in index order sees each parent's stem first
+    # parents precede children within a family, so one pass in index order sees each parent's base first
     par = parent.tolist()
     rl = rel.tolist()
     pk = pick.tolist()
@@ -292,8 +258,10 @@ def _ids(rng, n: int, parent: np.ndarray, rel: np.ndarray, roots: np.ndarray, n_
         if p >= 0:
             r = rl[i]
             mark = qmarks[pk[i] % len(qmarks)] if r == 2 else marks[r][pk[i] % len(marks[r])]
-            # a derivative is named after its base, as on the Hub ("Llama-2-7B" -> "Llama-2-7B-GGUF")
-            stems[i] = f"{stems[p][:60]}-{mark}-{i:x}"
+            # a derivative is named after its base, as on the Hub ("Llama-2-7B" -> "Llama-2-7B-GGUF"), with
+            # one marker: an adapter of an adapter is not "...-lora-...-lora"
+            base[i] = base[p]
+            stems[i] = f"{base[p][:60]}-{mark}-{i:x}"
     au = author.tolist()
     for i in range(n):
         out[i] = f"user{au[i]:x}/{stems[i]}"
@@ -302,53 +270,57 @@ def _ids(rng, n: int, parent: np.ndarray, rel: np.ndarray, roots: np.ndarray, n_
     return out
 
 
-def _tags(h: SynthHub, i: int, parents: list[tuple[str, int]]) -> str:
-    parts = []
-    if h.library[i]:
-        parts.append(h.library[i])
-    if h.pipeline_tag[i]:
-        parts.append(h.pipeline_tag[i])
-    parts += h.languages[i]
-    for pid, r in parents:
-        parts.append(f"base_model:{pid}")
-        parts.append(f"base_model:{RELATIONS[r]}:{pid}")
-    if h.license[i]:
-        parts.append(f"license:{h.license[i]}")
-    return '["' + '","'.join(parts) + '"]' if parts else "[]"
+def records(h: SynthHub, start: int, stop: int, by_child: dict, days: list[str]) -> list[dict]:
+    """Models ``start:stop`` as the Hub API lists them (the fields `sync` asks for), lineage in tags."""
+    out = []
+    for i in range(start, stop):
+        mid = h.ids[i]
+        tags = [t for t in (h.library[i], h.pipeline_tag[i]) if t] + list(h.languages[i])
+        for pid, r in by_child.get(i, ()):
+            tags += [f"base_model:{pid}", f"base_model:{RELATIONS[r]}:{pid}"]
+        if h.license[i]:
+            tags.append(f"license:{h.license[i]}")
+        rec = {"_id": f"{i:024x}", "id": mid, "author": mid.split("/", 1)[0], "createdAt": days[i] + "T12:00:00.000Z",
+               "lastModified": days[i] + "T12:00:00.000Z", "downloads": int(h.downloads[i]),
+               "likes": int(h.likes[i]), "pipeline_tag": h.pipeline_tag[i], "library_name": h.library[i],
+               "tags": tags, "gated": False}
+        if h.card_length[i] >= 0:
+            rec["cardLength"] = int(h.card_length[i])
+        out.append(rec)
+    return out
 
 
 def write_synthetic(store: Store, params: SynthParams, progress: bool | None = None) -> dict:
-    """Generate and store a synthetic hub (one transaction); marks the cache as synthetic."""
+    """Generate and store a synthetic hub (one transaction); marks the cache as synthetic. Every model goes
+    through the same record parser and lineage parser as real Hub records (``record_to_row``)."""
+    from hubatlas.core.ingest.records import record_to_row
+
     h = generate(params)
     n = len(h)
     by_child: dict[int, list[tuple[str, int]]] = {}
     for c, p, r in h.edges:
         by_child.setdefault(c, []).append((h.ids[p], r))
     days = (DAY0 + h.created_day.astype("timedelta64[D]")).astype(str).tolist()
-    dl, lk, cl = h.downloads.tolist(), h.likes.tolist(), h.card_length.tolist()
     batch = 50_000
+    counts = {r: 0 for r in RELATIONS}
+    n_edges = 0
     with store.transaction(), bar(total=n, desc="synth", unit="models", enabled=progress) as pb:
         for s in range(0, n, batch):
-            rows = []
-            for i in range(s, min(n, s + batch)):
-                mid = h.ids[i]
-                langs = h.languages[i]
-                rows.append((
-                    mid, mid.split("/", 1)[0], days[i] + "T12:00:00.000Z", days[i] + "T12:00:00.000Z", dl[i], lk[i],
-                    h.pipeline_tag[i], h.library[i], h.license[i],
-                    '["' + '","'.join(langs) + '"]' if langs else "[]",
-                    _tags(h, i, by_child.get(i, [])), "false", cl[i] if cl[i] >= 0 else None, "synthetic", None,
-                ))
+            rows, edges = [], []
+            for rec in records(h, s, min(n, s + batch), by_child, days):
+                row, e, _, _ = record_to_row(rec, "synthetic", keep_raw=False)
+                rows.append(row)
+                edges += e
             store.upsert_models(rows)
+            store.add_edges(edges)
+            for e in edges:
+                counts[e[2]] += 1
+            n_edges += len(edges)
             pb.update(len(rows))
-        store.add_edges((h.ids[c], h.ids[p], RELATIONS[r], "tag") for c, p, r in h.edges)
         store.set_meta(synthetic="true", source="synthetic", synth_seed=str(params.seed), synth_models=str(n),
                        created_at=utcnow())
         store.bump_data_version()
-    counts = {r: 0 for r in RELATIONS}
-    for _, _, r in h.edges:
-        counts[RELATIONS[r]] += 1
-    return {"models": n, "edges": len(h.edges), "edges_by_relation": counts, "seed": params.seed}
+    return {"models": n, "edges": n_edges, "edges_by_relation": counts, "seed": params.seed}
 
 
 def export_parquet(store: Store, path: Path) -> int:

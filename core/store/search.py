@@ -2,8 +2,8 @@
 id and on the name part for exact and prefix matches, all case-insensitive as the Hub resolves ids).
 
 Ranking: the exact id first; then models whose name (the part after ``/``) is the query; then ids or names
-that start with it; then every other match; within each group real models before placeholders, most
-downloaded first, then by id. Removed models (gone from the Hub) are not searched."""
+that start with it; then every other match; within each group the spelling typed (case included) first, then
+real models before placeholders, most downloaded first, then by id. Removed models (gone from the Hub) are not searched."""
 from __future__ import annotations
 
 import heapq
@@ -68,7 +68,10 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
         return []
     low = text.lower()
     unique = {r[0]: r for r in _candidates(conn, text)}.values()
-    best = heapq.nsmallest(limit, unique, key=lambda r: (_group(r[0], low), r[4], -(r[3] if r[3] is not None
-                                                                                   else -1), r[0]))
+    def rank(r: tuple) -> tuple:
+        spelled = r[0] == text or r[0].partition("/")[2] == text  # as typed, case included, before other cases
+        return _group(r[0], low), not spelled, r[4], -(r[3] if r[3] is not None else -1), r[0]
+
+    best = heapq.nsmallest(limit, unique, key=rank)
     return [{"id": mid, "author": author, "pipeline_tag": tag, "downloads": dl, "placeholder": bool(ph)}
             for mid, author, tag, dl, ph in best]
