@@ -26,7 +26,7 @@ HUB = [sys.executable, "-m", "hubatlas.viewer.cli"]
 RANKING = [("Llama-2-7b-hf", None), ("meta-llama/Llama-2-7b-hf", "meta-llama/Llama-2-7b-hf"),
            ("META-LLAMA/LLAMA-2-7B-HF", "meta-llama/Llama-2-7b-hf"), ("Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-8B"),
            ("bert-base-uncased", "bert-base-uncased"), ("stabilityai/", None), ("llama", None),
-           ("mistral 7b instruct", None), ("whisper-large-v3", "openai/whisper-large-v3"), ("gpt2", "gpt2")]
+           ("mistral 7b instruct", None), ("whisper-large-v3", "openai/whisper-large-v3"), ("gpt2", None)]
 LATENCY = ["l", "ll", "lla", "llam", "llama", "llama 3", "qwen", "bert", "sd", "gguf", "7b", "mistral", "meta-llama/",
            "TheBloke/", "whisper", "stable-diffusion", "lora", "bge", "e5", "phi"]
 
