@@ -320,3 +320,18 @@ def test_analysis_cli_errors_and_json(tmp_path):
     assert set(ev) == {"pipeline_tag", "library_name", "license", "relation"}
     fams = json.loads(run_cli("families", "--top", "2", "--json", env=demo_env).stdout)
     assert len(fams) == 2 and fams[0]["root"] == "HuggingFaceTB/SmolLM2-1.7B" and fams[0]["size"] >= 1000
+
+
+def test_predictions_do_not_depend_on_the_chunk_size(demo, monkeypatch):
+    """Predictions work through bounded chunks of rows (memory stays bounded whatever the number of labels):
+    chunks of 256 rows give exactly what one chunk gives."""
+    from hubatlas.core.analysis import predict as P
+
+    _, data, words = demo
+    codes, _ = data.attrs["license"]
+    query = np.flatnonzero(codes < 0)
+    assert len(query) > 3 * 256
+    whole = P.predict_attribute(data, words, "license", codes, query)
+    monkeypatch.setattr(P, "CHUNK_CELLS", 1)
+    chunked = P.predict_attribute(data, words, "license", codes, query)
+    assert np.array_equal(whole[0], chunked[0]) and np.allclose(whole[1], chunked[1])

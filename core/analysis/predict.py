@@ -54,7 +54,7 @@ def predict_attribute(data: AtlasData, words: NameWords, target: str, codes: np.
     model = NaiveBayes(X, codes, train, k)
     votes = LineageVotes(data.n, data.parent, data.child, codes, k)
     pred, conf = np.empty(len(query), np.int64), np.empty(len(query))
-    rows = max(1024, CHUNK_CELLS // k)  # dense work per chunk stays ~CHUNK_CELLS cells, whatever k is
+    rows = max(256, CHUNK_CELLS // k)  # dense work per chunk stays ~CHUNK_CELLS cells, whatever k is
     for s in range(0, len(query), rows):
         q = query[s:s + rows]
         dist, total = votes.at(q)
