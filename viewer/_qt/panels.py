@@ -101,6 +101,8 @@ class DetailsPanel(QWidget):
         lay.addWidget(self.text)
         lay.addWidget(self.open_btn)
         self.url: str | None = None
+        self.model_id: str | None = None
+        self.fallback = None
 
     def show_record(self, rec: dict | None, predicted: dict | None = None) -> None:
         """``predicted``: attribute -> (value, confidence) for values the model does not document."""
@@ -108,6 +110,7 @@ class DetailsPanel(QWidget):
             self.title.setText("No model selected")
             self.text.setPlainText("")
             self.url = None
+            self.model_id = None
             self.open_btn.setEnabled(False)
             return
         self.title.setText(plain(rec["id"], 300) + ("  (placeholder: not in the data)" if rec.get("placeholder")
@@ -143,16 +146,14 @@ class DetailsPanel(QWidget):
             lines.append(plain(json.dumps(rec["raw"], ensure_ascii=False)[:20000], 20000))
         self.text.setPlainText("\n".join(lines))  # plain text: nothing in the metadata is interpreted
         self.url = hub_url(rec["id"])
+        self.model_id = rec["id"]
         self.open_btn.setEnabled(self.url is not None)
 
     def _open(self) -> None:
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
+        from hubatlas.viewer._qt.navigation import open_on_hub
 
-        from hubatlas.viewer._qt.text import is_safe_hub_url
-
-        if self.url and is_safe_hub_url(self.url):
-            QDesktopServices.openUrl(QUrl(self.url))
+        if self.model_id:
+            self.fallback = open_on_hub(self.model_id, self)  # the link with a Copy button where no browser opens
 
 
 class FiltersPanel(QWidget):

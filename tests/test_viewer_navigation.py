@@ -1,0 +1,120 @@
+"""Getting around a real window (pytest-qt, real GL under Xvfb): back and forward through views and
+selections, the arrow keys pan only while the map has the keyboard, the right-click menu's actions, every
+panel reopened from the View menu, and the link shown with a Copy button where no browser opens."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+pytestmark = [pytest.mark.gl, pytest.mark.usefixtures("isolated_settings")]
+
+
+def _rect(w):
+    r = w.atlas.view.camera.rect
+    return r.left, r.bottom, r.width, r.height
+
+
+def test_back_and_forward_through_views_and_selections(make_window, qtbot):
+    from PySide6.QtGui import QAction
+
+    w = make_window()
+    nav = w.nav
+    start = _rect(w)
+    w.go_to(w.model.model_id(0))  # fly to and select a model
+    qtbot.waitUntil(lambda: not w.atlas.interacting, timeout=5000)
+    nav.remember()
+    flown, picked = _rect(w), w.atlas.selected
+    assert picked == 0 and flown != start
+    w.atlas.reset_view()
+    w.select(None)
+    qtbot.waitUntil(lambda: not w.atlas.interacting, timeout=5000)
+    nav.remember()
+    back, forward = (next(a for a in w.findChildren(QAction) if a.text() == t) for t in ("Back", "Forward"))
+    assert back.shortcut().toString() == "Alt+Left" and forward.shortcut().toString() == "Alt+Right"
+    back.trigger()  # (key events reach shortcuts only in an active window: Xvfb has no window manager)
+    assert _rect(w) == pytest.approx(flown) and w.atlas.selected == picked
+    nav.go_back()
+    assert _rect(w) == pytest.approx(start) and w.atlas.selected is None
+    assert not nav.go_back()  # nothing before the first view
+    forward.trigger()
+    assert _rect(w) == pytest.approx(flown) and w.atlas.selected == picked
+
+
+def test_arrow_keys_pan_the_map_but_not_from_the_search_box(make_window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QShortcut
+
+    w = make_window()
+    keys = {sc.key().toString(): sc for sc in w.atlas.canvas.native.findChildren(QShortcut)}
+    assert {"Left", "Right", "Up", "Down"} <= set(keys)
+    # only while the map has the keyboard: the search box and the panels keep their arrow keys
+    assert all(sc.context() == Qt.WidgetShortcut for sc in keys.values())
+    x0, y0, width, _ = _rect(w)
+    keys["Right"].activated.emit()
+    assert _rect(w)[0] == pytest.approx(x0 + 0.2 * width)
+    keys["Up"].activated.emit()
+    assert _rect(w)[1] == pytest.approx(y0 + 0.2 * width)
+    keys["Left"].activated.emit()
+    keys["Down"].activated.emit()
+    assert _rect(w)[:2] == pytest.approx((x0, y0))
+    before = _rect(w)
+    w.search.setFocus()
+    w.search.setText("abc")
+    qtbot.keyClick(w.search, Qt.Key_Left)  # the text field moves its cursor; the map stays
+    assert _rect(w) == before and w.search.cursorPosition() == 2
+
+
+def test_right_click_menu_copies_shows_family_and_centres(make_window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window()
+    node = 0
+    menu = w.nav.context_menu(node, 10, 20)
+    acts = {a.text(): a for a in menu.actions()}
+    assert {"Copy id", "Open on huggingface.co", "Show family", "Centre here"} <= set(acts)
+    acts["Copy id"].trigger()
+    assert QApplication.clipboard().text() == w.model.model_id(node)
+    w.family_dock.hide()
+    acts["Show family"].trigger()
+    assert w.atlas.selected == node and w.family_dock.isVisible()
+    px, py = (s / 2 for s in w.atlas.canvas.size)
+    cx, cy = w.atlas.scene_coords(px + 50, py)
+    w.nav.context_menu(None, px + 50, py).actions()[-1].trigger()
+    r = w.atlas.view.camera.rect
+    assert (r.left + r.width / 2, r.bottom + r.height / 2) == pytest.approx((cx, cy), abs=1e-6)
+    assert [a.text() for a in w.nav.context_menu(None, 1, 1).actions()] == ["Centre here"]  # empty map
+
+
+def test_view_menu_reopens_every_panel(make_window):
+    from PySide6.QtWidgets import QDockWidget
+
+    w = make_window()
+    view = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
+    panels = next(a.menu() for a in view.actions() if a.text() == "Panels")
+    for dock in w.findChildren(QDockWidget):
+        dock.hide()
+        act = next(a for a in panels.actions() if a.text() == dock.windowTitle())
+        act.trigger()
+        assert dock.isVisible(), dock.windowTitle()
+    assert any(a.text() == "Search" for a in panels.actions())
+
+
+def test_open_on_the_hub_without_a_browser_shows_the_link_to_copy(make_window, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QApplication
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or False)
+    w = make_window()
+    mid = w.model.model_id(0)
+    w.select(0)
+    w.details.open_btn.click()
+    dlg = w.details.fallback
+    assert opened == [f"https://huggingface.co/{mid}"]
+    assert dlg is not None and dlg.isVisible() and dlg.field.text() == opened[0]
+    dlg.copy_btn.click()
+    assert QApplication.clipboard().text() == opened[0]
+    dlg.close()
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: True)  # a browser: no dialog
+    w.details.open_btn.click()
+    assert w.details.fallback is None
