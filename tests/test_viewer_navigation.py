@@ -118,3 +118,30 @@ def test_open_on_the_hub_without_a_browser_shows_the_link_to_copy(make_window, m
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: True)  # a browser: no dialog
     w.details.open_btn.click()
     assert w.details.fallback is None
+
+
+def test_legend_counts_follow_the_filters_and_nothing_left_offers_a_reset(make_window, qtbot):
+    """Legend counts say how many of each class are shown; filters that leave nothing say so, with Reset;
+    View › Zoom to shown fits the view to what is shown."""
+    w = make_window()
+    fb = w.shown
+    w.set_color_mode("pipeline_tag")
+    qtbot.waitUntil(lambda: any("(2)" in w.legend.item(i).text() for i in range(w.legend.count())), timeout=3000)
+    lic = w.filters.combos["license"]
+    lic.setCurrentIndex(next(i for i in range(lic.count()) if (lic.itemText(i) or "").startswith("mit")))
+    qtbot.waitUntil(lambda: sum(fb.counts.values()) == 3, timeout=3000)  # three MIT models
+    texts = [w.legend.item(i).text() for i in range(w.legend.count())]
+    assert any(t.startswith("text-generation") and "(1 of 2)" in t for t in texts), texts
+    assert not fb.note.isVisible()
+    w.filters.min_dl.setValue(10_000)  # no MIT model has that many downloads
+    qtbot.waitUntil(lambda: w.atlas.visible_count == 0 and not fb.note.isHidden(), timeout=3000)
+    assert "No models match" in fb.note_label.text()
+    fb.reset_btn.click()
+    assert w.atlas.visible_count == 5 and fb.note.isHidden()
+    assert not w.state.filters.active
+    lic.setCurrentIndex(next(i for i in range(lic.count()) if (lic.itemText(i) or "").startswith("apache")))
+    qtbot.waitUntil(lambda: w.atlas.visible_count == 2, timeout=3000)
+    assert fb.zoom_to_shown()
+    r = w.atlas.view.camera.rect  # org/image-model (0.5, 0.5) and org/text-ft (-0.45, -0.35), with a margin
+    assert r.left < -0.45 and r.left + r.width > 0.5 and r.bottom < -0.35 and r.bottom + r.height > 0.5
+    assert r.width < 1.3

@@ -302,3 +302,23 @@ def test_inferred_edges_drawn_paler(tmp_path):
         assert washed[:3].min() > plain_[:3].min()  # and washed toward white
     finally:
         atlas.close()
+
+
+def test_an_empty_atlas_offers_the_demo_and_how_to_fill_it(tmp_path, qtbot):
+    """An empty cache is not a dead end: the dialog says how to fill the atlas (sync, import, synth) and
+    offers the bundled demo; the demo itself is not offered the demo."""
+    from hubatlas.core.common.paths import demo_dir
+    from hubatlas.core.store.database import Store
+    from hubatlas.viewer._qt.app import Problem, prepare, problem_box
+
+    empty = tmp_path / "empty"
+    Store(empty).close()
+    with pytest.raises(Problem) as err:
+        prepare(empty)
+    box, demo = problem_box(err.value, empty)
+    assert demo is not None and demo.text() == "Open the demo atlas"
+    for word in ("hubatlas sync", "hubatlas import", "holds no models"):
+        assert word in box.text()
+    _, none = problem_box(err.value, demo_dir())
+    assert none is None
+    box.close()

@@ -18,9 +18,29 @@ from hubatlas.core.store.snapshot import SnapshotError, open_snapshot
 class Problem(Exception):
     """Why an atlas cannot be shown; ``title`` and the message go into a dialog."""
 
-    def __init__(self, title: str, message: str):
+    def __init__(self, title: str, message: str, offer_demo: bool = True):
         super().__init__(message)
         self.title = title
+        self.offer_demo = offer_demo  # the window can open the bundled demo atlas instead
+
+
+FILL_HINT = ("To fill this atlas: `hubatlas sync` (every public model from the Hub), `hubatlas import FILE` (Hub "
+             "API records or the whole-Hub parquet dump) or `hubatlas synth` (a synthetic hub for scale).")
+
+
+def problem_box(p: Problem, cache: Path):
+    """The dialog for a problem: what went wrong, how to fill or repair the atlas, and (where it helps) a
+    button that opens the bundled demo atlas instead of quitting. Returns (box, demo button or None)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from hubatlas.core.common.paths import demo_dir
+
+    box = QMessageBox(QMessageBox.Warning, p.title, f"{p}\n\n{FILL_HINT}")
+    demo = None
+    if p.offer_demo and Path(cache).resolve() != demo_dir().resolve():
+        demo = box.addButton("Open the demo atlas", QMessageBox.AcceptRole)
+    box.addButton(QMessageBox.Close)
+    return box, demo
 
 
 def icon_path() -> Path:
@@ -135,9 +155,20 @@ def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
         store, snap = prepare(cache, ask_layout=ask)
     except Problem as p:
         print(f"hubatlas: {p.title.lower()}: {printable(p, 2000)}", file=sys.stderr)
-        if screenshot is None:  # (a scripted run has nobody to close the dialog)
-            QMessageBox.warning(None, p.title, str(p))
-        return 2
+        if screenshot is not None:  # (a scripted run has nobody to close the dialog)
+            return 2
+        box, demo = problem_box(p, cache)
+        box.exec()
+        if demo is None or box.clickedButton() is not demo:
+            return 2
+        from hubatlas.core.demo import ensure_demo
+
+        try:
+            store, snap = prepare(ensure_demo(), ask_layout=ask)
+        except Problem as again:
+            QMessageBox.warning(None, again.title, str(again))
+            return 2
+        label = "demo"
     from hubatlas.viewer._qt.window import MainWindow
 
     w = MainWindow(store, snap, label=label, icon=icon)

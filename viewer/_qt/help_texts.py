@@ -8,7 +8,7 @@ SHORTCUTS = [
     ("Drag / wheel", "pan / zoom around the cursor"), ("Arrow keys", "pan (when the map has the keyboard)"),
     ("+  −", "zoom in / out"), ("Alt+Left / Alt+Right", "back / forward through views and selections"),
     ("Right-click", "a model's menu: copy id, open on the Hub, show family, centre here"),
-    ("Home, Ctrl+0", "whole map"), ("Ctrl+F", "search (Enter flies to the model, back to the map)"),
+    ("Home, Ctrl+0", "whole map"), ("Z", "zoom to the models shown"), ("Ctrl+F", "search (Enter flies to the model, back to the map)"),
     ("Click", "select a model"), ("Esc", "clear the selection (in the search box: back to the map)"),
     ("Ctrl+C", "copy the selected model's id"), ("1 – 7", "colour by: " + ", ".join(MODES.values())),
     ("S", "size by downloads"), ("L", "labels (regions, families; models when zoomed in)"),
