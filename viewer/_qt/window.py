@@ -349,7 +349,11 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         a = self.atlas
-        edges = f" · {a.edges_drawn:,} edges" if a.show_all_edges else ""
+        edges = ""
+        if a.show_all_edges:  # the overlay draws the most prominent EDGE_BUDGET of those in view: say so
+            capped = a.edges_in_view > a.edges_drawn
+            edges = (f" · {a.edges_drawn:,} of {a.edges_in_view:,} edges in view (the most prominent; zoom in "
+                     "for the rest)" if capped else f" · {a.edges_drawn:,} edges")
         self.status.setText(f"{a.n:,} models · {a.visible_count:,} shown · {a.points.drawn:,} drawn{edges} · "
                             f"{a.last_frame_ms:.0f} ms/frame · zoom {a.zoom_level():.1f}×")
 

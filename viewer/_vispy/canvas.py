@@ -141,6 +141,10 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
     def edges_drawn(self) -> int:
         return self.edge_overlay.drawn
 
+    @property
+    def edges_in_view(self) -> int:
+        return self.edge_overlay.in_view
+
     # -- following the state: tables and uniforms, never the point buffer ---------------------------------------
     def _on_state(self, changed: set[str]) -> None:
         if "predictions" in changed and self.style.attach_predictions(self.state.predictions):

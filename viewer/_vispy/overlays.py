@@ -20,6 +20,7 @@ class EdgeOverlay:
         self.visual.visible = False
         self.visual.order = -1  # under the points
         self.drawn = 0
+        self.in_view = 0  # edges in view before the budget: more than ``drawn`` when it capped them
         self._arrays: tuple | None = None
 
     @property
@@ -50,7 +51,9 @@ class EdgeOverlay:
         inside = visible[src] & visible[dst] & (
             ((a[:, 0] >= x0) & (a[:, 0] <= x1) & (a[:, 1] >= y0) & (a[:, 1] <= y1)) |
             ((b[:, 0] >= x0) & (b[:, 0] <= x1) & (b[:, 1] >= y0) & (b[:, 1] <= y1)))
-        idx = np.flatnonzero(inside)[: self.budget]
+        idx = np.flatnonzero(inside)
+        self.in_view = len(idx)
+        idx = idx[: self.budget]
         if not len(idx):
             return self.hide()
         names = self.snap.manifest.get("relations", [])

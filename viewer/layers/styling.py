@@ -195,9 +195,13 @@ class AtlasStyle:
         known = int(np.isfinite(values).sum())
         if mode == "created":
             fmt = (lambda d: str(np.datetime64("1970-01-01") + np.timedelta64(int(d), "D")))
-            labels = (fmt(lo), fmt(hi)) if known else ("", "")
-        else:
-            labels = (f"{10 ** lo - 1:,.0f}", f"{10 ** hi - 1:,.0f}") if known else ("", "")
+        else:  # a log scale: the ends in downloads
+            fmt = (lambda v: f"{10 ** v - 1:,.0f}")
+        labels = ("", "")
+        if known:  # the ramp spans the 1st to 99th percentiles: the legend says where it clips, and the extremes
+            vmin, vmax = float(np.nanmin(values)), float(np.nanmax(values))
+            labels = (f"≤ {fmt(lo)} (min {fmt(vmin)})" if lo > vmin else fmt(lo),
+                      f"≥ {fmt(hi)} (max {fmt(vmax)})" if hi < vmax else fmt(hi))
         r = continuous(known, self.n - known, *labels)
         r.node_codes = lambda: ramp_codes(values, lo, hi)
         return r
