@@ -187,3 +187,41 @@ def test_the_edge_overlay_says_what_its_budget_leaves_out(tmp_path, make_window)
     w.state.update(show_all_edges=True)
     w._update_status()
     assert "50,000 of 64,601 edges in view" in w.status.text()
+
+
+def test_the_light_theme_themes_the_whole_window(make_window):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window()
+    w.set_theme("light")
+    QApplication.processEvents()  # (widgets hear of a new application palette through posted events)
+    bg = QApplication.palette().color(QPalette.Window)
+    assert bg.lightness() > 230 and w.details.palette().color(QPalette.Window) == bg
+    assert QApplication.palette().color(QPalette.WindowText).lightness() < 60
+    w.set_theme("dark")
+    QApplication.processEvents()
+    assert QApplication.palette().color(QPalette.Window).lightness() < 40
+    assert w.legend.palette().color(QPalette.Text).lightness() > 200
+
+
+def test_open_atlas_and_recent_atlases(make_window, tmp_path, monkeypatch):
+    from atlas_fixtures import make_known_atlas
+    from PySide6.QtWidgets import QMessageBox
+
+    from hubatlas.viewer._qt import atlases
+
+    w = make_window()
+    other = tmp_path / "other"
+    make_known_atlas(other, ids=["org/text-model", "org/image-model"])
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[1]))
+    assert w.atlases.open(tmp_path / "nothing-here") is None and warned == ["Not an atlas"]
+    win = w.atlases.open(other)
+    assert win is not None and len(win.snap) == 2 and win.isVisible()
+    assert atlases.recent()[0] == str(other.resolve())
+    assert str(w.store.dir.resolve()) in atlases.recent()
+    w.atlases.fill_recent()
+    assert [a.text() for a in w.atlases.recent_menu.actions()][:2] == atlases.recent()[:2]
+    assert w.atlases.open_action.shortcut().toString() == "Ctrl+O"
+    win.close()

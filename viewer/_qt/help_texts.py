@@ -14,7 +14,7 @@ SHORTCUTS = [
     ("S", "size by downloads"), ("L", "labels (regions, families; models when zoomed in)"),
     ("D", "density shading (terrain)"), ("E", "lineage edges in view (inferred ones paler)"),
     ("P", "colour predicted values (paler)"), ("T", "trends panel for the current filter"),
-    ("Space", "play / pause the Hub's history, month by month"), ("Ctrl+E", "export an image"),
+    ("Space", "play / pause the Hub's history, month by month"), ("Ctrl+E", "export an image"), ("Ctrl+O", "open another atlas"),
     ("Ctrl+Shift+E", "quick export at 2×"), ("F1", "this table"),
 ]
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import Snapshot
-from hubatlas.viewer._qt import help_texts, navigation, shown
+from hubatlas.viewer._qt import atlases, help_texts, navigation, shown, window_theme
 from hubatlas.viewer._qt.analysis_panels import FamilyPanel, TrendsPanel
 from hubatlas.viewer._qt.panels import DetailsPanel, FiltersPanel, LegendPanel
 from hubatlas.viewer._qt.settings import settings
@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.nav = navigation.install(self)  # Go menu, arrow keys, right-click menu, View › Panels
         self.shown = shown.install(self)  # legend counts for what is shown, "no models match", zoom to shown
+        self.atlases = atlases.install(self)  # File › Open atlas…, Recent atlases
+        window_theme.apply(theme)  # the whole window follows the map's theme
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)
         self.set_color_mode(str(s.value("color_mode", "modality")) if s.value("color_mode") in MODES else "modality")
@@ -201,6 +203,7 @@ class MainWindow(QMainWindow):
 
     def set_theme(self, name: str) -> None:
         self.state.update(theme=name)
+        window_theme.apply(name)
         settings().setValue("theme", name)
 
     def _toggle(self, name: str, on: bool) -> None:
