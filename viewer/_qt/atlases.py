@@ -61,8 +61,7 @@ class Atlases:
     def open(self, folder: str | Path):
         """Open ``folder`` in a new window; a clear message when it is not a usable atlas. Returns the window
         or None."""
-        from hubatlas.viewer._qt.app import Problem, prepare
-        from hubatlas.viewer._qt.window import MainWindow
+        from hubatlas.viewer._qt.opening import Problem, prepare
 
         if not (Path(folder) / DB_NAME).exists():
             QMessageBox.warning(self.w, "Not an atlas", f"{folder} holds no hubatlas atlas ({DB_NAME}).")
@@ -74,7 +73,7 @@ class Atlases:
         except Problem as p:
             QMessageBox.warning(self.w, p.title, str(p))
             return None
-        win = MainWindow(store, snap, icon=self.w.windowIcon())
+        win = type(self.w)(store, snap, icon=self.w.windowIcon())  # another window of the same kind
         win.show()
         self.opened.append(win)
         remember(folder)

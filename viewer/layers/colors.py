@@ -8,12 +8,14 @@ from functools import cached_property
 
 import numpy as np
 
-# Okabe-Ito + Tableau-like qualitative palette, readable on dark and light backgrounds
+# Sixteen categorical colours, one per class the legend shows individually (TOP): Okabe-Ito's seven, then
+# nine more chosen greedily to be as far as possible (CIE L*a*b*) from those, from each other, from the greys
+# of "other" and "(none)" and from both themes' backgrounds, within a readable lightness. Any two differ by
+# ΔE76 > 26 (tests/test_palette.py checks it).
 PALETTE = [
     (230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0), (204, 121, 167),
-    (148, 103, 189), (140, 86, 75), (227, 119, 194), (188, 189, 34), (23, 190, 207), (255, 127, 14),
-    (44, 160, 44), (214, 39, 40), (31, 119, 180), (174, 199, 232), (255, 187, 120), (152, 223, 138),
-    (255, 152, 150),
+    (176, 0, 240), (0, 224, 0), (0, 96, 240), (224, 0, 80), (240, 0, 176), (112, 112, 16), (240, 160, 128),
+    (32, 144, 0), (176, 208, 128),
 ]
 OTHER = (128, 128, 128)
 MISSING = (90, 90, 90)
@@ -22,8 +24,10 @@ MODALITY_COLORS = {
     "Multimodal": (240, 228, 66), "Tabular": (213, 94, 0), "Reinforcement learning": (148, 103, 189),
     "Other": (140, 140, 140), "Unknown": (90, 90, 90),
 }
-RELATION_COLORS = {"finetune": (86, 180, 233), "adapter": (230, 159, 0), "quantized": (0, 158, 115),
-                   "merge": (204, 121, 167), "unknown": (200, 200, 200), "none": (90, 90, 90)}
+# lineage relations (points coloured by relation, and edges) in colours no modality uses: an adapter edge is
+# not "Image" orange
+RELATION_COLORS = {"finetune": (176, 0, 240), "adapter": (240, 160, 128), "quantized": (0, 224, 0),
+                   "merge": (224, 0, 80), "unknown": (200, 200, 200), "none": (90, 90, 90)}
 
 
 def relation_rgba(name: str, alpha: float) -> tuple[float, float, float, float]:
@@ -104,7 +108,9 @@ def categorical(counts: np.ndarray, labels: list, missing: int, fixed: dict | No
     none_labels = [i for i, lab in enumerate(labels) if lab is None]
     other_n = int(counts.sum() - sum(e.count for e in legend) - counts[none_labels].sum())
     other_key = len(legend)
-    legend.append(LegendEntry("other", OTHER, other_n, other_key))
+    grouped = sum(1 for i in order[len(shown):] if i not in shown)
+    # the leftover group names how many values it holds, so a real label "other" is never shown twice
+    legend.append(LegendEntry(f"other ({grouped:,} values)" if grouped else "other", OTHER, other_n, other_key))
     colors.append(OTHER)
     missing_n = int(missing + counts[none_labels].sum())
     missing_key = len(legend)
@@ -175,7 +181,7 @@ def with_predictions(result: ColorResult, doc_size: int, pred_labels: list, pred
     their predicted value ``j``: its legend colour mixed toward the background (visibly paler), in that legend
     entry's class so legend toggles include them. A legend line counts them."""
     by_label = {e.label: e for e in result.legend}
-    other = by_label.get("other")
+    other = next((e for e in result.legend if e.color == OTHER), None)  # the leftover group (grey), whatever its label
     used = np.flatnonzero(pred_counts > 0)
     if other is None and any(pred_labels[j] not in by_label for j in used):
         # a predicted value outside the legend and no 'other' entry yet (it had no members)
