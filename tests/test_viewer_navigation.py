@@ -225,3 +225,23 @@ def test_open_atlas_and_recent_atlases(make_window, tmp_path, monkeypatch):
     assert [a.text() for a in w.atlases.recent_menu.actions()][:2] == atlases.recent()[:2]
     assert w.atlases.open_action.shortcut().toString() == "Ctrl+O"
     win.close()
+
+
+def test_trend_charts_use_the_maps_colours_and_the_dock_opens_readable(make_window):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from hubatlas.core.analysis import charts
+    from hubatlas.viewer._qt.analysis_panels import MIN_HEIGHT
+    from hubatlas.viewer.layers.colors import MODALITY_COLORS, RELATION_COLORS
+
+    w = make_window()
+    assert w.trends.minimumHeight() == MIN_HEIGHT >= 250
+    months = ["2024-01", "2024-02", "2024-03"]
+    png = charts.monthly_lines(months, {"labels": ["Text", "finetune"], "counts": [[1, 5, 9], [9, 5, 1]]}, "t",
+                               colors={"Text": MODALITY_COLORS["Text"], "finetune": RELATION_COLORS["finetune"]})
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    for rgb in (MODALITY_COLORS["Text"], RELATION_COLORS["finetune"]):
+        assert (np.abs(img - np.array(rgb)).max(-1) < 12).sum() > 30, rgb  # the map's colours, drawn

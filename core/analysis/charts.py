@@ -33,17 +33,20 @@ def _month_ticks(ax, months: list[str]) -> None:
 
 
 def monthly_lines(months: list[str], series: dict, title: str, ylabel: str = "models per month",
-                  stacked: bool = False) -> bytes:
-    """One line (or stacked area) per label over months; ``series`` is {"labels": [...], "counts": [[...]]}."""
+                  stacked: bool = False, colors: dict | None = None) -> bytes:
+    """One line (or stacked area) per label over months; ``series`` is {"labels": [...], "counts": [[...]]}.
+    ``colors``: label -> (r, g, b) 0-255, so a chart can use the map's colours (others: the chart palette)."""
     fig = _figure()
     ax = fig.add_subplot()
     x = np.arange(len(months))
     rows = [np.asarray(c, float) for c in series["counts"]]
+    cols = [("#%02x%02x%02x" % tuple(colors[lab])) if colors and lab in colors else PALETTE[i % len(PALETTE)]
+            for i, lab in enumerate(series["labels"])]
     if stacked and rows:
-        ax.stackplot(x, *rows, labels=series["labels"], colors=PALETTE[:len(rows)] * 3, alpha=0.85)
+        ax.stackplot(x, *rows, labels=series["labels"], colors=cols, alpha=0.85)
     else:
-        for i, (lab, r) in enumerate(zip(series["labels"], rows)):
-            ax.plot(x, r, label=lab, color=PALETTE[i % len(PALETTE)], lw=1.5)
+        for lab, r, col in zip(series["labels"], rows, cols):
+            ax.plot(x, r, label=lab, color=col, lw=1.5)
     ax.set_title(title, fontsize=11)
     ax.set_ylabel(ylabel)
     _month_ticks(ax, months)

@@ -137,6 +137,9 @@ CHARTS = {"by_modality": "Models per month by modality", "by_task": "Models per 
           "card_length": "Mean card length"}
 
 
+MIN_HEIGHT = 280
+
+
 class TrendsPanel(QWidget):
     """Trend charts (the report's) for the models the current filter keeps. ``load_data`` supplies the
     analysis columns on first use, in a background thread (about 6 s at 2M models), so it must open its
@@ -167,6 +170,7 @@ class TrendsPanel(QWidget):
         lay.addWidget(self.choice)
         lay.addWidget(self.info)
         lay.addWidget(scroll)
+        self.setMinimumHeight(MIN_HEIGHT)  # the dock opens tall enough to read a chart
         self.png: bytes | None = None
 
     def set_mask(self, mask: np.ndarray | None) -> None:
@@ -222,7 +226,11 @@ class TrendsPanel(QWidget):
                           (f", {months[0]} to {months[-1]}" if months else ""))
         self.png = None
         if months and key in ("by_modality", "by_task", "relations"):
-            self.png = charts.monthly_lines(months, t[key], CHARTS[key], stacked=key == "by_modality")
+            from hubatlas.viewer.layers.colors import MODALITY_COLORS, RELATION_COLORS
+
+            same_as_map = {"by_modality": MODALITY_COLORS, "relations": RELATION_COLORS}.get(key)
+            self.png = charts.monthly_lines(months, t[key], CHARTS[key], stacked=key == "by_modality",
+                                            colors=same_as_map)
         elif months and t.get("cards") and key in ("card_share", "card_length"):
             vals = t["cards"]["share_with_card" if key == "card_share" else "mean_length"]
             self.png = charts.values_over_months(months, vals, CHARTS[key],
