@@ -94,12 +94,12 @@ def snapshot_for(args: argparse.Namespace, store):
 def rebuild_snapshot(store, progress, *, if_changed: bool = False) -> dict:
     """Rebuild the snapshot and say so; ``if_changed``: only when the store's data changed since (or the
     snapshot is missing or damaged): a command that changed nothing leaves the snapshot as it is."""
-    from hubatlas.core.store.snapshot import SnapshotError, build, damaged_files, open_snapshot
+    from hubatlas.core.store.snapshot import SnapshotError, build, is_current, open_snapshot
 
     if if_changed:
         try:
             snap = open_snapshot(store.dir)
-            if snap.manifest.get("data_version") == store.data_version() and not damaged_files(snap):
+            if is_current(snap, store):
                 return snap.manifest
         except (FileNotFoundError, SnapshotError):
             pass

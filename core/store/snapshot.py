@@ -187,6 +187,11 @@ def write_manifest(d: Path, manifest: dict) -> dict:
     return manifest
 
 
+def is_current(snap: Snapshot, store: Store) -> bool:
+    """Built from the store's data as it is now, and intact."""
+    return snap.manifest.get("data_version") == store.data_version() and not damaged_files(snap)
+
+
 def damaged_files(snap: Snapshot) -> list[str]:
     """The data files whose bytes differ from the manifest's checksums (a snapshot written before checksums
     were kept has none to compare and counts as damaged: it is rebuilt once)."""
@@ -274,7 +279,7 @@ def ensure_snapshot(store: Store, progress: bool | None = None) -> Snapshot:
     """The current snapshot, rebuilt first when missing, damaged or older than the store's data."""
     try:
         snap = open_snapshot(store.dir)
-        if snap.manifest.get("data_version") == store.data_version() and not damaged_files(snap):
+        if is_current(snap, store):
             return snap
     except (FileNotFoundError, SnapshotError):
         pass
