@@ -69,8 +69,10 @@ def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
                                  "Compute the layout now? (CPU: about a minute per 200,000 models)")
         return r == QMessageBox.Yes
 
+    from hubatlas.viewer._qt.layout_job import compute_with_dialog
+
     try:
-        store, snap = prepare(cache, ask_layout=ask)
+        store, snap = prepare(cache, ask_layout=ask, compute_layout=compute_with_dialog)
     except Problem as p:
         print(f"hubatlas: {p.title.lower()}: {printable(p, 2000)}", file=sys.stderr)
         if screenshot is not None:  # (a scripted run has nobody to close the dialog)
@@ -82,7 +84,7 @@ def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
         from hubatlas.core.demo import ensure_demo
 
         try:
-            store, snap = prepare(ensure_demo(), ask_layout=ask)
+            store, snap = prepare(ensure_demo(), ask_layout=ask, compute_layout=compute_with_dialog)
         except Problem as again:
             QMessageBox.warning(None, again.title, str(again))
             return 2

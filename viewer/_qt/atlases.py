@@ -61,6 +61,7 @@ class Atlases:
     def open(self, folder: str | Path):
         """Open ``folder`` in a new window; a clear message when it is not a usable atlas. Returns the window
         or None."""
+        from hubatlas.viewer._qt.layout_job import compute_with_dialog
         from hubatlas.viewer._qt.opening import Problem, prepare
 
         if not (Path(folder) / DB_NAME).exists():
@@ -69,7 +70,7 @@ class Atlases:
         try:
             store, snap = prepare(Path(folder), ask_layout=lambda missing, n: QMessageBox.question(
                 self.w, "Compute the layout?", f"{missing:,} of {n:,} models have no position yet. Compute the "
-                "layout now?") == QMessageBox.Yes)
+                "layout now?") == QMessageBox.Yes, compute_layout=lambda c, m, n: compute_with_dialog(c, m, n, self.w))
         except Problem as p:
             QMessageBox.warning(self.w, p.title, str(p))
             return None

@@ -50,10 +50,12 @@ def _waiting(holder) -> None:
           file=sys.stderr)
 
 
-def prepare(cache: Path, *, ask_layout=None) -> tuple[Store, object]:
+def prepare(cache: Path, *, ask_layout=None, compute_layout=None) -> tuple[Store, object]:
     """Open the store (read-only: the window never holds the writer lock) and a laid-out snapshot, or raise
     Problem with a user-facing explanation. A missing, stale or damaged snapshot and a missing layout are
-    made by a short-lived writer when the cache can be written."""
+    made by a short-lived writer when the cache can be written. ``compute_layout(cache, missing, n)`` makes
+    a missing layout (the app: a child process behind a progress dialog with Cancel) and returns (ok,
+    message); without it the layout is computed here."""
     try:
         store = Store(cache, readonly=True)
     except StoreError as e:
@@ -77,14 +79,21 @@ def prepare(cache: Path, *, ask_layout=None) -> tuple[Store, object]:
             raise Problem("No layout", f"{missing:,} of {n:,} models have no position and this atlas is "
                                       "read-only. Run `hubatlas layout` on a writable copy.")
         if ask_layout is None or ask_layout(missing, n):
-            try:
-                with Store(cache, create=False, wait=WAIT_S, on_wait=_waiting) as writer:
-                    run_layout(writer, LayoutParams(), progress=False)
-            except StoreError as e:
-                store.close()
-                raise Problem("Cannot compute the layout", str(e)) from None
+            if compute_layout is not None:
+                ok, why = compute_layout(Path(cache), missing, n)
+                if not ok and why != "cancelled":
+                    store.close()
+                    raise Problem("Cannot compute the layout", why)
+            else:
+                try:
+                    with Store(cache, create=False, wait=WAIT_S, on_wait=_waiting) as writer:
+                        run_layout(writer, LayoutParams(), progress=False)
+                except StoreError as e:
+                    store.close()
+                    raise Problem("Cannot compute the layout", str(e)) from None
             snap = open_snapshot(store.dir)
-        elif not placed.any():
+            placed = np.isfinite(np.stack([snap.column("x"), snap.column("y")], 1)).all(1)
+        if not placed.any():
             store.close()
             raise Problem("No layout", "This atlas has no layout yet. Run `hubatlas layout`.")
     return store, snap
