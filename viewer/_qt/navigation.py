@@ -171,7 +171,9 @@ def install(window) -> Navigation:
     """Add navigation to a MainWindow: the Go menu (Back, Forward), the arrow keys, the map's right-click
     menu, and every panel (and the search bar) in View › Panels."""
     nav = Navigation(window)
-    go = window.menuBar().addMenu("&Go")
+    mb = window.menuBar()
+    go = QMenu("&Go", window)
+    mb.insertMenu(next(a for a in mb.actions() if a.text() == "&Help"), go)  # Help stays last
     for text, slot, key in (("Back", nav.go_back, "Alt+Left"), ("Forward", nav.go_forward, "Alt+Right")):
         a = QAction(text, window)
         a.setShortcut(QKeySequence(key))

@@ -1,6 +1,7 @@
 """Dock panels: legend (click to hide/show), details of the selected model, filters and time slider."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from hubatlas.viewer._qt.text import hub_url, plain
 from hubatlas.viewer.layers.styling import Filters
 
+EDGE_ROW = Qt.UserRole + 1  # legend rows of the edge colours (not classes: they hide nothing)
 MONTH_DAYS = 30       # one tick of the history replay
 PLAY_TICK_MS = 120    # replay speed: about eight months a second
 
@@ -76,6 +78,33 @@ class LegendPanel(QListWidget):
             item.setCheckState(Qt.Checked)
             self.addItem(item)
         self._loading = False
+        self.show_edges(self.edge_rows)
+
+    edge_rows: list = []
+
+    def show_edges(self, rows: list[tuple[str, tuple, int]]) -> None:
+        """The edge colours under the classes while the lineage overlay is on: (label, rgb, edges) rows."""
+        self.edge_rows = list(rows)
+        for i in reversed(range(self.count())):
+            if self.item(i).data(EDGE_ROW):
+                self.takeItem(i)
+        if rows:
+            head = QListWidgetItem("Lineage edges")
+            head.setFlags(Qt.ItemIsEnabled)
+            head.setData(EDGE_ROW, True)
+            self.addItem(head)
+        for label, rgb, n in rows:
+            pm = QPixmap(14, 14)
+            pm.fill(QColor(0, 0, 0, 0))
+            from PySide6.QtGui import QPainter
+
+            p = QPainter(pm)
+            p.fillRect(0, 5, 14, 4, QColor(*rgb))
+            p.end()
+            item = QListWidgetItem(QIcon(pm), f"{plain(label, 60)}  ({n:,})")
+            item.setFlags(Qt.ItemIsEnabled)
+            item.setData(EDGE_ROW, True)
+            self.addItem(item)
 
     def _changed(self, item: QListWidgetItem) -> None:
         if self._loading or item.data(Qt.UserRole) is None:
@@ -167,15 +196,19 @@ class FiltersPanel(QWidget):
         self.snap = snap
         form = QFormLayout(self)
         self.combos: dict[str, QComboBox] = {}
+        self._facets: dict[str, tuple[np.ndarray, dict[int, tuple[str, int]]]] = {}  # codes, code -> label, total
         for col, label in (("modality", "Modality"), ("pipeline_tag", "Task"), ("license", "Licence"),
                            ("library_name", "Library")):
             cb = QComboBox()
             cb.addItem("All", None)
             codes, labels = snap.codes(col)
             counts = np.bincount(codes[codes >= 0], minlength=len(labels)) if len(codes) else []
+            facet = {}
             for i in np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")[:200] if len(labels) else []:
                 if labels[i] is not None and counts[i] > 0:
                     cb.addItem(f"{plain(labels[i], 50)} ({counts[i]:,})", int(i))
+                    facet[int(i)] = (plain(labels[i], 50), int(counts[i]))
+            self._facets[col] = (codes, facet)
             cb.currentIndexChanged.connect(self.changed)
             self.combos[col] = cb
             form.addRow(label, cb)
@@ -203,6 +236,19 @@ class FiltersPanel(QWidget):
         form.addRow("", reset)
         self._date_changed(self.day_hi, emit=False)
         self._since_changed(self.day_lo, emit=False)
+
+    def update_counts(self, style, filters: Filters) -> None:
+        """Each dropdown's counts for what the other filters keep ("text-generation (1,204 of 5,310)"), as
+        in a faceted search: choosing a value shows how many models it would leave."""
+        for col, cb in self.combos.items():
+            codes, facet = self._facets[col]
+            m = style.filter_mask(dataclasses.replace(filters, values={**filters.values, col: None}))
+            kept = None if m is None else np.bincount(codes[m & (codes >= 0)], minlength=len(codes) and
+                                                      int(codes.max(initial=0)) + 1)
+            for i in range(1, cb.count()):
+                label, total = facet[int(cb.itemData(i))]
+                n = None if kept is None else int(kept[int(cb.itemData(i))])
+                cb.setItemText(i, f"{label} ({total:,})" if n is None else f"{label} ({n:,} of {total:,})")
 
     def _count_spin(self, form: QFormLayout, title: str, step: int) -> QSpinBox:
         spin = QSpinBox()

@@ -66,6 +66,28 @@ class ShownFeedback:
                          else f"{plain(entry.label, 60)}  ({entry.count:,})")
             legend.blockSignals(False)
         self.note.setVisible(atlas.visible_count == 0)
+        self.w.filters.update_counts(atlas.style, atlas.state.filters)  # the dropdowns' counts, too
+
+    def edge_rows(self) -> list[tuple[str, tuple, int]]:
+        """The edge overlay's colours with the number of edges of each (inferred ones paler)."""
+        from hubatlas.viewer.layers.colors import RELATION_COLORS
+
+        e = self.w.snap.edges
+        if not e.num_rows:
+            return []
+        names = self.w.snap.manifest.get("relations", [])
+        rel = e.column("relation").to_numpy().astype(np.int64)
+        inferred = e.column("inferred").to_numpy(zero_copy_only=False).astype(bool)
+        counts = np.bincount(rel[~inferred], minlength=len(names))
+        rows = [(names[i] if i < len(names) else "other", RELATION_COLORS.get(names[i] if i < len(names) else "",
+                                                                             (200, 200, 200)), int(counts[i]))
+                for i in np.argsort(-counts, kind="stable") if counts[i]]
+        if inferred.any():
+            rows.append(("inferred (paler)", (215, 215, 215), int(inferred.sum())))
+        return rows
+
+    def follow_edges(self) -> None:
+        self.w.legend.show_edges(self.edge_rows() if self.w.atlas.show_all_edges else [])
 
     def reset(self) -> None:
         """Every filter off and every legend class shown again."""
@@ -95,6 +117,7 @@ def install(window) -> ShownFeedback:
     # after the window has refilled the legend for a new colour mode
     window.state.on_change(lambda names: QTimer.singleShot(0, fb.refresh)
                            if {"mode", "show_predicted", "predictions"} & names else None)
+    window.state.on_change(lambda names: fb.follow_edges() if "show_all_edges" in names else None)
     view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
     a = QAction("Zoom to shown", window)
     a.setShortcut(QKeySequence("Z"))

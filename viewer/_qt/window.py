@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import Snapshot
-from hubatlas.viewer._qt import atlases, help_texts, navigation, shown, window_theme
+from hubatlas.viewer._qt import atlases, help_texts, minimap, navigation, region_select, shown, window_theme
 from hubatlas.viewer._qt.analysis_panels import FamilyPanel, TrendsPanel
 from hubatlas.viewer._qt.panels import DetailsPanel, FiltersPanel, LegendPanel
 from hubatlas.viewer._qt.settings import settings
@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.nav = navigation.install(self)  # Go menu, arrow keys, right-click menu, View › Panels
         self.shown = shown.install(self)  # legend counts for what is shown, "no models match", zoom to shown
         self.atlases = atlases.install(self)  # File › Open atlas…, Recent atlases
+        self.region, self.minimap = region_select.install(self), minimap.install(self)  # Select menu, minimap (M)
         window_theme.apply(theme)  # the whole window follows the map's theme
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)

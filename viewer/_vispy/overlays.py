@@ -104,3 +104,39 @@ class SelectionOverlay:
         if seg:
             self.edges.set_data(pos=np.array(seg, np.float32), color=np.array(col, np.float32))
         self.edges.visible = bool(seg)
+
+
+class RegionOverlay:
+    """A selected region: its outline (box or lasso, also while it is drawn) and its models as highlighted
+    dots (the most prominent ``budget`` of them: a selection of a million models draws like one of 100K)."""
+
+    def __init__(self, parent, xy: np.ndarray, order: np.ndarray, budget: int = 100_000):
+        self.xy, self.budget = xy, budget
+        self.rank = np.empty(len(xy), dtype=np.int64)  # a node's place in the buffer's priority order
+        self.rank[:] = len(xy)
+        self.rank[order] = np.arange(len(order))
+        self.outline = scene.visuals.Line(parent=parent, width=1.5, antialias=False)
+        self.outline.visible = False
+        self.markers = scene.visuals.Markers(parent=parent)
+        self.markers.visible = False
+        self.drawn = 0
+
+    def show_outline(self, pts: np.ndarray | None, color=(1.0, 0.85, 0.2, 0.95)) -> None:
+        if pts is None or len(pts) < 2:
+            self.outline.visible = False
+            return
+        closed = np.vstack([pts, pts[:1]]).astype(np.float32)
+        self.outline.set_data(pos=closed, color=color)
+        self.outline.visible = True
+
+    def show_nodes(self, nodes: np.ndarray | None) -> None:
+        if nodes is None or not len(nodes):
+            self.markers.visible = False
+            self.drawn = 0
+            return
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if len(nodes) > self.budget:
+            nodes = nodes[np.argsort(self.rank[nodes], kind="stable")[: self.budget]]
+        self.markers.set_data(self.xy[nodes], face_color=(1.0, 0.85, 0.2, 0.85), edge_width=0, size=5.0)
+        self.markers.visible = True
+        self.drawn = len(nodes)

@@ -1,0 +1,129 @@
+"""The minimap: the whole map as a small density picture in the map's corner, with a box where the view is.
+Click or drag in it to move the view there; View › Minimap (M) hides it (remembered). The picture is made
+once per atlas and theme (a 2-D histogram, O(models)); moving the view only repaints the box."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from hubatlas.viewer._qt.settings import settings
+
+SIZE = 160     # pixels on each side
+MARGIN = 10    # from the map's corner
+LO, HI = -1.0, 1.0  # the layout's square (coordinates are normalised to [-1, 1])
+
+
+def density_image(xy: np.ndarray, placed: np.ndarray, size: int, background, ink) -> np.ndarray:
+    """(size, size, 4) uint8: the placed points' log density over the layout's square, row 0 at the top."""
+    p = xy[placed]
+    h, _, _ = np.histogram2d(p[:, 1], p[:, 0], bins=size, range=[[LO, HI], [LO, HI]]) if len(p) else (
+        np.zeros((size, size)), None, None)
+    t = np.log1p(h)
+    t = t / max(float(t.max()), 1e-9)
+    from scipy.ndimage import maximum_filter
+
+    t = maximum_filter(np.sqrt(t), size=3)[::-1]  # a lone model still shows (3x3 px); y up, row 0 at the top
+    bg = np.array(background[:3], np.float64) * 255
+    fg = np.array(ink[:3], np.float64) * 255
+    rgb = bg[None, None, :] * (1 - t[..., None]) + fg[None, None, :] * t[..., None]
+    out = np.empty((size, size, 4), np.uint8)
+    out[..., :3] = rgb.round().astype(np.uint8)
+    out[..., 3] = 225
+    return out
+
+
+class Minimap(QWidget):
+    def __init__(self, window):
+        host = window.atlas.canvas.native
+        super().__init__(host)
+        self.w = window
+        self.setFixedSize(SIZE, SIZE)
+        self.setCursor(Qt.PointingHandCursor)
+        self.setToolTip("The whole map; the box is the view. Click or drag to go there (M hides this)")
+        self._image: QImage | None = None
+        self._pixels: np.ndarray | None = None
+        self._theme = None
+        host.installEventFilter(self)
+        window.atlas.view.camera.transform.changed.connect(lambda *_: self.update())
+        self._place()
+
+    # -- geometry ------------------------------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        host = self.parentWidget()
+        self.move(MARGIN, host.height() - SIZE - MARGIN)  # bottom left: the legend and labels' corner is free
+        self.raise_()
+
+    @staticmethod
+    def to_pixel(x: float, y: float) -> tuple[float, float]:
+        return (x - LO) / (HI - LO) * SIZE, (HI - y) / (HI - LO) * SIZE
+
+    @staticmethod
+    def to_world(px: float, py: float) -> tuple[float, float]:
+        return LO + px / SIZE * (HI - LO), HI - py / SIZE * (HI - LO)
+
+    def view_box(self) -> QRectF:
+        """Where the view is, in the minimap's pixels."""
+        x0, y0, x1, y1 = self.w.atlas.view_rect()
+        (a, b), (c, d) = self.to_pixel(x0, y1), self.to_pixel(x1, y0)
+        return QRectF(a, b, max(c - a, 2.0), max(d - b, 2.0))
+
+    # -- drawing -------------------------------------------------------------------------------------------------
+    def _ensure_image(self) -> None:
+        theme = self.w.atlas.theme
+        if self._image is None or self._theme != theme.name:
+            a = self.w.atlas
+            self._pixels = np.ascontiguousarray(density_image(a.xy, a.placed, SIZE, theme.background, theme.text))
+            self._image = QImage(self._pixels.data, SIZE, SIZE, 4 * SIZE, QImage.Format_RGBA8888)
+            self._theme = theme.name
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        self._ensure_image()
+        p = QPainter(self)
+        p.drawImage(0, 0, self._image)
+        text = QColor.fromRgbF(*self.w.atlas.theme.text)
+        p.setPen(QPen(QColor(text.red(), text.green(), text.blue(), 120), 1))
+        p.drawRect(0, 0, SIZE - 1, SIZE - 1)
+        p.setClipRect(0, 0, SIZE, SIZE)
+        p.setPen(QPen(QColor(255, 200, 40), 2))
+        p.drawRect(self.view_box())
+        p.end()
+
+    # -- moving the view -----------------------------------------------------------------------------------------
+    def centre_on(self, px: float, py: float) -> None:
+        x, y = self.to_world(px, py)
+        cam = self.w.atlas.view.camera
+        r = cam.rect
+        cam.rect = (x - r.width / 2, y - r.height / 2, r.width, r.height)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.LeftButton:
+            self.centre_on(event.position().x(), event.position().y())
+            event.accept()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if event.buttons() & Qt.LeftButton:
+            self.centre_on(event.position().x(), event.position().y())
+            event.accept()
+
+    def set_shown(self, on: bool) -> None:
+        self.setVisible(bool(on))
+        settings().setValue("minimap", bool(on))
+
+
+def install(window) -> Minimap:
+    m = Minimap(window)
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    a = window._action(view, "Minimap", m.set_shown, "M", checkable=True,
+                       tip="The whole map in a corner, with where the view is; click it to go there")
+    on = settings().value("minimap", True, type=bool)
+    a.setChecked(on)
+    m.setVisible(on)
+    window.minimap_action = a
+    return m

@@ -1,0 +1,104 @@
+"""Selecting a region of the map (a box or a lasso) and what it holds: the models inside, a summary (counts
+by task, licence, library and modality; total downloads) and a CSV of them. No Qt, no OpenGL: O(models) with
+numpy, plus matplotlib's compiled point-in-polygon test for the candidates inside the lasso's bounding box."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SUMMARY_FIELDS = (("pipeline_tag", "task"), ("license", "licence"), ("library_name", "library"),
+                  ("modality", "modality"))
+TOP = 8  # values listed per field; the rest are summed into one line
+CSV_COLUMNS = ("id", "pipeline_tag", "library_name", "license", "modality", "relation", "downloads", "likes",
+               "placeholder")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
+
+
+def in_box(xy: np.ndarray, shown: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    """Nodes (sorted) of the shown points inside the box (corners in any order)."""
+    xa, xb = sorted((x0, x1))
+    ya, yb = sorted((y0, y1))
+    m = shown & (xy[:, 0] >= xa) & (xy[:, 0] <= xb) & (xy[:, 1] >= ya) & (xy[:, 1] <= yb)
+    return np.flatnonzero(m)
+
+
+def in_polygon(xy: np.ndarray, shown: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Nodes (sorted) of the shown points inside the closed polygon (a lasso: its vertices in order)."""
+    from matplotlib.path import Path as MplPath
+
+    poly = np.asarray(polygon, dtype=np.float64)
+    if len(poly) < 3:
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = poly.min(0), poly.max(0)
+    cand = np.flatnonzero(shown & (xy[:, 0] >= lo[0]) & (xy[:, 0] <= hi[0]) & (xy[:, 1] >= lo[1])
+                          & (xy[:, 1] <= hi[1]))
+    if not len(cand):
+        return cand
+    inside = MplPath(poly, closed=False).contains_points(xy[cand].astype(np.float64))
+    return cand[inside]
+
+
+@dataclass
+class RegionSummary:
+    count: int
+    downloads: int                                   # total over the selected models (unknown counted as 0)
+    by_field: dict[str, list[tuple[str, int]]]       # field title -> [(value, models)], most first; "(none)"
+
+    def lines(self) -> list[str]:
+        """The summary as plain text lines (values are untrusted: the caller shows them as plain text)."""
+        out = [f"{self.count:,} models selected · {self.downloads:,} downloads in all"]
+        for title, rows in self.by_field.items():
+            out.append("")
+            out.append(f"by {title}:")
+            out += [f"  {value}  {n:,}" for value, n in rows]
+        return out
+
+
+def summarise(snap, nodes: np.ndarray) -> RegionSummary:
+    nodes = np.asarray(nodes, dtype=np.int64)
+    dl = snap.nodes.column("downloads").to_numpy(zero_copy_only=False)
+    dl = np.nan_to_num(np.asarray(dl, dtype=np.float64)[nodes], nan=0.0)
+    by: dict[str, list[tuple[str, int]]] = {}
+    for col, title in SUMMARY_FIELDS:
+        codes, labels = snap.codes(col)
+        c = codes[nodes].astype(np.int64)
+        counts = np.bincount(c[c >= 0], minlength=len(labels)) if len(labels) else np.zeros(0, np.int64)
+        order = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
+        rows = [(str(labels[i]), int(counts[i])) for i in order[:TOP]]
+        rest = int(sum(counts[i] for i in order[TOP:]))
+        if rest:
+            rows.append((f"{len(order) - TOP:,} other values", rest))
+        missing = int((c < 0).sum())
+        if missing:
+            rows.append(("(none)", missing))
+        by[title] = rows
+    return RegionSummary(len(nodes), int(dl.sum()), by)
+
+
+def _cell(v) -> str:
+    """A CSV cell: untrusted text that a spreadsheet would read as a formula is quoted with a leading '."""
+    if v is None:
+        return ""
+    s = str(v)
+    return "'" + s if s.startswith(FORMULA_START) else s
+
+
+def write_csv(path: str | Path, snap, nodes: np.ndarray) -> int:
+    """The selected models as CSV (one row per model, header first); returns the number of rows."""
+    nodes = np.asarray(nodes, dtype=np.int64)
+    cols = {c: snap.nodes.column(c).take(nodes).to_pylist() for c in CSV_COLUMNS if c in snap.nodes.column_names}
+    day = snap.column("created_day")[nodes]
+    cols["created"] = [str(np.datetime64("1970-01-01") + np.timedelta64(int(d), "D")) if d >= 0 else None
+                       for d in day]
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(list(cols))
+        for row in zip(*cols.values()):
+            w.writerow([_cell(v) for v in row])
+    tmp.replace(path)
+    return len(nodes)
