@@ -67,7 +67,7 @@ def test_f1_lists_every_shortcut_in_a_table(make_window):
     from PySide6.QtGui import QAction
 
     keys = {a.shortcut().toString() for a in w.findChildren(QAction) if not a.shortcut().isEmpty()}
-    for k in ("Space", "Esc", "Ctrl+C", "F1", "Ctrl+E", "S", "E", "P", "T"):
+    for k in ("Space", "Esc", "Ctrl+C", "F1", "Ctrl+E", "S", "E", "P", "T", "B", "O", "M", "Ctrl+A", "Ctrl+Shift+S"):
         assert k in keys and k in html.replace("&nbsp;", " ")
 
 

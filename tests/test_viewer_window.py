@@ -275,6 +275,34 @@ def test_trends_panel_charts_the_current_filter(analysis_window, qtbot):
     assert w.trends.png is None and "No data" in w.trends.image.text()  # this atlas records no cards
 
 
+def test_trends_show_values_on_hover(analysis_window, qtbot):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QToolTip
+
+    w = analysis_window
+    w.trends_dock.show()
+    tp = w.trends
+    tp.choice.setCurrentIndex(list(tp.choice.itemData(i) for i in range(5)).index("by_task"))
+    qtbot.waitUntil(lambda: tp.png is not None and tp.shown_values is not None, timeout=10_000)
+    months, series, _ = tp.shown_values
+    g = tp.geometry
+    assert g["width"] == tp.image.pixmap().width() and 0 < g["first_px"] < g["last_px"] < g["width"]
+    off = (tp.image.width() - tp.image.pixmap().width()) / 2
+    step = (g["last_px"] - g["first_px"]) / (len(months) - 1)
+    busiest = int(np.argmax(np.sum([c for _, c in series], axis=0)))
+    x = off + g["first_px"] + busiest * step
+    assert tp.month_at(x) == busiest and tp.month_at(x + 0.4 * step) == busiest
+    assert tp.month_at(off + g["first_px"] - step) is None  # left of the first month
+    text = tp.values_text(busiest)
+    lines = text.split("\n")
+    assert lines[0] == months[busiest]
+    want = sorted(((lab, c[busiest]) for lab, c in series), key=lambda r: -r[1])
+    assert lines[1:] == [f"{lab}: {v:,}" for lab, v in want]
+    QTest.mouseMove(tp.image, QPoint(int(round(x)), tp.image.height() // 2))
+    qtbot.waitUntil(lambda: QToolTip.isVisible() and QToolTip.text() == text, timeout=3000)
+
+
 def test_inferred_edges_drawn_paler(tmp_path):
     from hubatlas.core.store.database import Store
     from hubatlas.core.store.snapshot import build, open_snapshot

@@ -32,10 +32,21 @@ def _month_ticks(ax, months: list[str]) -> None:
     ax.set_xticklabels([months[i] for i in idx], rotation=30, ha="right", fontsize=8)
 
 
+def _month_span(fig, ax, months: list[str], geometry: dict | None) -> None:
+    """Where the first and last month are drawn, in pixels from the image's left edge (after the draw), so a
+    viewer can tell which month the pointer is over."""
+    if geometry is None or not months:
+        return
+    (x0, _), (x1, _) = ax.transData.transform([[0, 0], [max(len(months) - 1, 0), 0]])
+    w, h = fig.canvas.get_width_height()
+    geometry.update(first_px=float(x0), last_px=float(x1), width=int(w), height=int(h))
+
+
 def monthly_lines(months: list[str], series: dict, title: str, ylabel: str = "models per month",
-                  stacked: bool = False, colors: dict | None = None) -> bytes:
+                  stacked: bool = False, colors: dict | None = None, geometry: dict | None = None) -> bytes:
     """One line (or stacked area) per label over months; ``series`` is {"labels": [...], "counts": [[...]]}.
-    ``colors``: label -> (r, g, b) 0-255, so a chart can use the map's colours (others: the chart palette)."""
+    ``colors``: label -> (r, g, b) 0-255, so a chart can use the map's colours (others: the chart palette).
+    ``geometry``: filled with where the months are drawn (see _month_span)."""
     fig = _figure()
     ax = fig.add_subplot()
     x = np.arange(len(months))
@@ -52,10 +63,13 @@ def monthly_lines(months: list[str], series: dict, title: str, ylabel: str = "mo
     _month_ticks(ax, months)
     if series["labels"]:
         ax.legend(fontsize=7, ncol=2, loc="upper left", frameon=False)
-    return _png(fig)
+    png = _png(fig)
+    _month_span(fig, ax, months, geometry)
+    return png
 
 
-def values_over_months(months: list[str], values: list, title: str, ylabel: str) -> bytes:
+def values_over_months(months: list[str], values: list, title: str, ylabel: str,
+                       geometry: dict | None = None) -> bytes:
     fig = _figure()
     ax = fig.add_subplot()
     v = np.array([np.nan if x is None else x for x in values], float)
@@ -63,7 +77,9 @@ def values_over_months(months: list[str], values: list, title: str, ylabel: str)
     ax.set_title(title, fontsize=11)
     ax.set_ylabel(ylabel)
     _month_ticks(ax, months)
-    return _png(fig)
+    png = _png(fig)
+    _month_span(fig, ax, months, geometry)
+    return png
 
 
 def grouped_bars(groups: list[str], bars: dict[str, list], title: str, ylabel: str = "",

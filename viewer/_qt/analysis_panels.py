@@ -164,6 +164,10 @@ class TrendsPanel(QWidget):
         self.info.setTextFormat(Qt.PlainText)
         self.image = QLabel("Open this panel to chart trends for the current filter")
         self.image.setAlignment(Qt.AlignCenter)
+        self.image.setMouseTracking(True)  # values on hover (eventFilter)
+        self.image.installEventFilter(self)
+        self.geometry: dict = {}
+        self.shown_values: tuple[list[str], list[tuple[str, list]], str] | None = None  # months, series, unit
         scroll = QScrollArea()
         scroll.setWidget(self.image)
         scroll.setWidgetResizable(True)
@@ -225,16 +229,20 @@ class TrendsPanel(QWidget):
         self.info.setText(f"{t['nodes']:,} models in the current filter" +
                           (f", {months[0]} to {months[-1]}" if months else ""))
         self.png = None
+        self.geometry = {}
+        self.shown_values = None
         if months and key in ("by_modality", "by_task", "relations"):
             from hubatlas.viewer.layers.colors import MODALITY_COLORS, RELATION_COLORS
 
             same_as_map = {"by_modality": MODALITY_COLORS, "relations": RELATION_COLORS}.get(key)
             self.png = charts.monthly_lines(months, t[key], CHARTS[key], stacked=key == "by_modality",
-                                            colors=same_as_map)
+                                            colors=same_as_map, geometry=self.geometry)
+            self.shown_values = (months, list(zip(t[key]["labels"], t[key]["counts"])), "models")
         elif months and t.get("cards") and key in ("card_share", "card_length"):
             vals = t["cards"]["share_with_card" if key == "card_share" else "mean_length"]
-            self.png = charts.values_over_months(months, vals, CHARTS[key],
-                                                 "share" if key == "card_share" else "characters")
+            unit = "share" if key == "card_share" else "characters"
+            self.png = charts.values_over_months(months, vals, CHARTS[key], unit, geometry=self.geometry)
+            self.shown_values = (months, [(CHARTS[key], vals)], unit)
         if self.png is None:
             self.image.setPixmap(QPixmap())
             self.image.setText("No data for this chart (no creation dates, or the atlas records no model cards)")
@@ -242,6 +250,42 @@ class TrendsPanel(QWidget):
         pm = QPixmap()
         pm.loadFromData(self.png, "PNG")
         self.image.setPixmap(pm)
+
+
+    # -- values on hover ----------------------------------------------------------------------------------------
+    def month_at(self, x: float) -> int | None:
+        """The month under x (pixels in the image label), or None off the chart's months."""
+        g, pm = self.geometry, self.image.pixmap()
+        if not g or self.shown_values is None or pm is None or pm.isNull():
+            return None
+        months = self.shown_values[0]
+        x_img = x - (self.image.width() - pm.width()) / 2  # the picture is centred in the label
+        span = g["last_px"] - g["first_px"]
+        f = 0.0 if span <= 0 else (x_img - g["first_px"]) / span * (len(months) - 1)
+        i = int(round(f))
+        return i if 0 <= i < len(months) and abs(f - i) <= 0.5 else None
+
+    def values_text(self, i: int) -> str:
+        """The values of every series at month ``i``, largest first (plain text)."""
+        months, series, unit = self.shown_values
+        rows = [(lab, vals[i]) for lab, vals in series if vals[i] is not None]
+        rows.sort(key=lambda r: -float(r[1]))
+        fmt = {"share": lambda v: f"{float(v):.0%}", "characters": lambda v: f"{float(v):,.0f} characters"}.get(
+            unit, lambda v: f"{int(v):,}")
+        return "\n".join([months[i]] + [f"{plain(str(lab), 60)}: {fmt(v)}" for lab, v in rows[:12]])
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        from PySide6.QtCore import QEvent
+        from PySide6.QtGui import QCursor
+        from PySide6.QtWidgets import QToolTip
+
+        if obj is self.image and event.type() == QEvent.MouseMove:
+            i = self.month_at(event.position().x())
+            if i is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(QCursor.pos(), self.values_text(i), self.image)
+        return False
 
 
 def _count(n: int, noun: str) -> str:
