@@ -130,7 +130,7 @@ def test_minimap_shows_the_whole_map_and_moves_the_view(make_window, qtbot):
     assert m.isVisible() and m.parentWidget() is w.atlas.canvas.native
     img = m.grab().toImage()
     # a model's place is lit, an empty place is not
-    bright = lambda x, y: sum(img.pixelColor(*[int(v) for v in Minimap.to_pixel(x, y)]).getRgb()[:3])  # noqa: E731
+    bright = lambda x, y: sum(img.pixelColor(*[int(v) for v in Minimap.to_pixel(x, y)]).getRgb()[:3])
     assert bright(-0.5, 0.5) > bright(0.0, -0.9) + 60
     w.atlas.zoom(0.25)
     box = m.view_box()

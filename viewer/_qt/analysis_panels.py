@@ -213,7 +213,7 @@ class TrendsPanel(QWidget):
         self.data = result
         self.refresh()
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if self.trends is None:
             self.refresh()
@@ -274,7 +274,7 @@ class TrendsPanel(QWidget):
             unit, lambda v: f"{int(v):,}")
         return "\n".join([months[i]] + [f"{plain(str(lab), 60)}: {fmt(v)}" for lab, v in rows[:12]])
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+    def eventFilter(self, obj, event) -> bool:
         from PySide6.QtCore import QEvent
         from PySide6.QtGui import QCursor
         from PySide6.QtWidgets import QToolTip

@@ -50,7 +50,7 @@ class Minimap(QWidget):
         self._place()
 
     # -- geometry ------------------------------------------------------------------------------------------------
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Resize:
             self._place()
         return False
@@ -83,7 +83,7 @@ class Minimap(QWidget):
             self._image = QImage(self._pixels.data, SIZE, SIZE, 4 * SIZE, QImage.Format_RGBA8888)
             self._theme = theme.name
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         self._ensure_image()
         p = QPainter(self)
         p.drawImage(0, 0, self._image)
@@ -102,12 +102,12 @@ class Minimap(QWidget):
         r = cam.rect
         cam.rect = (x - r.width / 2, y - r.height / 2, r.width, r.height)
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    def mousePressEvent(self, event) -> None:
         if event.button() == Qt.LeftButton:
             self.centre_on(event.position().x(), event.position().y())
             event.accept()
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event) -> None:
         if event.buttons() & Qt.LeftButton:
             self.centre_on(event.position().x(), event.position().y())
             event.accept()

@@ -46,6 +46,7 @@ class LegendPanel(QListWidget):
         super().__init__(parent)
         self.itemChanged.connect(self._changed)
         self._loading = False
+        self.edge_rows: list[tuple[str, tuple, int]] = []
 
     def show_colors(self, colors) -> None:
         self._loading = True
@@ -79,8 +80,6 @@ class LegendPanel(QListWidget):
             self.addItem(item)
         self._loading = False
         self.show_edges(self.edge_rows)
-
-    edge_rows: list = []
 
     def show_edges(self, rows: list[tuple[str, tuple, int]]) -> None:
         """The edge colours under the classes while the lineage overlay is on: (label, rgb, edges) rows."""
