@@ -1,6 +1,7 @@
-"""The minimap: the whole map as a small density picture in the map's corner, with a box where the view is.
-Click or drag in it to move the view there; View › Minimap (M) hides it (remembered). The picture is made
-once per atlas and theme (a 2-D histogram, O(models)); moving the view only repaints the box."""
+"""The minimap: the whole map as a small picture in the map's corner (the map's colours, brighter where denser),
+with a box where the view is. Click or drag in it to move the view there; View › Minimap (M) hides it
+(remembered). The picture is made once per colour mode and theme (2-D histograms, O(models)); moving the view
+only repaints the box."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,21 +16,31 @@ MARGIN = 10    # from the map's corner
 LO, HI = -1.0, 1.0  # the layout's square (coordinates are normalised to [-1, 1])
 
 
-def density_image(xy: np.ndarray, placed: np.ndarray, size: int, background, ink) -> np.ndarray:
-    """(size, size, 4) uint8: the placed points' log density over the layout's square, row 0 at the top."""
-    p = xy[placed]
-    h, _, _ = np.histogram2d(p[:, 1], p[:, 0], bins=size, range=[[LO, HI], [LO, HI]]) if len(p) else (
-        np.zeros((size, size)), None, None)
-    t = np.log1p(h)
-    t = t / max(float(t.max()), 1e-9)
-    from scipy.ndimage import maximum_filter
+def density_image(xy: np.ndarray, placed: np.ndarray, size: int, background, ink,
+                  rgb: np.ndarray | None = None) -> np.ndarray:
+    """(size, size, 4) uint8: the placed points over the layout's square, row 0 at the top: each cell in the
+    mean of its points' colours ``rgb`` ((n, 3+) uint8: the map's; else ``ink``), brighter where denser (log)."""
+    from scipy.ndimage import grey_dilation
 
-    t = maximum_filter(np.sqrt(t), size=3)[::-1]  # a lone model still shows (3x3 px); y up, row 0 at the top
+    cell = np.clip(((xy[placed] - LO) / (HI - LO) * size).astype(np.int64), 0, size - 1)
+    flat = (size - 1 - cell[:, 1]) * size + cell[:, 0]  # y up on the map, row 0 at the top of the image
+    count = np.bincount(flat, minlength=size * size).astype(np.float64)
+    if rgb is None:
+        mean = np.tile(np.asarray(ink[:3], np.float64) * 255, (size * size, 1))
+    else:
+        c = np.asarray(rgb)[placed, :3].astype(np.float64)
+        mean = np.stack([np.bincount(flat, weights=c[:, i], minlength=size * size) for i in range(3)], 1)
+        mean /= np.maximum(count, 1)[:, None]
+    t = np.sqrt(np.log1p(count) / max(float(np.log1p(count).max()), 1e-9))
+    t = np.where(count > 0, 0.45 + 0.55 * t, 0.0)
     bg = np.array(background[:3], np.float64) * 255
-    fg = np.array(ink[:3], np.float64) * 255
-    rgb = bg[None, None, :] * (1 - t[..., None]) + fg[None, None, :] * t[..., None]
+    img = (bg[None, :] * (1 - t[:, None]) + mean * t[:, None]).reshape(size, size, 3)
+    lit = (count > 0).reshape(size, size)
+    # a lone model still shows: empty cells next to a lit one take its colour (3x3)
+    grown = np.stack([grey_dilation(np.where(lit, img[..., i], -1), size=3) for i in range(3)], -1)
+    img = np.where(lit[..., None], img, np.where(grown >= 0, grown, img))
     out = np.empty((size, size, 4), np.uint8)
-    out[..., :3] = rgb.round().astype(np.uint8)
+    out[..., :3] = np.clip(img, 0, 255).round().astype(np.uint8)
     out[..., 3] = 225
     return out
 
@@ -76,12 +87,13 @@ class Minimap(QWidget):
 
     # -- drawing -------------------------------------------------------------------------------------------------
     def _ensure_image(self) -> None:
-        theme = self.w.atlas.theme
-        if self._image is None or self._theme != theme.name:
-            a = self.w.atlas
-            self._pixels = np.ascontiguousarray(density_image(a.xy, a.placed, SIZE, theme.background, theme.text))
+        a = self.w.atlas
+        key = (a.theme.name, id(a.colors))  # a new colour mode, legend or theme: a new picture
+        if self._image is None or self._theme != key:
+            self._pixels = np.ascontiguousarray(density_image(a.xy, a.placed, SIZE, a.theme.background,
+                                                              a.theme.text, a.colors.rgba))
             self._image = QImage(self._pixels.data, SIZE, SIZE, 4 * SIZE, QImage.Format_RGBA8888)
-            self._theme = theme.name
+            self._theme = key
 
     def paintEvent(self, event) -> None:
         self._ensure_image()
@@ -119,6 +131,8 @@ class Minimap(QWidget):
 
 def install(window) -> Minimap:
     m = Minimap(window)
+    window.state.on_change(lambda names: m.update() if names & {"mode", "theme", "hidden_classes", "show_predicted",
+                                                                 "predictions"} else None)
     view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
     a = window._action(view, "Minimap", m.set_shown, "M", checkable=True,
                        tip="The whole map in a corner, with where the view is; click it to go there")

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
 )
 from vispy.util import keys
 
+from hubatlas.viewer._qt.shown import fit_view
 from hubatlas.viewer._qt.text import plain
 from hubatlas.viewer._vispy.overlays import RegionOverlay
 from hubatlas.viewer.layers.region import in_box, in_polygon, summarise, write_csv
 
 MIN_DRAG_PX = 4  # a shorter drag is a click (it selects one model)
-MARGIN = 0.08
 
 
 class SelectionPanel(QWidget):
@@ -226,11 +226,7 @@ class RegionSelect:
     def zoom_to(self) -> bool:
         if not len(self.nodes):
             return False
-        xy = self.w.atlas.xy[self.nodes]
-        (x0, y0), (x1, y1) = xy.min(0), xy.max(0)
-        side = max(float(x1 - x0), float(y1 - y0), 0.01) * (1 + 2 * MARGIN)
-        cx, cy = float(x0 + x1) / 2, float(y0 + y1) / 2
-        self.w.atlas.view.camera.rect = (cx - side / 2, cy - side / 2, side, side)
+        fit_view(self.w.atlas, self.w.atlas.xy[self.nodes])
         return True
 
     # -- export --------------------------------------------------------------------------------------------------

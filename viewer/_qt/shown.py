@@ -101,13 +101,16 @@ class ShownFeedback:
         if not m.any():
             self.w.statusBar().showMessage("No models shown to zoom to", 4000)
             return False
-        x = self.w.snap.column("x")[m]
-        y = self.w.snap.column("y")[m]
-        x0, x1, y0, y1 = float(x.min()), float(x.max()), float(y.min()), float(y.max())
-        side = max(x1 - x0, y1 - y0, 0.01) * (1 + 2 * MARGIN)
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        self.w.atlas.view.camera.rect = (cx - side / 2, cy - side / 2, side, side)
+        fit_view(self.w.atlas, self.w.atlas.xy[m])
         return True
+
+
+def fit_view(atlas, xy: np.ndarray) -> None:
+    """Fit the view to the points ``xy`` (n, 2), with a margin; a square at least 0.01 wide."""
+    (x0, y0), (x1, y1) = xy.min(0), xy.max(0)
+    side = max(float(x1 - x0), float(y1 - y0), 0.01) * (1 + 2 * MARGIN)
+    cx, cy = float(x0 + x1) / 2, float(y0 + y1) / 2
+    atlas.view.camera.rect = (cx - side / 2, cy - side / 2, side, side)
 
 
 def install(window) -> ShownFeedback:
