@@ -205,7 +205,6 @@ class RegionSelect:
             p.header.setText(f"{s.count:,} models ({how})" + ("" if drawn == s.count else
                              f"; the {drawn:,} most prominent are highlighted"))
             p.text.setPlainText("\n".join(plain(line, 300) for line in s.lines()))
-            self.summary = s
         for b in (p.zoom_btn, p.export_btn, p.clear_btn):
             b.setEnabled(bool(len(self.nodes)))
         p.clear_btn.setEnabled(True)
