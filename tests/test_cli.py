@@ -68,6 +68,9 @@ def test_errors_are_clear_and_nonzero(cache, tmp_path):
     assert p.returncode == 1 and "no model 'no/such-model'" in p.stderr
     p = run_cli("stats", cache=tmp_path / "empty", check=False)
     assert p.returncode == 1 and "no atlas cache" in p.stderr
+    for cmd in ("layout", "snapshot"):  # writers that need an atlas say there is none, and make nothing
+        p = run_cli(cmd, cache=tmp_path / "none", check=False)
+        assert p.returncode == 1 and "no atlas cache" in p.stderr and not (tmp_path / "none").exists(), cmd
     notdb = tmp_path / "notdb"
     notdb.mkdir()
     (notdb / "atlas.sqlite").write_bytes(b"this is not sqlite at all" * 100)

@@ -68,13 +68,15 @@ def writer_wait(args: argparse.Namespace) -> dict:
     return {"wait": getattr(args, "wait", None), "on_wait": _waiting}
 
 
-def open_store(args: argparse.Namespace, *, write: bool = False):
-    """The cache's store: a reader, or (``write``) its one writer, taking the writer lock."""
+def open_store(args: argparse.Namespace, *, write: bool = False, create: bool = True):
+    """The cache's store: a reader, or (``write``) its one writer, taking the writer lock. ``create=False``:
+    a writer that works on an atlas already there (layout, snapshot) says there is none instead of making an
+    empty one."""
     from hubatlas.core.store.database import Store, StoreError
 
     cache = cache_for(args, write=write)
     try:
-        return Store(cache, create=write, readonly=not write, **(writer_wait(args) if write else {}))
+        return Store(cache, create=write and create, readonly=not write, **(writer_wait(args) if write else {}))
     except StoreError as e:
         raise CLIError(str(e)) from None
 

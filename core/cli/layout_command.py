@@ -17,7 +17,7 @@ def cmd_layout(args: argparse.Namespace) -> int:
 
     p = LayoutParams(backend=args.backend, seed=args.seed, n_neighbors=args.neighbors, anchors=args.anchors,
                      n_epochs=args.epochs)
-    with open_store(args, write=True) as store:
+    with open_store(args, write=True, create=False) as store:
         try:
             info = run_layout(store, p, full=args.full, progress=progress_flag(args))
         except LayoutError as e:

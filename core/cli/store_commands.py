@@ -184,7 +184,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    with open_store(args, write=True) as store:
+    with open_store(args, write=True, create=False) as store:
         m = rebuild_snapshot(store, None)
     emit(args, m, None)  # the summary line is on stderr already
     return 0
