@@ -58,3 +58,51 @@ def test_fts_query_builder():
     assert fts_query("FLUX.1-") == '"flux"* AND "1"'
     assert fts_query("q") == '"q"*'
     assert fts_query("-- ") is None
+
+
+def _reference_search(conn, text: str, limit: int) -> list[str]:
+    """Every match of the text (exact id or name, id or name prefix, full-text), ranked by the module's rule
+    in Python: the oracle for the top-``limit`` shortcuts the search takes in SQLite."""
+    from hubatlas.core.store.search import fts_query
+
+    low = text.strip().lower()
+    rows = {r[0]: r for r in conn.execute("SELECT id, downloads, placeholder FROM models WHERE removed_at IS NULL")}
+    q = fts_query(text.strip())
+    fts = {r[0] for r in conn.execute("SELECT m.id FROM models_fts f JOIN models m ON m.rowid = f.rowid "
+                                      "WHERE models_fts MATCH ?", (q,))} if q else set()
+
+    def group(mid):
+        i = mid.lower()
+        name = i.partition("/")[2] or i
+        return 0 if i == low else 1 if name == low else 2 if i.startswith(low) or name.startswith(low) else 3
+
+    hits = [r for mid, r in rows.items() if group(mid) < 3 or mid in fts]
+    t = text.strip()
+    hits.sort(key=lambda r: (group(r[0]), not (r[0] == t or r[0].partition("/")[2] == t), r[2],
+                             -(r[1] if r[1] is not None else -1), r[0]))
+    return [r[0] for r in hits[:limit]]
+
+
+def test_the_best_matches_equal_ranking_every_match(store, tmp_path):
+    """Each source (exact, prefix ranges, full text) gives only its best few; their union must still hold the
+    best of all matches, whatever the query and the limit."""
+    import random
+
+    rnd = random.Random(5)
+    words = ["llama", "Llama", "bert", "tiny", "lora", "gguf", "7b", "l", "ll", "chat", "base", "x"]
+    recs, ids = [], []
+    for i in range(1500):
+        author = f"user{rnd.randint(0, 30)}" if i % 3 else rnd.choice(["llama", "meta-llama", "LLAMA-fans"])
+        name = "-".join(rnd.sample(words, rnd.randint(1, 3))) + (f"-{i}" if i % 4 else "")
+        mid = f"{author}/{name}"
+        if mid.lower() in {x.lower() for x in ids[-50:]}:
+            continue
+        ids.append(mid)
+        recs.append(rec(mid, downloads=rnd.choice([None, 0, rnd.randint(1, 10 ** 6)])))
+    import_paths(store, [write_json(tmp_path / "many.json", recs)])
+    queries = ["llama", "LLAMA", "l", "ll", "llama/", "user1", "user1/", "user12/l", "tiny-lora", "7b", "chat 7b",
+               "meta-llama/llama", "x", "base-", "zz"] + [rnd.choice(ids)[: rnd.randint(1, 12)] for _ in range(40)]
+    for q in queries:
+        for limit in (1, 3, 20):
+            got = [h["id"] for h in store.search(q, limit)]
+            assert got == _reference_search(store.conn, q, limit), (q, limit)
