@@ -152,3 +152,22 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted():
     assert _cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
     assert _cell("+1") == "'+1" and _cell("@SUM(A1)") == "'@SUM(A1)" and _cell("-2") == "'-2"
     assert _cell("org/model-=1") == "org/model-=1" and _cell(None) == "" and _cell(5) == "5"
+
+
+@pytest.mark.gl
+@pytest.mark.usefixtures("isolated_settings")
+def test_the_highlight_follows_the_theme(make_window, qtbot):
+    w = make_window()
+    w.region.select_box(-0.6, -0.6, -0.4, -0.4)  # the text model alone
+    assert len(w.region.nodes) == 1
+
+    def dot():
+        img = w.atlas.render()
+        x, y = (int(round(v)) for v in w.atlas.world_to_pixel(-0.5, -0.5))
+        return img[y - 1:y + 2, x - 1:x + 2, :3].reshape(-1, 3).astype(int).mean(0)
+
+    r, g, b = dot()
+    assert r > 200 and g > 150 and b < 120  # amber on the dark map
+    w.set_theme("light")
+    r, g, b = dot()
+    assert r > 150 and g < 90 and b < 90  # deep red on the light one

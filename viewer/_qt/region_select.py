@@ -65,6 +65,7 @@ class RegionSelect:
         self.panel.clear_btn.clicked.connect(self.clear)
         self.dock = window._dock("Selection", self.panel, Qt.RightDockWidgetArea)
         self.dock.hide()
+        window.state.on_change(lambda names: self._restyle() if "theme" in names else None)
         c = atlas.canvas
         c.events.mouse_press.connect(self._press)
         c.events.mouse_move.connect(self._move)
@@ -168,6 +169,15 @@ class RegionSelect:
     def _outline_color(self):
         return (0.1, 0.1, 0.1, 0.9) if self.w.atlas.theme.name == "light" else (1.0, 0.85, 0.2, 0.95)
 
+    def _dot_color(self):
+        """The highlight of the selected models: amber on the dark map, a deep red on the light one."""
+        return (0.8, 0.1, 0.1, 0.85) if self.w.atlas.theme.name == "light" else (1.0, 0.85, 0.2, 0.85)
+
+    def _restyle(self) -> None:
+        """The outline and highlight in the new theme's colours."""
+        self.overlay.show_outline(self.outline, self._outline_color())
+        self.overlay.show_nodes(self.nodes if len(self.nodes) else None, self._dot_color())
+
     # -- selecting -----------------------------------------------------------------------------------------------
     def _shown(self) -> np.ndarray:
         return self.w.shown.shown_mask() & self.w.atlas.placed
@@ -193,7 +203,7 @@ class RegionSelect:
         self.nodes = np.asarray(nodes, dtype=np.int64)
         self.outline = outline
         self.overlay.show_outline(outline, self._outline_color())
-        self.overlay.show_nodes(self.nodes)
+        self.overlay.show_nodes(self.nodes, self._dot_color())
         self.w.atlas.canvas.update()
         p = self.panel
         if not len(self.nodes):

@@ -129,7 +129,7 @@ class RegionOverlay:
         self.outline.set_data(pos=closed, color=color)
         self.outline.visible = True
 
-    def show_nodes(self, nodes: np.ndarray | None) -> None:
+    def show_nodes(self, nodes: np.ndarray | None, color=(1.0, 0.85, 0.2, 0.85)) -> None:
         if nodes is None or not len(nodes):
             self.markers.visible = False
             self.drawn = 0
@@ -137,6 +137,6 @@ class RegionOverlay:
         nodes = np.asarray(nodes, dtype=np.int64)
         if len(nodes) > self.budget:
             nodes = nodes[np.argsort(self.rank[nodes], kind="stable")[: self.budget]]
-        self.markers.set_data(self.xy[nodes], face_color=(1.0, 0.85, 0.2, 0.85), edge_width=0, size=5.0)
+        self.markers.set_data(self.xy[nodes], face_color=color, edge_width=0, size=5.0)
         self.markers.visible = True
         self.drawn = len(nodes)
