@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
+from hubatlas.viewer._qt import menus
 from hubatlas.viewer._qt.settings import settings
 
 SIZE = 160     # pixels on each side
@@ -55,7 +56,7 @@ class Minimap(QWidget):
         self.setToolTip("The whole map; the box is the view. Click or drag to go there (M hides this)")
         self._image: QImage | None = None
         self._pixels: np.ndarray | None = None
-        self._theme = None
+        self._key = None  # (theme, colours) the picture was made for
         host.installEventFilter(self)
         window.atlas.view.camera.transform.changed.connect(lambda *_: self.update())
         self._place()
@@ -68,7 +69,7 @@ class Minimap(QWidget):
 
     def _place(self) -> None:
         host = self.parentWidget()
-        self.move(MARGIN, host.height() - SIZE - MARGIN)  # bottom left: the legend and labels' corner is free
+        self.move(MARGIN, host.height() - SIZE - MARGIN)  # bottom left (the window's legend is a panel on the right)
         self.raise_()
 
     @staticmethod
@@ -89,11 +90,11 @@ class Minimap(QWidget):
     def _ensure_image(self) -> None:
         a = self.w.atlas
         key = (a.theme.name, id(a.colors))  # a new colour mode, legend or theme: a new picture
-        if self._image is None or self._theme != key:
+        if self._image is None or self._key != key:
             self._pixels = np.ascontiguousarray(density_image(a.xy, a.placed, SIZE, a.theme.background,
                                                               a.theme.text, a.colors.rgba))
             self._image = QImage(self._pixels.data, SIZE, SIZE, 4 * SIZE, QImage.Format_RGBA8888)
-            self._theme = key
+            self._key = key
 
     def paintEvent(self, event) -> None:
         self._ensure_image()
@@ -133,7 +134,7 @@ def install(window) -> Minimap:
     m = Minimap(window)
     window.state.on_change(lambda names: m.update() if names & {"mode", "theme", "hidden_classes", "show_predicted",
                                                                  "predictions"} else None)
-    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    view = menus.menu_named(window, "&View")
     a = window._action(view, "Minimap", m.set_shown, "M", checkable=True,
                        tip="The whole map in a corner, with where the view is; click it to go there")
     on = settings().value("minimap", True, type=bool)

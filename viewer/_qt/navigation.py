@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hubatlas.viewer._qt import menus
 from hubatlas.viewer._qt.text import hub_url, is_safe_hub_url, plain
 
 PAN_STEP = 0.2  # of the view's width per arrow key press
@@ -171,16 +172,13 @@ def install(window) -> Navigation:
     """Add navigation to a MainWindow: the Go menu (Back, Forward), the arrow keys, the map's right-click
     menu, and every panel (and the search bar) in View › Panels."""
     nav = Navigation(window)
-    mb = window.menuBar()
-    go = QMenu("&Go", window)
-    mb.insertMenu(next(a for a in mb.actions() if a.text() == "&Help"), go)  # Help stays last
+    go = menus.add_before_help(window, "&Go")
     for text, slot, key in (("Back", nav.go_back, "Alt+Left"), ("Forward", nav.go_forward, "Alt+Right")):
         a = QAction(text, window)
         a.setShortcut(QKeySequence(key))
         a.triggered.connect(slot)
         go.addAction(a)
-    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
-    panels = view.addMenu("Panels")
+    panels = menus.menu_named(window, "&View").addMenu("Panels")
     for d in window.findChildren(QDockWidget):
         panels.addAction(d.toggleViewAction())
     for tb in window.findChildren(QToolBar):

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -57,8 +57,6 @@ class LegendPanel(QListWidget):
             ramp = colors.ramp
             pm = QPixmap(64, 14)
             pm.fill(QColor(0, 0, 0, 0))
-            from PySide6.QtGui import QPainter
-
             p = QPainter(pm)
             for x in range(64):
                 p.setPen(QColor(*[int(v) for v in ramp[int(x * 255 / 63)]]))
@@ -95,8 +93,6 @@ class LegendPanel(QListWidget):
         for label, rgb, n in rows:
             pm = QPixmap(14, 14)
             pm.fill(QColor(0, 0, 0, 0))
-            from PySide6.QtGui import QPainter
-
             p = QPainter(pm)
             p.fillRect(0, 5, 14, 4, QColor(*rgb))
             p.end()

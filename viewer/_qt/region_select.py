@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 from vispy.util import keys
 
+from hubatlas.viewer._qt import menus
 from hubatlas.viewer._qt.shown import fit_view
 from hubatlas.viewer._qt.text import plain
 from hubatlas.viewer._vispy.overlays import RegionOverlay
@@ -75,9 +75,7 @@ class RegionSelect:
     # -- menu ----------------------------------------------------------------------------------------------------
     def _menu(self) -> None:
         w = self.w
-        mb = w.menuBar()
-        menu = QMenu("&Select", w)
-        mb.insertMenu(next(a for a in mb.actions() if a.text() == "&Help"), menu)  # Help stays last
+        menu = menus.add_before_help(w, "&Select")
         group = QActionGroup(w)
         group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         self.tool_actions = {}
@@ -95,8 +93,7 @@ class RegionSelect:
         w._action(menu, "Clear region selection", self.clear)
         menu.addSeparator()
         menu.addAction(self.dock.toggleViewAction())
-        view = next(a.menu() for a in mb.actions() if a.text() == "&View")
-        panels = next((a.menu() for a in view.actions() if a.text() == "Panels"), None)
+        panels = menus.menu_named(w, "Panels", menus.menu_named(w, "&View"))
         if panels is not None:  # View › Panels reopens every panel, this one too
             panels.insertAction(panels.actions()[0] if panels.actions() else None, self.dock.toggleViewAction())
         # Esc also leaves the tool and clears the region

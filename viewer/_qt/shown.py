@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidgetItem, QPushButton, QWidget
 
+from hubatlas.viewer._qt import menus
 from hubatlas.viewer._qt.text import plain
 
 MARGIN = 0.08  # around the shown models when zooming to them
@@ -79,9 +80,11 @@ class ShownFeedback:
         rel = e.column("relation").to_numpy().astype(np.int64)
         inferred = e.column("inferred").to_numpy(zero_copy_only=False).astype(bool)
         counts = np.bincount(rel[~inferred], minlength=len(names))
-        rows = [(names[i] if i < len(names) else "other", RELATION_COLORS.get(names[i] if i < len(names) else "",
-                                                                             (200, 200, 200)), int(counts[i]))
-                for i in np.argsort(-counts, kind="stable") if counts[i]]
+        rows = []
+        for i in np.argsort(-counts, kind="stable"):
+            if counts[i]:
+                name = names[i] if i < len(names) else ""  # a code the manifest does not name: the overlay's grey
+                rows.append((name or "other", RELATION_COLORS.get(name, (200, 200, 200)), int(counts[i])))
         if inferred.any():
             rows.append(("inferred (paler)", (215, 215, 215), int(inferred.sum())))
         return rows
@@ -121,7 +124,7 @@ def install(window) -> ShownFeedback:
     window.state.on_change(lambda names: QTimer.singleShot(0, fb.refresh)
                            if {"mode", "show_predicted", "predictions"} & names else None)
     window.state.on_change(lambda names: fb.follow_edges() if "show_all_edges" in names else None)
-    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    view = menus.menu_named(window, "&View")
     a = QAction("Zoom to shown", window)
     a.setShortcut(QKeySequence("Z"))
     a.setStatusTip("Fit the view to the models the filters and legend show")
