@@ -1,6 +1,7 @@
 """Importers on the real Hub samples; atomicity (broken input changes nothing); idempotence; edge cases."""
 from __future__ import annotations
 
+import gzip
 import json
 
 import pyarrow as pa
@@ -70,6 +71,19 @@ def test_mistral_family_jsonl(store, data_dir):
     assert root_id == "mistralai/Mistral-Small-24B-Base-2501"
 
 
+@pytest.mark.parametrize("name", ["models.jsonl.gz", "models.dump"])
+def test_gzipped_jsonl_imports_like_the_plain_file(cache, tmp_path, data_dir, name):
+    """Published dumps come gzipped (``models.jsonl.gz``): read as they are, by name or by their first bytes,
+    with the same rows as the decompressed file."""
+    plain = data_dir / "model_info_mistral_small_24b_family.jsonl"
+    packed = tmp_path / name
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert detect_format(packed) == "hub-jsonl"
+    with Store(tmp_path / "a") as a, Store(tmp_path / "b") as b:
+        assert import_paths(a, [packed]).records == import_paths(b, [plain]).records == 67
+        assert _table_dump(a)[0] == _table_dump(b)[0]
+
+
 def _table_dump(store: Store) -> tuple:
     c = store.conn
     return (c.execute("SELECT * FROM models ORDER BY id").fetchall(),
@@ -96,6 +110,8 @@ BROKEN = {
     "bad_card.json": json.dumps([{"id": "ok/one", "cardData": {"base_model": 7}}]).encode(),
     "bad_line.jsonl": b'{"id": "ok/one"}\n{"id": "ok/two"}\n{not json}\n',
     "garbage.bin": b"\x00\x01\x02 not anything",
+    "truncated.jsonl.gz": gzip.compress(b'{"id": "ok/one"}\n' * 2000)[:-40],
+    "not_really.json.gz": b"\x1f\x8b this is no gzip stream",
 }
 
 

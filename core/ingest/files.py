@@ -6,6 +6,7 @@ as it was. Re-importing the same data is idempotent (rows are upserted, a model'
 """
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,34 +29,54 @@ class ImportSummary:
     formats: dict[str, int] = field(default_factory=dict)
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == GZIP_MAGIC
+
+
+def open_records(path: Path):
+    """A binary reader of a JSON / JSONL file, decompressed on the fly when it is gzipped (as published dumps
+    often are: ``models.jsonl.gz``)."""
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
 def detect_format(path: Path) -> str:
-    """Guess a file's format from its name, then its first bytes."""
-    name = path.name.lower()
-    if name.endswith(".parquet"):
+    """Guess a file's format from its name (a ``.gz`` ending is looked through), then its first bytes."""
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(".parquet") and not is_gzip(path):
         return "ecosystem-parquet"
     if name.endswith((".jsonl", ".ndjson", ".jsonl.txt")):
         return "hub-jsonl"
-    with open(path, "rb") as f:
-        head = f.read(4)
-        if head == b"PAR1":
-            return "ecosystem-parquet"
-        f.seek(0)
-        first = f.read(65536).lstrip()
+    try:
+        with open_records(path) as f:
+            first = f.read(65536)
+    except (OSError, EOFError) as e:
+        raise ImportFailed(f"{path}: not a readable gzip file ({e})") from None
+    if first[:4] == b"PAR1":
+        return "ecosystem-parquet"
+    first = first.lstrip()
     if first.startswith(b"["):
         return "hub-json"
     if first.startswith(b"{"):
         # one object spread over lines (a model-info file) or one object per line
         try:
-            json.loads(path.read_bytes())
+            with open_records(path) as f:
+                json.loads(f.read())
             return "hub-json"
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError, OSError, EOFError):
             return "hub-jsonl"
     raise ImportFailed(f"{path}: cannot tell the format (not JSON, JSONL or parquet); pass --format")
 
 
 def _iter_hub_json(path: Path, source: str) -> Iterator[Batch]:
     try:
-        data = json.loads(path.read_bytes())
+        with open_records(path) as f:
+            data = json.loads(f.read())
+    except (OSError, EOFError) as e:
+        raise ImportFailed(f"{path}: cannot be read: {e}") from None
     except (ValueError, UnicodeDecodeError) as e:
         raise ImportFailed(f"{path}: not valid JSON: {e}") from None
     except RecursionError:
@@ -77,8 +98,15 @@ def _iter_hub_json(path: Path, source: str) -> Iterator[Batch]:
 
 
 def _iter_hub_jsonl(path: Path, source: str) -> Iterator[Batch]:
+    try:
+        yield from _jsonl_batches(path, source)
+    except (OSError, EOFError) as e:  # a truncated or damaged gzip stream
+        raise ImportFailed(f"{path}: cannot be read to the end: {e}") from None
+
+
+def _jsonl_batches(path: Path, source: str) -> Iterator[Batch]:
     batch = Batch()
-    with open(path, "rb") as f:
+    with open_records(path) as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
