@@ -54,7 +54,7 @@ def detect_format(path: Path) -> str:
         with open_records(path) as f:
             first = f.read(65536)
     except (OSError, EOFError) as e:
-        raise ImportFailed(f"{path}: not a readable gzip file ({e})") from None
+        raise ImportFailed(f"{path}: cannot be read ({e})") from None
     if first[:4] == b"PAR1":
         return "ecosystem-parquet"
     first = first.lstrip()
