@@ -73,6 +73,21 @@ def test_placeholder_becomes_real_when_parent_arrives(store, tmp_path):
     assert store.stats()["placeholders"] == 0
 
 
+def test_placeholder_no_edge_names_any_more_is_removed(store, tmp_path):
+    """A re-import that changes a model's parents leaves no orphan placeholder behind (it would be a node of
+    its own on the map and in search); one an inferred edge still names stays."""
+    import_paths(store, [write_json(tmp_path / "a.json", [rec("o/child", tags=["base_model:finetune:o/root"]),
+                                                          rec("o/kid", tags=["base_model:o/kept"])])])
+    assert store.get("o/root")["placeholder"] is True and store.stats()["placeholders"] == 2
+    store.add_edges([("o/other", "o/kept", "finetune", "inferred")])
+    import_paths(store, [write_json(tmp_path / "b.json", [rec("o/child", tags=["base_model:O/Child"]),
+                                                          rec("o/kid")])])
+    assert store.get("o/root") is None and store.parents("o/child") == []
+    assert store.get("o/kept")["placeholder"] is True
+    assert store.stats()["placeholders"] == 1
+    assert not store.search("root", 10) or all(h["id"] != "o/root" for h in store.search("root", 10))
+
+
 def test_cycle_does_not_hang_and_is_broken_once(store, tmp_path):
     recs = [rec("o/a", tags=["base_model:finetune:o/c"]), rec("o/b", tags=["base_model:finetune:o/a"]),
             rec("o/c", tags=["base_model:finetune:o/b"]), rec("o/d", tags=["base_model:adapter:o/c"])]

@@ -260,8 +260,11 @@ class Store:
 
     def add_placeholders(self) -> int:
         """A placeholder node for every parent missing from the data, so families keep their root (parents
-        are first spelled as the models they name, case-insensitively)."""
+        are first spelled as the models they name, case-insensitively); a placeholder no edge names any more
+        (its children were re-imported or synced without it) is removed."""
         resolve_parent_case(self.conn)
+        self.conn.execute("DELETE FROM models WHERE placeholder = 1 AND NOT EXISTS "
+                          "(SELECT 1 FROM edges e WHERE e.parent = models.id)")
         start = self._max_rowid()
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO models (id, author, placeholder, source) "
