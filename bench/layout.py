@@ -64,7 +64,8 @@ def main() -> None:
                    "stage_seconds": info.get("stage_seconds"), "labels": info.get("labels"),
                    "wall_seconds": s["seconds"], "peak_rss_mib": s["peak_rss_mib"],
                    "report": {k: rep[k] for k in ("sample", "lineage_locality", "knn_preservation",
-                                                  "trustworthiness", "modality_purity", "seconds")}}
+                                                  "trustworthiness", "modality_purity", "knn_preservation_unreduced",
+                                                  "trustworthiness_unreduced", "seconds")}}
             print(f"  {run}", file=sys.stderr)
             runs.append(run)
             shutil.rmtree(cache, ignore_errors=True)

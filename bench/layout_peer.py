@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _util import emit, run_stage  # noqa: E402
 
 HUB = [sys.executable, "-m", "hubatlas.viewer.cli"]
-QUALITY = ("lineage_locality", "knn_preservation", "trustworthiness", "modality_purity")
+QUALITY = ("lineage_locality", "knn_preservation", "trustworthiness", "modality_purity", "knn_preservation_unreduced",
+           "trustworthiness_unreduced")
 
 
 def head(path: Path, n: int, out: Path) -> Path:

@@ -12,7 +12,14 @@ import pytest
 from conftest import run_cli
 
 from hubatlas.core.demo import ensure_demo
-from hubatlas.core.layout.features import BLOCKS, build_features, snapshot_features
+from hubatlas.core.layout.features import (
+    BLOCKS,
+    REDUCED,
+    build_features,
+    snapshot_features,
+    stored_tags,
+    weighted_blocks,
+)
 from hubatlas.core.layout.labels import LEVELS, compute_labels, read_labels
 from hubatlas.core.layout.params import LayoutParams
 from hubatlas.core.layout.pipeline import run_layout
@@ -51,17 +58,62 @@ def test_name_trigrams_make_similar_names_near():
     assert sim[0, 2] < 0.35 and sim[0, 4] < 0.35    # unrelated names
 
 
-def test_placeholders_take_their_childrens_features_and_place(demo):
+def _nodes(rows: list[tuple[str, str, str, str, int]]) -> pa.Table:
+    """A nodes table as the snapshot holds it: (id, modality, task, library, family) per model."""
+    ids, mod, task, lib, fam = zip(*rows)
+    return pa.table({"id": pa.array(ids), "modality": pa.array(mod).dictionary_encode(),
+                     "pipeline_tag": pa.array(task).dictionary_encode(),
+                     "library_name": pa.array(lib).dictionary_encode(),
+                     "license": pa.array(["apache-2.0"] * len(ids)).dictionary_encode(),
+                     "family": pa.array(fam, pa.int32())})
+
+
+def test_authors_are_embedded_by_what_they_publish():
+    rows = []
+    for i in range(6):   # two authors of chat models, one of image classifiers, one with a single model
+        rows.append((f"alice/llama-chat-{i}", "text", "text-generation", "transformers", len(rows)))
+        rows.append((f"bob/qwen-instruct-{i}", "text", "text-generation", "transformers", len(rows)))
+        rows.append((f"carol/vit-patch16-{i}", "vision", "image-classification", "timm", len(rows)))
+    rows.append(("dave/one-model", "text", "text-generation", "transformers", len(rows)))
+    blocks = weighted_blocks(_nodes(rows))
+    author = _block(blocks, "author")
+    a, b, c, d = 0, 1, 2, len(rows) - 1
+    unit = author / np.maximum(np.linalg.norm(author, axis=1, keepdims=True), 1e-12)
+    assert unit[a] @ unit[b] > 0.9           # alice and bob publish alike: their directions nearly agree
+    assert unit[a] @ unit[c] < 0.5           # carol publishes something else
+    assert np.allclose(author[a], author[a + 3])   # one direction per author
+    assert not author[d].any()              # an author of one model carries no neighbourhood
+
+
+def test_layout_features_are_the_blocks_reduced_and_keep_most_of_them(demo):
     d, _ = demo
     snap = open_snapshot(d)
     with Store(d, readonly=True) as s:
         feats = snapshot_features(snap, s)
+        again = snapshot_features(snap, s)
+        blocks = weighted_blocks(snap.nodes, snap.edges, stored_tags(s, len(snap)))
+    assert feats.shape == (len(snap), REDUCED) and feats.dtype == np.float32 and np.isfinite(feats).all()
+    assert np.array_equal(feats, again)      # deterministic
+    kept = feats.var(0).sum() / blocks.var(0).sum()
+    assert 0.75 < kept <= 1.0 + 1e-6, kept
+    # distances shrink, never grow, under the projection (it is orthogonal)
+    rng = np.random.default_rng(0)
+    i, j = rng.integers(0, len(snap), (2, 500))
+    assert (np.linalg.norm(feats[i] - feats[j], axis=1) <= np.linalg.norm(blocks[i] - blocks[j], axis=1) + 1e-3).all()
+    assert build_features(snap.nodes[:3]).shape == (3, REDUCED)   # fewer models than components: padded
+
+
+def test_placeholders_take_their_childrens_features_and_place(demo):
+    d, _ = demo
+    snap = open_snapshot(d)
+    with Store(d, readonly=True) as s:
+        feats = weighted_blocks(snap.nodes, snap.edges, stored_tags(s, len(snap)))
     ph = np.flatnonzero(snap.column("placeholder").astype(bool))
     src, dst = snap.edges.column("source").to_numpy(), snap.edges.column("target").to_numpy()
     kids_of = {int(p): dst[src == p] for p in ph}
     busy = [p for p, k in kids_of.items() if len(k) >= 3]
     assert busy, "the demo has placeholder parents with several children"
-    bare = build_features(snap.nodes)  # without the edges: a placeholder has only its name and family
+    bare = weighted_blocks(snap.nodes)  # without the edges: a placeholder has only its name and family
     xy = np.stack([snap.column("x"), snap.column("y")], 1)
     for p in busy:
         kids = kids_of[p]

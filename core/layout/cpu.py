@@ -8,7 +8,8 @@ deterministic placement of everyone else:
   with the family's size, so families form continents and derivatives land by their parents;
 - every other model goes next to its nearest anchor in feature space (a k-d tree on 12 principal
   components), jittered by the local spacing.
-Small atlases (<= ``anchors`` nodes) are laid out by UMAP in full. Deterministic for a seed.
+Small atlases (<= ``anchors`` nodes) are laid out by UMAP in full. Deterministic for a seed on small
+atlases; at the real Hub's scale two runs differ (see the README's layout section).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ PCA_DIMS = 12   # feature dimensions for the nearest-anchor search (a k-d tree i
 NEAR = 8        # anchors whose positions a placed model's position is interpolated from
 EXACT_KNN = 30_000  # above this many anchors, their kNN graph comes from nearest-neighbour descent
 DERIVED_REACH = 20.0  # anchor spacings at which a derivative's offset reaches the family radius
-SPREAD = 0.15   # jitter of models placed by an anchor, in units of the anchors' spacing
+SPREAD = 0.05   # jitter of models placed by an anchor, in units of the anchors' spacing
 
 
 def umap_embed(features: np.ndarray, parent: np.ndarray, child: np.ndarray, p: LayoutParams,

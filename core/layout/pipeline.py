@@ -29,14 +29,14 @@ from hubatlas.core.layout.cpu import (
     place_by_features,
     place_derived_by_features,
 )
-from hubatlas.core.layout.features import BLOCKS, FEATURES_VERSION, snapshot_features
+from hubatlas.core.layout.features import BLOCKS, FEATURES_VERSION, REDUCED, snapshot_features
 from hubatlas.core.layout.labels import labels_for_layout, write_labels
 from hubatlas.core.layout.params import LayoutParams
 from hubatlas.core.layout.spread import spread_dense
 from hubatlas.core.store.database import Store, utcnow
 from hubatlas.core.store.snapshot import Snapshot, ensure_snapshot, open_snapshot, write_manifest, write_table
 
-LAYOUT_VERSION = 6
+LAYOUT_VERSION = 7
 RECONTRACT = 0.5  # derivatives keep this share of their distance to their parent after the spreading
 
 
@@ -65,6 +65,7 @@ def cache_key(snap: Snapshot, p: LayoutParams, backend: str) -> str:
         "backend": backend,
         "versions": [LAYOUT_VERSION, FEATURES_VERSION],
         "features": {k: list(v) for k, v in BLOCKS.items()},
+        "reduced": REDUCED,
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
 
