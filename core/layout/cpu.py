@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from hubatlas.core.layout.features import principal_axes, project
 from hubatlas.core.layout.knn import join_lineage, knn
 from hubatlas.core.layout.params import LayoutParams
 
@@ -98,18 +99,12 @@ def contract_to_parents(xy: np.ndarray, pp: np.ndarray, depth: np.ndarray, alpha
         xy[at] = xy[pp[at]] + alpha * (old[at] - old[pp[at]])
 
 
-def _pca(features: np.ndarray, rows: np.ndarray, dims: int, seed: int, chunk: int = 1 << 18) -> np.ndarray:
+def _pca(features: np.ndarray, rows: np.ndarray, dims: int, seed: int) -> np.ndarray:
     """The first ``dims`` principal components of ``features[rows]`` (fitted on a 50K sample), projected in
-    chunks: the selected rows are never copied whole (2M rows of features are about 1 GB)."""
+    chunks without copying the selected rows whole."""
     rng = np.random.default_rng(seed)
     sample = features[rows[rng.choice(len(rows), size=min(len(rows), 50_000), replace=False)]]
-    mean = sample.mean(0)
-    _, _, vt = np.linalg.svd(sample - mean, full_matrices=False)
-    proj = np.ascontiguousarray(vt[:dims].T)
-    out = np.empty((len(rows), min(dims, proj.shape[1])), dtype=np.float32)
-    for s in range(0, len(rows), chunk):
-        out[s:s + chunk] = (features[rows[s:s + chunk]] - mean) @ proj
-    return out
+    return project(features, *principal_axes(sample, dims), rows=rows)
 
 
 def _hash_uniform(n: int, seed: int, salt: int) -> np.ndarray:

@@ -109,29 +109,41 @@ def build_features(nodes: pa.Table, edges: pa.Table | None = None,
 
 
 def _principal_axes(x: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, axes (d, dims)) of the rows of ``x``, fitted on a seeded sample of at most PCA_SAMPLE rows;
-    fewer axes than ``dims`` are padded with zero columns."""
-    n, d = x.shape
-    mean = np.zeros(d, np.float64)
-    axes = np.zeros((d, dims), np.float64)
+    """(mean, axes (d, dims)) of the rows of ``x``, fitted on a seeded sample of at most PCA_SAMPLE rows."""
+    rows = np.random.default_rng(0).choice(len(x), size=PCA_SAMPLE, replace=False) if len(x) > PCA_SAMPLE else slice(None)
+    return principal_axes(x[rows].astype(np.float64), dims)
+
+
+def principal_axes(sample: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, axes (d, dims)) of the rows of ``sample``, in its precision; fewer axes than ``dims`` are padded
+    with zero columns (they add nothing to distances)."""
+    n, d = sample.shape
+    mean = np.zeros(d, sample.dtype)
+    axes = np.zeros((d, dims), sample.dtype)
     if n < 2:
         return mean, axes
-    rows = np.random.default_rng(0).choice(n, size=PCA_SAMPLE, replace=False) if n > PCA_SAMPLE else slice(None)
-    s = x[rows].astype(np.float64)
-    mean = s.mean(0)
-    _, _, vt = np.linalg.svd(s - mean, full_matrices=False)
+    mean = sample.mean(0)
+    _, _, vt = np.linalg.svd(sample - mean, full_matrices=False)
     k = min(dims, len(vt))
     axes[:, :k] = vt[:k].T
     return mean, axes
 
 
-def reduce(x: np.ndarray, dims: int = REDUCED, chunk: int = 1 << 18) -> np.ndarray:
-    """The rows of ``x`` projected on their first ``dims`` principal components (in chunks, float32)."""
-    mean, axes = _principal_axes(x, dims)
-    out = np.empty((len(x), dims), np.float32)
-    for s in range(0, len(x), chunk):
-        out[s:s + chunk] = (x[s:s + chunk] - mean) @ axes
+def project(x: np.ndarray, mean: np.ndarray, axes: np.ndarray, rows: np.ndarray | None = None,
+            chunk: int = 1 << 18) -> np.ndarray:
+    """``x[rows]`` (all rows by default) projected on ``axes`` about ``mean``, float32, in chunks: the selected
+    rows are never copied whole (2M rows of blocks are about 1 GB)."""
+    n = len(x) if rows is None else len(rows)
+    out = np.empty((n, axes.shape[1]), np.float32)
+    for s in range(0, n, chunk):
+        part = x[s:s + chunk] if rows is None else x[rows[s:s + chunk]]
+        out[s:s + chunk] = (part - mean) @ axes
     return out
+
+
+def reduce(x: np.ndarray, dims: int = REDUCED) -> np.ndarray:
+    """The rows of ``x`` projected on their first ``dims`` principal components (float32)."""
+    return project(x, *_principal_axes(x, dims))
 
 
 def _author_codes(ids: pa.ChunkedArray) -> np.ndarray:
