@@ -37,16 +37,16 @@ def state_changes(atlas, fbo, rounds: int) -> dict:
     day = snap.column("created_day")
     d0, d1 = int(day[day >= 0].min()), int(day[day >= 0].max())
     kinds = {
-        "colour_mode": lambda i: atlas.set_color_mode(modes[(i + 1) % len(modes)]),
-        "legend_toggle": lambda i: atlas.set_class_visible(0, i % 2 == 1),
-        "filter": lambda i: atlas.set_filters(Filters(dict(Filters.none().values, pipeline_tag=top[i % len(top)]))),
-        "as_of_tick": lambda i: atlas.set_filters(Filters(Filters.none().values,
+        "colour_mode": lambda i: atlas.state.color_by(modes[(i + 1) % len(modes)]),
+        "legend_toggle": lambda i: atlas.state.show_class(0, i % 2 == 1),
+        "filter": lambda i: atlas.state.update(filters=Filters(dict(Filters.none().values, pipeline_tag=top[i % len(top)]))),
+        "as_of_tick": lambda i: atlas.state.update(filters=Filters(Filters.none().values,
                                                           as_of_day=d0 + (i + 1) * max((d1 - d0) // rounds, 1))),
     }
     out, every = {}, []
     for kind, change in kinds.items():
-        atlas.set_filters(Filters.none())
-        atlas.set_color_mode("modality")
+        atlas.state.update(filters=Filters.none())
+        atlas.state.color_by("modality")
         atlas.settle()
         timed_draw(atlas.canvas, fbo)
         ms = []
@@ -56,8 +56,8 @@ def state_changes(atlas, fbo, rounds: int) -> dict:
             ms.append(timed_draw(atlas.canvas, fbo, start=t))
         out[kind] = percentiles(ms, "ms")
         every += ms
-    atlas.set_filters(Filters.none())
-    atlas.set_color_mode("modality")
+    atlas.state.update(filters=Filters.none())
+    atlas.state.color_by("modality")
     atlas.settle()
     return {**percentiles(every, "state_change"), "state_change_by_kind": out,
             "state_change_points_drawn": atlas.points.drawn}

@@ -122,27 +122,27 @@ def test_state_changes_restyle_in_the_shader_without_reupload(dense):
         base = a.render()
         n_lit = _lit(a, base).sum()
         # colour switch: the same points, other colours
-        a.set_color_mode("license")
+        a.state.color_by("license")
         lic = a.render()
         assert np.abs(lic.astype(int) - base.astype(int)).max() > 40
         assert abs(int(_lit(a, lic).sum()) - int(n_lit)) < 0.02 * n_lit
         # legend toggle: hide the biggest licence class
         big = max((e for e in a.colors.legend if e.key >= 0), key=lambda e: e.count)
-        a.set_class_visible(big.key, False)
+        a.state.show_class(big.key, False)
         hid = a.render()
         assert _lit(a, hid).sum() < 0.9 * n_lit
         members = _apart(a, np.flatnonzero(a.colors.classes == big.key), np.flatnonzero(a.colors.classes != big.key))
         assert len(members) >= 5 and not _pixels_of(a, hid, members).any()
-        a.set_class_visible(big.key, True)
+        a.state.show_class(big.key, True)
         # filter by task, then the "as of" replay
         codes, labels = dense.codes("pipeline_tag")
-        a.set_filters(Filters(dict(Filters.none().values, pipeline_tag=labels.index("text-to-image"))))
+        a.state.update(filters=Filters(dict(Filters.none().values, pipeline_tag=labels.index("text-to-image"))))
         only = a.render()
         assert a.visible_count == int((codes == labels.index("text-to-image")).sum())
         assert 0.1 * n_lit < _lit(a, only).sum() < 0.5 * n_lit
         day = dense.column("created_day")
         cut = int(np.percentile(day[day >= 0], 30))
-        a.set_filters(Filters(Filters.none().values, as_of_day=cut))
+        a.state.update(filters=Filters(Filters.none().values, as_of_day=cut))
         early = a.render()
         assert a.visible_count == int(((day >= 0) & (day <= cut)).sum() + (day < 0).sum())
         shown = (day <= cut)  # undated models stay
@@ -150,8 +150,8 @@ def test_state_changes_restyle_in_the_shader_without_reupload(dense):
         assert len(young) >= 5 and not _pixels_of(a, early, young).any()
         assert _pixels_of(a, early, old).mean() > 0.9
         # continuous mode and size by downloads, also uniforms and tables only
-        a.set_color_mode("created")
-        a.set_size_by_downloads(True)
+        a.state.color_by("created")
+        a.state.update(size_by_downloads=True)
         a.render()
         assert a.points.uploads == uploads, "a state change re-uploaded the point buffer"
         assert a.points.lut_uploads >= 4

@@ -70,7 +70,8 @@ def test_known_node_has_its_colour_at_its_position(atlas):
 
 def test_changing_colour_mode_changes_the_pixel(atlas):
     before = pixel_at(atlas, atlas.render(), "org/audio-model")
-    colors = atlas.set_color_mode("license")
+    atlas.state.color_by("license")
+    colors = atlas.colors
     entry = next(e for e in colors.legend if e.label == "mit")
     after = pixel_at(atlas, atlas.render(), "org/audio-model")
     assert np.abs(after - before).max() > 40
@@ -78,14 +79,15 @@ def test_changing_colour_mode_changes_the_pixel(atlas):
 
 
 def test_hidden_legend_entry_hides_its_nodes(atlas):
-    colors = atlas.set_color_mode("modality")
+    atlas.state.color_by("modality")
+    colors = atlas.colors
     text_key = next(e.key for e in colors.legend if e.label == "Text")
-    atlas.set_class_visible(text_key, False)
+    atlas.state.show_class(text_key, False)
     img = atlas.render()
     bg = np.array(atlas.theme.background[:3]) * 255
     assert np.abs(pixel_at(atlas, img, "org/text-model") - bg).max() < 8
     assert np.abs(pixel_at(atlas, img, "org/image-model") - bg).max() > 40  # others stay
-    atlas.set_class_visible(text_key, True)
+    atlas.state.show_class(text_key, True)
     assert np.abs(pixel_at(atlas, atlas.render(), "org/text-model") - bg).max() > 40
 
 
@@ -103,7 +105,7 @@ def test_filter_mask_hides_younger_models(atlas):
     cutoff = int((np.datetime64("2024-01-01") - np.datetime64("1970-01-01")).astype(int))
     from hubatlas.viewer.layers.styling import Filters
 
-    atlas.set_filters(Filters(Filters.none().values, as_of_day=cutoff))
+    atlas.state.update(filters=Filters(Filters.none().values, as_of_day=cutoff))
     img = atlas.render()
     bg = np.array(atlas.theme.background[:3]) * 255
     assert np.abs(pixel_at(atlas, img, "org/newest") - bg).max() < 8
@@ -155,7 +157,7 @@ def test_size_by_downloads_grows_popular_points(atlas):
         return int((np.abs(patch - bg).max(-1) > 30).sum())
 
     before = atlas.render()
-    atlas.set_size_by_downloads(True)
+    atlas.state.update(size_by_downloads=True)
     after = atlas.render()
     assert lit(after, "org/text-model") > lit(before, "org/text-model")  # 5,000 downloads: bigger
     assert lit(after, "org/audio-model") < lit(before, "org/audio-model")  # none: smaller
@@ -166,7 +168,7 @@ def test_all_edges_overlay_draws_lineage_in_view(atlas):
     mid = (a + b) / 2
     px, py = atlas.world_to_pixel(*mid)
     before = atlas.render()[int(py), int(px), :3].astype(int)
-    atlas.set_show_all_edges(True)
+    atlas.state.update(show_all_edges=True)
     assert atlas.edges_drawn == 1
     after = atlas.render()[int(py) - 1:int(py) + 2, int(px) - 1:int(px) + 2, :3].astype(int)
     assert np.abs(after - before).max() > 15  # the finetune edge passes through the midpoint

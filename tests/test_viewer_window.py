@@ -320,7 +320,7 @@ def test_inferred_edges_drawn_paler(tmp_path):
     assert snap.edges.column("inferred").to_pylist().count(True) == 1
     atlas = make_canvas(snap, (400, 300))
     try:
-        atlas.set_show_all_edges(True)
+        atlas.state.update(show_all_edges=True)
         assert atlas.edges_drawn == 2
         colors = np.asarray(atlas.edge_overlay.visual.color)
         inferred = atlas.edge_overlay.arrays[3]

@@ -62,15 +62,15 @@ def export_cli(args: argparse.Namespace) -> int:
         except Exception as e:
             raise CLIError(f"no usable OpenGL for offscreen rendering: {type(e).__name__}: {e}") from None
         try:
-            atlas.set_color_mode(args.color_by)
+            atlas.state.color_by(args.color_by)
             if args.predicted:
                 from hubatlas.core.analysis.predict import load_predictions
 
                 table = load_predictions(store.dir, snap.manifest.get("data_version"), len(snap))
                 if table is None:
                     raise ExportError("no current predictions for this atlas: run `hubatlas predict` first")
-                atlas.set_predictions(table, True)
-            atlas.set_filters(Filters(values))
+                atlas.state.show_predictions(table, True)
+            atlas.state.update(filters=Filters(values))
             atlas.state.update(labels=args.labels, density=args.density)
             if focus is not None:
                 atlas.fly_to(focus, zoom=max(args.zoom, 1.0))

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 
 from hubatlas.core.analysis.families import FamilyTree
 from hubatlas.viewer._qt.text import plain
+from hubatlas.viewer.layers import limits
 
-MAX_CHILDREN_SHOWN = 500
 NODE = Qt.UserRole
 PENDING = Qt.UserRole + 1
 
@@ -69,10 +69,10 @@ class FamilyPanel(QWidget):
         item.setData(0, PENDING, False)
         kids = self.tree_data.children(int(item.data(0, NODE)))
         kids = kids[np.argsort(-self.tree_data.below()[kids], kind="stable")]  # biggest sub-families first
-        for k in kids[:MAX_CHILDREN_SHOWN].tolist():
+        for k in kids[:limits.CHILDREN_SHOWN].tolist():
             item.addChild(self._item(k))
-        if len(kids) > MAX_CHILDREN_SHOWN:
-            more = QTreeWidgetItem([f"… {len(kids) - MAX_CHILDREN_SHOWN:,} more (search to find them)", "", ""])
+        if len(kids) > limits.CHILDREN_SHOWN:
+            more = QTreeWidgetItem([f"… {len(kids) - limits.CHILDREN_SHOWN:,} more (search to find them)", "", ""])
             item.addChild(more)
 
     def _pick(self, item: QTreeWidgetItem) -> None:

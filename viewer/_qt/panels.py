@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from hubatlas.viewer._qt.text import hub_url, plain
+from hubatlas.viewer.layers import limits
 from hubatlas.viewer.layers.styling import Filters
 
 EDGE_ROW = Qt.UserRole + 1  # legend rows of the edge colours (not classes: they hide nothing)
@@ -199,7 +200,7 @@ class FiltersPanel(QWidget):
             codes, labels = snap.codes(col)
             counts = np.bincount(codes[codes >= 0], minlength=len(labels)) if len(codes) else []
             facet = {}
-            for i in np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")[:200] if len(labels) else []:
+            for i in np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")[: limits.FILTER_VALUES] if len(labels) else []:
                 if labels[i] is not None and counts[i] > 0:
                     cb.addItem(f"{plain(labels[i], 50)} ({counts[i]:,})", int(i))
                     facet[int(i)] = (plain(labels[i], 50), int(counts[i]))

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import Snapshot
-from hubatlas.viewer._qt import atlases, help_texts, minimap, navigation, region_select, shown, window_theme
+from hubatlas.viewer._qt import atlases, help_texts, minimap, navigation, region_select, shown, status, window_theme
 from hubatlas.viewer._qt.analysis_panels import FamilyPanel, TrendsPanel
 from hubatlas.viewer._qt.panels import DetailsPanel, FiltersPanel, LegendPanel
 from hubatlas.viewer._qt.settings import settings
@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, store: Store, snap: Snapshot, *, label: str = "", icon: QIcon | None = None):
         super().__init__()
+        self.draw_problem: str | None = None  # why the map cannot be drawn, after the safe-mode retry failed
         self.model = AtlasModel(store, snap)
         self.store = store
         self.snap = snap
@@ -348,18 +349,16 @@ class MainWindow(QMainWindow):
             self.select(self.atlas.pick(*event.pos[:2]))
 
     def _tick(self) -> None:
+        if self.atlas.draw_error is not None:
+            self._draw_failed(self.atlas.draw_error)
         if self.atlas.maybe_settle() or self.atlas.interacting:
             self._update_status()
 
+    def _draw_failed(self, why: str) -> None:
+        status.draw_failed(self, why)
+
     def _update_status(self) -> None:
-        a = self.atlas
-        edges = ""
-        if a.show_all_edges:  # the overlay draws the most prominent EDGE_BUDGET of those in view: say so
-            capped = a.edges_in_view > a.edges_drawn
-            edges = (f" · {a.edges_drawn:,} of {a.edges_in_view:,} edges in view (the most prominent; zoom in "
-                     "for the rest)" if capped else f" · {a.edges_drawn:,} edges")
-        self.status.setText(f"{a.n:,} models · {a.visible_count:,} shown · {a.points.drawn:,} drawn{edges} · "
-                            f"{a.last_frame_ms:.0f} ms/frame · zoom {a.zoom_level():.1f}×")
+        status.refresh(self)
 
     # -- export (File menu) ----------------------------------------------------------------------------------
     def export_dialog(self) -> None:

@@ -11,13 +11,15 @@ import time
 import numpy as np
 from vispy import scene
 
-from hubatlas.viewer._vispy.detail import FRAME_BUDGET_MS, MIN_SAMPLE, AdaptiveDetail  # noqa: F401 (re-exported)
+from hubatlas.viewer._vispy.detail import AdaptiveDetail
+from hubatlas.viewer._vispy.map_canvas import MapCanvas
 from hubatlas.viewer._vispy.cartography import Cartography
 from hubatlas.viewer._vispy.lod import GridIndex, priority_order
 from hubatlas.viewer._vispy.overlays import EdgeOverlay, SelectionOverlay
 from hubatlas.viewer._vispy.points import Points
 from hubatlas.viewer.layers.atlas_state import AtlasState, Selection, Theme, theme_named
 from hubatlas.viewer.layers.colors import CATEGORICAL, ColorResult
+from hubatlas.viewer.layers.limits import FRAME_BUDGET_MS, MIN_SAMPLE  # noqa: F401 (re-exported)
 from hubatlas.viewer.layers.styling import FILTER_FIELDS, AtlasStyle, Filters
 
 SETTLE_S = 0.2  # full detail this long after the last camera or state change
@@ -50,7 +52,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
                  style: AtlasStyle | None = None, labels=None):
         self.snap = snap
         self.state = state.copy() if state is not None else AtlasState(theme=theme)
-        self.canvas = scene.SceneCanvas(keys=None, size=size, show=show, bgcolor=self.theme.background, app=app,
+        self.canvas = MapCanvas(keys=None, size=size, show=show, bgcolor=self.theme.background, app=app,
                                         parent=parent)
         self.view = self.canvas.central_widget.add_view()
         self.view.camera = scene.PanZoomCamera(aspect=1)
@@ -79,13 +81,10 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
         dl = self.style.log_downloads()
         self._log_dl_max = max(float(np.nanmax(dl, initial=0)) if len(dl) else 0.0, 1.0)
         self.style.attach_predictions(self.state.predictions)
-        self.points.set_data(self.xy[self.order], self.style.packed(self.order))
-        self.points.set_uniforms(mult=self.style.multipliers(), log_dl_max=self._log_dl_max)
-        self.colors: ColorResult = self._apply_colors()
-        self._apply_filters()
-        self.points.use_scale(self.state.size_by_downloads)
+        self.safe_mode = False
+        self.colors: ColorResult
         self.reset_view()
-        self._apply_size()
+        self._upload_points()
         self._choose_detail()
         self._init_cartography(labels)
         self.state.on_change(self._on_state)
@@ -102,6 +101,36 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
         if self._grid_index is None and len(self.order):
             self._grid_index = GridIndex(self.xy[self.order])
         return self._grid_index
+
+    def _upload_points(self) -> None:
+        """The point buffer (once per visual) and every table and uniform the state sets."""
+        self.points.set_data(self.xy[self.order], self.style.packed(self.order))
+        self.points.set_uniforms(mult=self.style.multipliers(), log_dl_max=self._log_dl_max)
+        self.colors = self._apply_colors()
+        self._apply_filters()
+        self.points.use_scale(self.state.size_by_downloads)
+        self._apply_size()
+
+    @property
+    def draw_error(self) -> str | None:
+        """Why the last frame could not be drawn (None: it was)."""
+        return self.canvas.draw_error
+
+    def recover(self) -> None:
+        """Safe mode, after a frame that could not be drawn: a new points visual with its buffer, tables and
+        uniforms uploaded again (a failed frame can drop GL commands queued before it), the GL context's
+        state reset (VisPy replays its 'current' command before the next frame), and no sample and no frame
+        timing from now on: every point in view, every frame."""
+        self.safe_mode = True
+        self.adaptive = False
+        self.interaction_points = max(len(self.order), 1)
+        self.points.parent = None
+        self.points = Points(parent=self.view.scene)
+        self._upload_points()
+        self._choose_detail()
+        self.canvas.draw_error = None
+        self.canvas.set_current()
+        self.canvas.update()
 
     # -- the state, read through ---------------------------------------------------------------------------------
     @property
@@ -202,35 +231,6 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
             doc_target=tuple(float(fc.target_doc) for fc in fields),
             downloads=(float(f.min_downloads), float(f.max_downloads)),
             days=(since, as_of, 1.0 if f.dated else 0.0, 1.0 if f.keeps_undated() else 0.0))
-
-    # -- the familiar setters: each one a state update --------------------------------------------------------------
-    def set_color_mode(self, mode: str) -> ColorResult:
-        self.state.update(mode=mode, hidden_classes=frozenset())
-        return self.colors
-
-    def set_predictions(self, table, show: bool) -> ColorResult:
-        """Colour undocumented values by their predictions (paler), or not."""
-        self.state.update(predictions=table, show_predicted=show, hidden_classes=frozenset())
-        return self.colors
-
-    def set_class_visible(self, key: int, visible: bool) -> None:
-        hidden = set(self.state.hidden_classes)
-        (hidden.discard if visible else hidden.add)(key)
-        self.state.update(hidden_classes=frozenset(hidden))
-
-    def set_filters(self, filters: Filters) -> None:
-        """Restrict the map to what the filters keep (applied in the shader)."""
-        self.state.update(filters=filters)
-
-    def set_size_by_downloads(self, on: bool) -> None:
-        self.state.update(size_by_downloads=on)
-
-    def set_show_all_edges(self, on: bool) -> None:
-        """Overlay the lineage edges in view (level of detail: at most the overlay's budget)."""
-        self.state.update(show_all_edges=on)
-
-    def set_theme(self, name: str) -> None:
-        self.state.update(theme=name)
 
     # -- what is visible (computed on the CPU only when asked: picking, edges, counts) -------------------------
     def _shows(self, nodes: np.ndarray | None = None) -> np.ndarray:

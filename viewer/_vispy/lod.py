@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-CHUNK = 8192  # the priority order is drawn in chunks of this many points, each sorted along a Morton curve
+from hubatlas.viewer.layers import limits
 
 
-def priority_order(xy: np.ndarray, seed: int = 0, grid: int = 256, chunk: int = CHUNK) -> np.ndarray:
+def priority_order(xy: np.ndarray, seed: int = 0, grid: int = 256, chunk: int | None = None) -> np.ndarray:
     """Permutation of all points; earlier = more important for a coarse view (density-weighted). Within each
     ``chunk`` the points are sorted along a Morton (Z-order) curve: a chunk is as good a sample as before,
     and consecutive points land near each other on screen, which a GPU blends far faster than points spread
@@ -22,6 +22,7 @@ def priority_order(xy: np.ndarray, seed: int = 0, grid: int = 256, chunk: int = 
     n = len(xy)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    chunk = limits.CHUNK if chunk is None else chunk
     cell = _cells(xy, grid)
     counts = np.bincount(cell, minlength=grid * grid).astype(np.float64)
     rng = np.random.default_rng(seed)

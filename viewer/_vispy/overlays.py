@@ -5,23 +5,28 @@ from __future__ import annotations
 import numpy as np
 from vispy import scene
 
+from hubatlas.viewer.layers import limits
 from hubatlas.viewer.layers.colors import relation_rgba
-
-EDGE_BUDGET = 50_000
 
 
 class EdgeOverlay:
     """The lineage edges in view: at most ``budget``, the most important first (the better-ranked endpoint
     in the density-weighted order)."""
 
-    def __init__(self, parent, snap, xy: np.ndarray, order: np.ndarray, budget: int = EDGE_BUDGET):
-        self.snap, self.xy, self.order, self.budget = snap, xy, order, budget
+    def __init__(self, parent, snap, xy: np.ndarray, order: np.ndarray, budget: int | None = None):
+        self.snap, self.xy, self.order = snap, xy, order
+        self._budget = budget
         self.visual = scene.visuals.Line(parent=parent, connect="segments", width=1.0)
         self.visual.visible = False
         self.visual.order = -1  # under the points
         self.drawn = 0
         self.in_view = 0  # edges in view before the budget: more than ``drawn`` when it capped them
         self._arrays: tuple | None = None
+
+    @property
+    def budget(self) -> int:
+        """Edges drawn at most (``limits.EDGE_BUDGET`` unless given)."""
+        return limits.EDGE_BUDGET if self._budget is None else self._budget
 
     @property
     def arrays(self) -> tuple:
@@ -84,7 +89,7 @@ class SelectionOverlay:
         if node is None:
             self.markers.visible = self.edges.visible = False
             return
-        pts = [node] + ([] if related is None else [int(i) for i in related[:50_000] if i != node])
+        pts = [node] + ([] if related is None else [int(i) for i in related[: limits.FAMILY_MARKERS] if i != node])
         pts = [p for p in pts if self.placed[p]]
         face = np.tile(np.array([[1.0, 1.0, 1.0, 0.0]], np.float32), (len(pts), 1))
         edge = np.tile(np.array([[1.0, 0.85, 0.2, 0.9]], np.float32), (len(pts), 1))

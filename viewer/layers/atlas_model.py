@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 from hubatlas.core.analysis.predict import PREDICTED, load_predictions
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import Snapshot
+from hubatlas.viewer.layers import limits
 
 
 class AtlasModel:
@@ -63,7 +64,7 @@ class AtlasModel:
         fam = self.snap.column("family")
         return np.flatnonzero(fam == fam[node])
 
-    def lineage(self, node: int, cap: int = 20_000) -> list[tuple[int, int, str]]:
+    def lineage(self, node: int, cap: int | None = None) -> list[tuple[int, int, str]]:
         """Edges (parent, child, relation) to all ancestors and descendants of a node (cycle-safe
         breadth-first walks); inferred edges carry no relation name ("": drawn grey)."""
         e = self.snap.edges
@@ -72,6 +73,7 @@ class AtlasModel:
         rel_codes = e.column("relation").to_numpy()
         names = self.snap.manifest.get("relations", [])
         inferred = e.column("inferred").to_numpy(zero_copy_only=False)
+        cap = limits.LINEAGE_EDGES if cap is None else cap
         out: list[tuple[int, int, str]] = []
         for a_col, b_col in ((dst, src), (src, dst)):  # up: child->parent; down: parent->child
             frontier = [node]

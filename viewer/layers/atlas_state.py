@@ -70,6 +70,21 @@ class AtlasState:
                 cb(changed)
         return changed
 
+    # -- the named transitions (each one update, so listeners hear one change) ---------------------------------
+    def color_by(self, mode: str) -> set[str]:
+        """Colour by ``mode``; the legend classes hidden belong to the old mode, so all are shown again."""
+        return self.update(mode=mode, hidden_classes=frozenset())
+
+    def show_class(self, key: int, visible: bool) -> set[str]:
+        """Show or hide one legend class."""
+        hidden = set(self.hidden_classes)
+        (hidden.discard if visible else hidden.add)(key)
+        return self.update(hidden_classes=frozenset(hidden))
+
+    def show_predictions(self, table, on: bool) -> set[str]:
+        """Colour undocumented values by their predictions (``table``), paler, or not."""
+        return self.update(predictions=table, show_predicted=on, hidden_classes=frozenset())
+
     def copy(self) -> AtlasState:
         """An independent copy without listeners (arrays and tables are shared: they are replaced, never
         edited in place)."""

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hubatlas.viewer.layers import limits
+
 CHAR_W = 0.62      # average glyph width as a share of the font's pixel size (a little generous)
 LINE_H = 1.35      # line height as a share of the font's pixel size
 PAD = 3            # pixels kept free around each label
 CELL = 4           # occupancy grid cell, pixels
-MAX_DRAWN = 60
-MAX_TRIED = 600
 SIZES = ((1.0, 17.0), (2.0, 14.0), (4.0, 12.5), (8.0, 11.5), (float("inf"), 11.0))  # min_zoom -> font px
 
 
@@ -69,7 +69,7 @@ class LabelSet:
 
     def choose(self, rect: tuple[float, float, float, float], size: tuple[int, int], zoom: float,
                avoid: list[tuple[int, int, int, int]] = (), scale: float = 1.0,
-               max_drawn: int = MAX_DRAWN) -> list[PlacedLabel]:
+               max_drawn: int | None = None) -> list[PlacedLabel]:
         """Labels to draw for the world rectangle ``rect`` (x0, y0, x1, y1) shown on ``size`` pixels (w, h) at
         ``zoom`` (1 = the overview); ``avoid``: screen boxes to keep clear; ``scale``: font scale (exports)."""
         if not self.n:
@@ -78,7 +78,7 @@ class LabelSet:
         x0, y0, x1, y1 = rect
         sx, sy = w / max(x1 - x0, 1e-12), h / max(y1 - y0, 1e-12)
         due = np.flatnonzero((self.min_zoom <= zoom * 1.0001) & (self.x >= x0) & (self.x <= x1)
-                             & (self.y >= y0) & (self.y <= y1))[:MAX_TRIED]
+                             & (self.y >= y0) & (self.y <= y1))[: limits.LABELS_TRIED]
         gw, gh = w // CELL + 2, h // CELL + 2
         occ = np.zeros((gh, gw), dtype=bool)
         for a in avoid:
@@ -102,7 +102,7 @@ class LabelSet:
             out.append(PlacedLabel(i, self.text[i], float(self.x[i]), float(self.y[i]), float(px[j]),
                                    (int(bx0[j]) + PAD, int(by0[j]) + PAD, int(bx1[j]) - PAD, int(by1[j]) - PAD),
                                    int(self.tier[i])))
-            if len(out) >= max_drawn:
+            if len(out) >= (limits.LABELS_DRAWN if max_drawn is None else max_drawn):
                 break
         return out
 
