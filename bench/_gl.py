@@ -1,5 +1,6 @@
 """Shared by the render benchmarks: a synthetic atlas with a layout, frames drawn to completion into an
 offscreen framebuffer, and the scripted camera path (zoom into the densest region while circling it)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -18,8 +19,8 @@ def ensure_atlas(models: int, cache: Path | None) -> tuple[Path, bool]:
     cache = cache or Path(tempfile.mkdtemp(prefix="hubatlas-render-bench-")) / "atlas"
     hub = [sys.executable, "-m", "hubatlas.viewer.cli", "--cache", str(cache)]
     print(f"synth {models:,} + layout ...", file=sys.stderr)
-    subprocess.run(hub + ["synth", "--models", str(models)], check=True, capture_output=True)
-    subprocess.run(hub + ["layout", "-q"], check=True, capture_output=True)
+    subprocess.run([*hub, "synth", "--models", str(models)], check=True, capture_output=True)
+    subprocess.run([*hub, "layout", "-q"], check=True, capture_output=True)
     return cache, True
 
 
@@ -74,5 +75,9 @@ def camera_path(xy: np.ndarray, frames: int) -> list[tuple[float, float, float, 
 
 def percentiles(ms: list[float], prefix: str) -> dict:
     s = sorted(ms)
-    return {f"{prefix}_p50_ms": round(s[len(s) // 2], 2), f"{prefix}_p95_ms": round(s[max(int(0.95 * len(s)) - 1, 0)], 2),
-            f"{prefix}_max_ms": round(s[-1], 2), f"{prefix}_n": len(s)}
+    return {
+        f"{prefix}_p50_ms": round(s[len(s) // 2], 2),
+        f"{prefix}_p95_ms": round(s[max(int(0.95 * len(s)) - 1, 0)], 2),
+        f"{prefix}_max_ms": round(s[-1], 2),
+        f"{prefix}_n": len(s),
+    }

@@ -1,4 +1,5 @@
 """Helpers for benchmark scripts: run a stage in a child process and read its own peak RSS."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,9 @@ RESULTS = Path(__file__).parent / "results"
 def run_stage(cmd: list[str], env: dict | None = None) -> dict:
     """Run ``cmd``; return wall seconds and the child's own peak RSS (MiB) from wait4."""
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     out = p.stdout.read()
     err = p.stderr.read()
     _, status, ru = os.wait4(p.pid, 0)
@@ -27,8 +30,12 @@ def run_stage(cmd: list[str], env: dict | None = None) -> dict:
 
 
 def machine() -> dict:
-    return {"machine": platform.node(), "cpus": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "machine": platform.node(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def emit(name: str, result: dict) -> None:

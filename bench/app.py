@@ -1,12 +1,13 @@
 """Benchmark the PyInstaller app bundle: build time, size on disk, and start-up times of the frozen executable.
 
-    python bench/app.py [--dist DIR] [--runs N]
+    python -m bench.app [--dist DIR] [--runs N]
 
 Without --dist it builds `build_app.spec` into a temporary folder first (needs PyInstaller). Start-up is
 measured two ways: `--version` (process start to exit: the interpreter and CLI) and `--self-test` (process
 start to a rendered, exported and checked frame of the demo atlas, then exit; needs a display). Prints a JSON
 object as its last line (also saved under bench/results/).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _util import emit, run_stage
+from bench._util import emit, run_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,9 +35,21 @@ def main() -> None:
     result = {}
     if args.dist is None:
         tmp = Path(tempfile.mkdtemp(prefix="hubatlas-app-"))
-        stage = run_stage([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-                           "--distpath", str(tmp / "dist"), "--workpath", str(tmp / "build"),
-                           str(ROOT / "build_app.spec")])
+        stage = run_stage(
+            [
+                sys.executable,
+                "-m",
+                "PyInstaller",
+                "--noconfirm",
+                "--log-level",
+                "WARN",
+                "--distpath",
+                str(tmp / "dist"),
+                "--workpath",
+                str(tmp / "build"),
+                str(ROOT / "build_app.spec"),
+            ]
+        )
         result["build_seconds"] = stage["seconds"]
         args.dist = tmp / "dist" / "hubatlas"
     exe = args.dist / "hubatlas"

@@ -1,8 +1,8 @@
 """Cartography figures of a laid-out atlas: how much of the overview is lit, how many labels there are, and
 what choosing the labels costs per frame.
 
-    python bench/cartography.py --cache DIR            # an atlas with a layout (e.g. the real 2024-07 one)
-    python bench/cartography.py --real FILE.jsonl[.gz] # import that file into a temporary cache and lay it out
+    python -m bench.cartography --cache DIR            # an atlas with a layout (e.g. the real 2024-07 one)
+    python -m bench.cartography --real FILE.jsonl[.gz] # import that file into a temporary cache and lay it out
     ... --picture PATH.png                             # and save the labelled overview the README shows
 
 - lit share: fraction of the pixels of the default 1600×1000 export (defaults, no legend, no labels, no
@@ -12,6 +12,7 @@ what choosing the labels costs per frame.
 
 Last line: JSON (also bench/results/cartography.json). Real data is read from where it lies, never copied.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _util import emit, run_stage  # noqa: E402
+from bench._util import emit, run_stage
 
 HUB = [sys.executable, "-m", "hubatlas.viewer.cli"]
 
@@ -34,8 +34,23 @@ HUB = [sys.executable, "-m", "hubatlas.viewer.cli"]
 def lit_share(cache: Path, work: Path) -> dict:
     out = work / "overview.png"
     try:
-        run_stage(HUB + ["--cache", str(cache), "export", "--out", str(out), "--width", "1600", "--height", "1000",
-                         "--no-legend", "--no-labels", "--no-attribution"])
+        run_stage(
+            [
+                *HUB,
+                "--cache",
+                str(cache),
+                "export",
+                "--out",
+                str(out),
+                "--width",
+                "1600",
+                "--height",
+                "1000",
+                "--no-legend",
+                "--no-labels",
+                "--no-attribution",
+            ]
+        )
     except SystemExit as e:
         return {"lit_share": None, "why": str(e)[-300:]}
     from PIL import Image
@@ -70,11 +85,20 @@ def label_figures(cache: Path) -> dict:
         ms.append((time.perf_counter() - t) * 1000)
         drawn.append(len(placed))
     mz = table.column("min_zoom").to_numpy()
-    return {"nodes": len(snap), "labels": int(table.num_rows), "labels_at_overview": int((mz == 1).sum()),
-            "drawn_at_overview": len(overview), "overview_texts": [p.text for p in overview],
-            "label_choice_ms": {"median": round(float(np.median(ms)), 3), "p95": round(float(np.quantile(ms, .95)), 3),
-                                "max": round(float(np.max(ms)), 3)},
-            "drawn_per_view_median": int(np.median(drawn)), "labels_ready_seconds": round(ensure_s, 2)}
+    return {
+        "nodes": len(snap),
+        "labels": int(table.num_rows),
+        "labels_at_overview": int((mz == 1).sum()),
+        "drawn_at_overview": len(overview),
+        "overview_texts": [p.text for p in overview],
+        "label_choice_ms": {
+            "median": round(float(np.median(ms)), 3),
+            "p95": round(float(np.quantile(ms, 0.95)), 3),
+            "max": round(float(np.max(ms)), 3),
+        },
+        "drawn_per_view_median": int(np.median(drawn)),
+        "labels_ready_seconds": round(ensure_s, 2),
+    }
 
 
 def import_real(path: Path, cache: Path, work: Path) -> dict:
@@ -83,8 +107,8 @@ def import_real(path: Path, cache: Path, work: Path) -> dict:
         src = work / path.stem
         with gzip.open(path, "rb") as f, open(src, "wb") as g:
             shutil.copyfileobj(f, g, 1 << 24)
-    s = run_stage(HUB + ["--cache", str(cache), "import", str(src), "--json", "-q"])
-    lay = run_stage(HUB + ["--cache", str(cache), "layout", "--json", "-q"])
+    s = run_stage([*HUB, "--cache", str(cache), "import", str(src), "--json", "-q"])
+    lay = run_stage([*HUB, "--cache", str(cache), "layout", "--json", "-q"])
     return {"import_seconds": s["seconds"], "layout_seconds": json.loads(lay["stdout"])["seconds"]}
 
 
@@ -93,7 +117,9 @@ def main() -> None:
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--cache", type=Path, help="an atlas cache with a layout")
     g.add_argument("--real", type=Path, help="a Hub dump (JSONL, optionally .gz) to import and lay out first")
-    ap.add_argument("--picture", type=Path, help="also save the app's labelled export (1600×1000, by task) here")
+    ap.add_argument(
+        "--picture", type=Path, help="also save the app's labelled export (1600×1000, by task) here"
+    )
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hubatlas-carto-bench-"))
     try:
@@ -105,8 +131,23 @@ def main() -> None:
         result.update(label_figures(cache))
         result.update(lit_share(cache, work))
         if a.picture:
-            run_stage(HUB + ["--cache", str(cache), "export", "--out", str(a.picture), "--width", "1600",
-                             "--height", "1000", "--color-by", "pipeline_tag", "--density"])
+            run_stage(
+                [
+                    *HUB,
+                    "--cache",
+                    str(cache),
+                    "export",
+                    "--out",
+                    str(a.picture),
+                    "--width",
+                    "1600",
+                    "--height",
+                    "1000",
+                    "--color-by",
+                    "pipeline_tag",
+                    "--density",
+                ]
+            )
             result["picture"] = str(a.picture)
     finally:
         shutil.rmtree(work, ignore_errors=True)

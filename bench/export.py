@@ -1,10 +1,11 @@
 """Export benchmark: `hubatlas export` of a synthetic atlas at 8K (7680×4320), full detail, end to end.
 
-    python bench/export.py --cache DIR   (an atlas with a layout; or --models N to make one)
+    python -m bench.export --cache DIR   (an atlas with a layout; or --models N to make one)
 
 Needs a GL context (Xvfb + Mesa here). Last line: JSON (also bench/results/export.json).
 Target (issue 7): an 8K export of 2M nodes in <= 20 s on this 2-core machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,9 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _gl import ensure_atlas  # noqa: E402
-from _util import emit, run_stage  # noqa: E402
+from bench._gl import ensure_atlas
+from bench._util import emit, run_stage
 
 
 def main() -> None:
@@ -28,10 +28,26 @@ def main() -> None:
     try:
         runs = {}
         for name, extra in (("8k_png", ["--preset", "8k"]), ("4k_png", ["--preset", "4k"])):
-            s = run_stage([sys.executable, "-m", "hubatlas.viewer.cli", "--cache", str(cache), "export",
-                           "--out", str(out), "--title", "hubatlas benchmark"] + extra)
-            runs[name] = {"seconds": s["seconds"], "peak_rss_mib": s["peak_rss_mib"],
-                          "bytes": out.stat().st_size}
+            s = run_stage(
+                [
+                    sys.executable,
+                    "-m",
+                    "hubatlas.viewer.cli",
+                    "--cache",
+                    str(cache),
+                    "export",
+                    "--out",
+                    str(out),
+                    "--title",
+                    "hubatlas benchmark",
+                    *extra,
+                ]
+            )
+            runs[name] = {
+                "seconds": s["seconds"],
+                "peak_rss_mib": s["peak_rss_mib"],
+                "bytes": out.stat().st_size,
+            }
         import json
 
         nodes = json.loads((cache / "snapshot" / "manifest.json").read_text())["nodes"]

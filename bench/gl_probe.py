@@ -1,16 +1,15 @@
 """What limits drawing millions of points on a GPU: the same frame timed with the point count, blending,
 point size, spread (overdraw) and shader varied (VisPy, EGL or the default backend). Last line: JSON."""
+
 from __future__ import annotations
 
 import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _gl import make_fbo, timed_draw, use_backend  # noqa: E402
+from bench._gl import make_fbo, timed_draw, use_backend
 
 VERT = """
 attribute vec2 a_position;
@@ -18,6 +17,23 @@ uniform float u_size;
 void main() { gl_Position = $transform(vec4(a_position, 0.0, 1.0)); gl_PointSize = u_size; }
 """
 FRAG = "void main() { gl_FragColor = vec4(0.3, 0.6, 0.9, 0.4); }"
+
+
+def morton(xy):
+    q = np.clip(((xy + 1) * 512).astype(np.uint32), 0, 1023)
+    key = np.zeros(len(xy), np.uint32)
+    for b in range(10):
+        key |= ((q[:, 0] >> b) & 1) << (2 * b) | ((q[:, 1] >> b) & 1) << (2 * b + 1)
+    return key
+
+
+def chunk_sorted(xy, chunk):
+    key = morton(xy)
+    out = np.empty_like(xy)
+    for i in range(0, len(xy), chunk):
+        k = key[i : i + chunk]
+        out[i : i + chunk] = xy[i : i + chunk][np.argsort(k, kind="stable")]
+    return out
 
 
 def main() -> None:
@@ -41,8 +57,12 @@ def main() -> None:
             super().__init__(vcode=VERT, fcode=FRAG)
             self._draw_mode = "points"
             if blend == "separate":
-                self.set_gl_state("translucent", depth_test=False, blend=True,
-                                  blend_func=("src_alpha", "one_minus_src_alpha", "one", "one_minus_src_alpha"))
+                self.set_gl_state(
+                    "translucent",
+                    depth_test=False,
+                    blend=True,
+                    blend_func=("src_alpha", "one_minus_src_alpha", "one", "one_minus_src_alpha"),
+                )
             else:
                 self.set_gl_state("translucent" if blend else "opaque", depth_test=False, blend=blend)
             self.shared_program["a_position"] = gloo.VertexBuffer(xy)
@@ -51,30 +71,22 @@ def main() -> None:
         def _prepare_transforms(self, view):
             view.view_program.vert["transform"] = view.get_transform()
 
-    def morton(xy):
-        q = np.clip(((xy + 1) * 512).astype(np.uint32), 0, 1023)
-        key = np.zeros(len(xy), np.uint32)
-        for b in range(10):
-            key |= ((q[:, 0] >> b) & 1) << (2 * b) | ((q[:, 1] >> b) & 1) << (2 * b + 1)
-        return key
-
-    def chunk_sorted(xy, chunk):
-        key = morton(xy)
-        out = np.empty_like(xy)
-        for i in range(0, len(xy), chunk):
-            k = key[i:i + chunk]
-            out[i:i + chunk] = xy[i:i + chunk][np.argsort(k, kind="stable")]
-        return out
-
     Probe = create_visual_node(ProbePointsVisual)
     out = {"backend": backend}
-    variants = {"random_order": (blobs, 1, True), "random_order_separate_alpha": (blobs, 1, "separate"),
-                "chunks8k": (chunk_sorted(blobs, 8192), 1, True), "chunks16k": (chunk_sorted(blobs, 16384), 1, True),
-                "chunks32k": (chunk_sorted(blobs, 32768), 1, True), "chunks64k": (chunk_sorted(blobs, 65536), 1, True),
-                "chunks16k_separate_alpha": (chunk_sorted(blobs, 16384), 1, "separate"),
-                "chunks16k_1.07px": (chunk_sorted(blobs, 16384), 1.07, True),
-                "noblend": (blobs, 1, False), "uniform_spread": (uniform, 1, True),
-                "morton_whole": (blobs[np.argsort(morton(blobs))], 1, True), "random_order_3px": (blobs, 3, True)}
+    variants = {
+        "random_order": (blobs, 1, True),
+        "random_order_separate_alpha": (blobs, 1, "separate"),
+        "chunks8k": (chunk_sorted(blobs, 8192), 1, True),
+        "chunks16k": (chunk_sorted(blobs, 16384), 1, True),
+        "chunks32k": (chunk_sorted(blobs, 32768), 1, True),
+        "chunks64k": (chunk_sorted(blobs, 65536), 1, True),
+        "chunks16k_separate_alpha": (chunk_sorted(blobs, 16384), 1, "separate"),
+        "chunks16k_1.07px": (chunk_sorted(blobs, 16384), 1.07, True),
+        "noblend": (blobs, 1, False),
+        "uniform_spread": (uniform, 1, True),
+        "morton_whole": (blobs[np.argsort(morton(blobs))], 1, True),
+        "random_order_3px": (blobs, 3, True),
+    }
     for name, (xy, size, blend) in variants.items():
         c = scene.SceneCanvas(size=(1600, 1000), show=False)
         v = c.central_widget.add_view()

@@ -15,7 +15,7 @@ t0=$(date +%s)
 [ -f $C/snapshot/manifest.json ] || python3 -m hubatlas.viewer.cli --cache $C synth --models "${MODELS:-2000000}" --json > "$OUT/synth.json" || exit 2
 [ -f $C/layouts/done ] || { python3 -m hubatlas.viewer.cli --cache $C layout -q --json > "$OUT/layout.json" && touch $C/layouts/done; } || exit 3
 echo "atlas ready in $(( $(date +%s) - t0 )) s"
-python3 bench/render.py --cache $C --egl --all-points --changes 40 2>&1 | tee "$OUT/render_all.txt" | tail -1
-python3 bench/peers.py --cache $C --egl --frames 120 --slow-frames 4 2>&1 | tee "$OUT/peers.txt" | tail -1
-python3 bench/render.py --cache $C --egl --changes 40 2>&1 | tee "$OUT/render_lod.txt" | tail -1
+python3 -m bench.render --cache $C --egl --all-points --changes 40 2>&1 | tee "$OUT/render_all.txt" | tail -1
+python3 -m bench.peers --cache $C --egl --frames 120 --slow-frames 4 2>&1 | tee "$OUT/peers.txt" | tail -1
+python3 -m bench.render --cache $C --egl --changes 40 2>&1 | tee "$OUT/render_lod.txt" | tail -1
 echo "all done in $(( $(date +%s) - t0 )) s"

@@ -1,8 +1,8 @@
 """Layout benchmark: time and peak RSS of the CPU layout path at several synthetic hub sizes, and the quality
 report (20K-node sample) at each size.
 
-    python bench/layout.py [--sizes 100000,500000,2000000] [--backend cpu]
-    python bench/layout.py --real ../shared/data/hub_2024-07/models_2024-07-11.dev.jsonl.gz
+    python -m bench.layout [--sizes 100000,500000,2000000] [--backend cpu]
+    python -m bench.layout --real ../shared/data/hub_2024-07/models_2024-07-11.dev.jsonl.gz
 
 With ``--real``, the real Hub dump is imported into a temporary cache (read where it lies, never copied into
 the repository) and laid out instead of synthetic hubs.
@@ -10,6 +10,7 @@ the repository) and laid out instead of synthetic hubs.
 Last line: JSON (also bench/results/layout.json). Target (issue 5, 2-core machine): 2M nodes in <= 10 min.
 The cuML path is timed only where cuML and a CUDA GPU exist (pass --backend cuml there).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _util import emit, run_stage  # noqa: E402
+from bench._util import emit, run_stage
 
 HUB = [sys.executable, "-m", "hubatlas.viewer.cli"]
 
@@ -41,7 +41,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100000,500000,2000000")
     ap.add_argument("--backend", default="cpu", choices=["cpu", "cuml", "auto"])
-    ap.add_argument("--real", type=Path, help="a real Hub dump (JSONL, optionally .gz) instead of synthetic hubs")
+    ap.add_argument(
+        "--real", type=Path, help="a real Hub dump (JSONL, optionally .gz) instead of synthetic hubs"
+    )
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hubatlas-layout-bench-"))
     runs = []
@@ -50,22 +52,40 @@ def main() -> None:
             cache = work / f"hub{n}"
             if a.real:
                 print(f"import {a.real} ...", file=sys.stderr)
-                run_stage(HUB + ["--cache", str(cache), "import", str(real_jsonl(a.real, work)), "--json", "-q"])
+                run_stage(
+                    [*HUB, "--cache", str(cache), "import", str(real_jsonl(a.real, work)), "--json", "-q"]
+                )
             else:
                 print(f"synth {n:,} ...", file=sys.stderr)
-                run_stage(HUB + ["--cache", str(cache), "synth", "--models", str(n), "--json"])
+                run_stage([*HUB, "--cache", str(cache), "synth", "--models", str(n), "--json"])
             print(f"layout {n:,} ({a.backend}) ...", file=sys.stderr)
-            s = run_stage(HUB + ["--cache", str(cache), "layout", "--backend", a.backend, "--json", "-q"])
+            s = run_stage([*HUB, "--cache", str(cache), "layout", "--backend", a.backend, "--json", "-q"])
             info = json.loads(s["stdout"])
-            r = run_stage(HUB + ["--cache", str(cache), "layout", "--report", "--json", "-q"])
+            r = run_stage([*HUB, "--cache", str(cache), "layout", "--report", "--json", "-q"])
             rep = json.loads(r["stdout"])["report"]
-            run = {"nodes": info["nodes"], "data": str(a.real.name) if a.real else "synthetic",
-                   "backend": info["backend"], "layout_seconds": info["seconds"],
-                   "stage_seconds": info.get("stage_seconds"), "labels": info.get("labels"),
-                   "wall_seconds": s["seconds"], "peak_rss_mib": s["peak_rss_mib"],
-                   "report": {k: rep[k] for k in ("sample", "lineage_locality", "knn_preservation",
-                                                  "trustworthiness", "modality_purity", "knn_preservation_unreduced",
-                                                  "trustworthiness_unreduced", "seconds")}}
+            run = {
+                "nodes": info["nodes"],
+                "data": str(a.real.name) if a.real else "synthetic",
+                "backend": info["backend"],
+                "layout_seconds": info["seconds"],
+                "stage_seconds": info.get("stage_seconds"),
+                "labels": info.get("labels"),
+                "wall_seconds": s["seconds"],
+                "peak_rss_mib": s["peak_rss_mib"],
+                "report": {
+                    k: rep[k]
+                    for k in (
+                        "sample",
+                        "lineage_locality",
+                        "knn_preservation",
+                        "trustworthiness",
+                        "modality_purity",
+                        "knn_preservation_unreduced",
+                        "trustworthiness_unreduced",
+                        "seconds",
+                    )
+                },
+            }
             print(f"  {run}", file=sys.stderr)
             runs.append(run)
             shutil.rmtree(cache, ignore_errors=True)

@@ -2,12 +2,13 @@
 descent, the same features and lineage-joined kNN as hubatlas gives it) against hubatlas's CPU path
 (UMAP on anchors, placement, spreading), with the same quality report (20K-node sample) for both.
 
-    python bench/layout_peer.py --real ../shared/data/hub_2024-07/models_2024-07-11.dev.jsonl.gz [--models 100000]
+    python -m bench.layout_peer --real ../shared/data/hub_2024-07/models_2024-07-11.dev.jsonl.gz [--models 100000]
 
 The first ``--models`` records of the dump are imported into a temporary cache (the data is read where it
 lies, never copied into the repository). Last line: JSON (also bench/results/layout_peer.json) with both
 runs and the ratios (hubatlas / umap-learn).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,12 +24,17 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _util import emit, run_stage  # noqa: E402
+from bench._util import emit, run_stage
 
 HUB = [sys.executable, "-m", "hubatlas.viewer.cli"]
-QUALITY = ("lineage_locality", "knn_preservation", "trustworthiness", "modality_purity", "knn_preservation_unreduced",
-           "trustworthiness_unreduced")
+QUALITY = (
+    "lineage_locality",
+    "knn_preservation",
+    "trustworthiness",
+    "modality_purity",
+    "knn_preservation_unreduced",
+    "trustworthiness_unreduced",
+)
 
 
 def head(path: Path, n: int, out: Path) -> Path:
@@ -66,8 +72,14 @@ def umap_everything(cache: Path) -> dict:
         idx, dist = join_lineage(idx, dist, g["parent"], g["child"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            xy = umap.UMAP(n_neighbors=p.n_neighbors, min_dist=p.min_dist, n_epochs=p.n_epochs, random_state=p.seed,
-                           precomputed_knn=(idx, dist, None), low_memory=True).fit_transform(feats)
+            xy = umap.UMAP(
+                n_neighbors=p.n_neighbors,
+                min_dist=p.min_dist,
+                n_epochs=p.n_epochs,
+                random_state=p.seed,
+                precomputed_knn=(idx, dist, None),
+                low_memory=True,
+            ).fit_transform(feats)
         seconds = time.perf_counter() - t
         # umap-learn leaves vertices it saw as disconnected at NaN: put each on its nearest finite neighbour
         bad = np.flatnonzero(~np.isfinite(xy).all(1))
@@ -77,8 +89,12 @@ def umap_everything(cache: Path) -> dict:
         apply_to_snapshot(snap, to_unit_square(xy), {"backend": "umap-learn (every node)"})
         rep = measure(open_snapshot(cache), store=store)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"layout_seconds": round(seconds, 1), "peak_rss_mib_process": round(rss, 1), "left_nan": len(bad),
-            "report": {k: rep[k] for k in QUALITY}}
+    return {
+        "layout_seconds": round(seconds, 1),
+        "peak_rss_mib_process": round(rss, 1),
+        "left_nan": len(bad),
+        "report": {k: rep[k] for k in QUALITY},
+    }
 
 
 def main() -> None:
@@ -89,14 +105,20 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="hubatlas-peer-bench-"))
     try:
         cache = work / "cache"
-        run_stage(HUB + ["--cache", str(cache), "import", str(head(a.real, a.models, work / "head.jsonl")), "-q"])
+        run_stage(
+            [*HUB, "--cache", str(cache), "import", str(head(a.real, a.models, work / "head.jsonl")), "-q"]
+        )
         print("hubatlas CPU path ...", file=sys.stderr)
-        s = run_stage(HUB + ["--cache", str(cache), "layout", "--backend", "cpu", "--full", "--report", "--json",
-                             "-q"])
+        s = run_stage(
+            [*HUB, "--cache", str(cache), "layout", "--backend", "cpu", "--full", "--report", "--json", "-q"]
+        )
         info = json.loads(s["stdout"])
-        ours = {"layout_seconds": info["seconds"] - info.get("labels", {}).get("seconds", 0),
-                "peak_rss_mib": s["peak_rss_mib"], "report": {k: info["report"][k] for k in QUALITY},
-                "nodes": info["nodes"]}
+        ours = {
+            "layout_seconds": info["seconds"] - info.get("labels", {}).get("seconds", 0),
+            "peak_rss_mib": s["peak_rss_mib"],
+            "report": {k: info["report"][k] for k in QUALITY},
+            "nodes": info["nodes"],
+        }
         print(f"  {ours}", file=sys.stderr)
         print("umap-learn on every node ...", file=sys.stderr)
         peer = umap_everything(cache)
@@ -107,8 +129,15 @@ def main() -> None:
                 ratios[k] = round(ours["report"][k] / peer["report"][k], 3)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    emit("layout_peer", {"models": a.models, "hubatlas_cpu": ours, "umap_learn_every_node": peer,
-                         "ratios_hubatlas_over_umap": ratios})
+    emit(
+        "layout_peer",
+        {
+            "models": a.models,
+            "hubatlas_cpu": ours,
+            "umap_learn_every_node": peer,
+            "ratios_hubatlas_over_umap": ratios,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -7,13 +7,14 @@ otherwise pick to look at millions of points:
 - datashader: re-aggregating the points for every frame and shading the image (CPU);
 - matplotlib: a scatter redrawn with the Agg backend for every frame (CPU).
 
-    python bench/peers.py [--models 2000000] [--cache DIR] [--frames 60] [--slow-frames 8] [--egl]
+    python -m bench.peers [--models 2000000] [--cache DIR] [--frames 60] [--slow-frames 8] [--egl]
 
 A frame is timed from its start to its finished image (glFinish for the GL tools; the finished array for the
 CPU ones). Peers that take over ``--slow-ms`` a frame are measured on ``--slow-frames`` frames of the same
 path. A peer that cannot be imported is reported as skipped with the reason; peers are benchmark-only extras
 (`pip install 'hubatlas[bench]'`), never runtime dependencies. Last line: JSON with ``peers``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _gl import camera_path, ensure_atlas, make_fbo, percentiles, timed_draw, use_backend  # noqa: E402
-from _util import emit  # noqa: E402
+from bench._gl import camera_path, ensure_atlas, make_fbo, percentiles, timed_draw, use_backend
+from bench._util import emit
+from hubatlas.viewer.layers.atlas_model import AtlasModel
 
 
 def frames_for(first_ms: float, path: list, a) -> list:
@@ -63,7 +64,9 @@ def gl_peer(canvas, camera, path, a, after=None) -> dict:
 def run_hubatlas(snap, path, a, all_points: bool) -> dict:
     from hubatlas.viewer._vispy.canvas import AtlasCanvas
 
-    atlas = AtlasCanvas(snap, size=(a.w, a.h), show=False, interaction_points=10**12 if all_points else None)
+    atlas = AtlasCanvas(
+        AtlasModel(snap), size=(a.w, a.h), show=False, interaction_points=10**12 if all_points else None
+    )
     try:
         drawn = []
 
@@ -181,7 +184,7 @@ def run_matplotlib(xy, rgba, path, a, size) -> dict:
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes([0, 0, 1, 1])
     ax.set_axis_off()
-    ax.scatter(xy[:, 0], xy[:, 1], s=size ** 2 / 4, c=rgba / 255.0, linewidths=0)
+    ax.scatter(xy[:, 0], xy[:, 1], s=size**2 / 4, c=rgba / 255.0, linewidths=0)
 
     def frame(rect):
         x0, x1, y0, y1 = widen(rect, a.w, a.h)
@@ -233,11 +236,17 @@ def main() -> None:
                 peers[name] = {"skipped": f"not installed: {e}"}
             print(f"{name}: {peers[name]}", file=sys.stderr, flush=True)
         base = peers.get("hubatlas", {}).get("interaction_p95_ms")
-        for name, r in peers.items():
+        for r in peers.values():
             if base and "interaction_p95_ms" in r:
                 r["p95_vs_hubatlas"] = round(r["interaction_p95_ms"] / base, 2)
-        res = {"models": len(snap), "size": [a.w, a.h], "backend": backend, **RENDERER, "frames": a.frames,
-               "peers": peers}
+        res = {
+            "models": len(snap),
+            "size": [a.w, a.h],
+            "backend": backend,
+            **RENDERER,
+            "frames": a.frames,
+            "peers": peers,
+        }
     finally:
         if made:
             shutil.rmtree(cache.parent, ignore_errors=True)

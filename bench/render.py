@@ -2,7 +2,7 @@
 to completion (glFinish, no pixel read-back), then a full-detail frame at rest, hover picking, and state
 changes: the time from a change (colour mode, legend toggle, filter, "as of" tick) to its finished frame.
 
-    python bench/render.py [--models 2000000] [--cache DIR] [--frames 120] [--changes 40] [--size 1600x1000]
+    python -m bench.render [--models 2000000] [--cache DIR] [--frames 120] [--changes 40] [--size 1600x1000]
 
 Needs a GL context: Xvfb + Mesa here (the test command starts one; or run under `xvfb-run`), or VisPy's
 `egl` backend on a GPU machine (`--egl`). Last line: JSON (also bench/results/render.json).
@@ -10,27 +10,27 @@ Targets: Mesa on this 2-core machine: first frame <= 3 s, interaction p95 <= 50 
 full detail at rest <= 1.5 s, RSS <= 2.5 GB; NVIDIA GPU with all points every frame: p95 <= 6 ms (H100),
 state change p95 <= 8 ms.
 """
+
 from __future__ import annotations
 
 import argparse
 import resource
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _gl import camera_path, ensure_atlas, make_fbo, percentiles, timed_draw, use_backend  # noqa: E402
-from _util import emit  # noqa: E402
+from bench._gl import camera_path, ensure_atlas, make_fbo, percentiles, timed_draw, use_backend
+from bench._util import emit
+from hubatlas.viewer.layers.atlas_model import AtlasModel
 
 
 def state_changes(atlas, fbo, rounds: int) -> dict:
     """``rounds`` changes of each kind, each timed from the call that makes it to its finished frame."""
     from hubatlas.viewer.layers.styling import Filters
 
-    snap = atlas.snap
+    snap = atlas.model.snap
     modes = ["modality", "pipeline_tag", "license", "library_name", "relation", "created", "downloads"]
     codes, labels = snap.codes("pipeline_tag")
     top = [int(i) for i in np.argsort(-np.bincount(codes[codes >= 0], minlength=len(labels)))[:8]]
@@ -39,9 +39,12 @@ def state_changes(atlas, fbo, rounds: int) -> dict:
     kinds = {
         "colour_mode": lambda i: atlas.state.color_by(modes[(i + 1) % len(modes)]),
         "legend_toggle": lambda i: atlas.state.show_class(0, i % 2 == 1),
-        "filter": lambda i: atlas.state.update(filters=Filters(dict(Filters.none().values, pipeline_tag=top[i % len(top)]))),
-        "as_of_tick": lambda i: atlas.state.update(filters=Filters(Filters.none().values,
-                                                          as_of_day=d0 + (i + 1) * max((d1 - d0) // rounds, 1))),
+        "filter": lambda i: atlas.state.update(
+            filters=Filters(dict(Filters.none().values, pipeline_tag=top[i % len(top)]))
+        ),
+        "as_of_tick": lambda i: atlas.state.update(
+            filters=Filters(Filters.none().values, as_of_day=d0 + (i + 1) * max((d1 - d0) // rounds, 1))
+        ),
     }
     out, every = {}, []
     for kind, change in kinds.items():
@@ -59,8 +62,28 @@ def state_changes(atlas, fbo, rounds: int) -> dict:
     atlas.state.update(filters=Filters.none())
     atlas.state.color_by("modality")
     atlas.settle()
-    return {**percentiles(every, "state_change"), "state_change_by_kind": out,
-            "state_change_points_drawn": atlas.points.drawn}
+    return {
+        **percentiles(every, "state_change"),
+        "state_change_by_kind": out,
+        "state_change_points_drawn": atlas.points.drawn,
+    }
+
+
+def hover_picks(atlas, w: int, h: int) -> list[float]:
+    """Milliseconds of 300 random hover picks at the overview and 300 at 20x."""
+    rng = np.random.default_rng(0)
+    picks = []
+    for zoom in (1.0, 20.0):
+        if zoom > 1:
+            atlas.fly_to(int(atlas.order[int(rng.integers(0, len(atlas.order)))]), zoom=zoom)
+        else:
+            atlas.reset_view()
+        atlas.settle()
+        for _ in range(300):
+            t = time.perf_counter()
+            atlas.pick(float(rng.uniform(0, w)), float(rng.uniform(0, h)))
+            picks.append((time.perf_counter() - t) * 1000)
+    return picks
 
 
 def main() -> None:
@@ -84,7 +107,9 @@ def main() -> None:
 
         t0 = time.perf_counter()
         snap = open_snapshot(cache)
-        atlas = AtlasCanvas(snap, size=(w, h), show=False, interaction_points=10**12 if a.all_points else None)
+        atlas = AtlasCanvas(
+            AtlasModel(snap), size=(w, h), show=False, interaction_points=10**12 if a.all_points else None
+        )
         fbo = make_fbo(w, h)
         atlas.settle()
         timed_draw(atlas.canvas, fbo)
@@ -103,25 +128,28 @@ def main() -> None:
         rest = [timed_draw(atlas.canvas, fbo) for _ in range(3)]
         full_points = atlas.points.drawn
         changes = state_changes(atlas, fbo, a.changes)
-        rng = np.random.default_rng(0)
-        picks = []
-        for zoom in (1.0, 20.0):
-            atlas.fly_to(int(atlas.order[int(rng.integers(0, len(atlas.order)))]), zoom=zoom) if zoom > 1 \
-                else atlas.reset_view()
-            atlas.settle()
-            for _ in range(300):
-                t = time.perf_counter()
-                atlas.pick(float(rng.uniform(0, w)), float(rng.uniform(0, h)))
-                picks.append((time.perf_counter() - t) * 1000)
+        picks = hover_picks(atlas, w, h)
         res = {
-            "models": len(snap), "size": [w, h], "gl_renderer": renderer, "gl_version": version,
-            "backend": backend, "all_points": a.all_points,
+            "models": len(snap),
+            "size": [w, h],
+            "gl_renderer": renderer,
+            "gl_version": version,
+            "backend": backend,
+            "all_points": a.all_points,
             "open_to_first_frame_s": round(first, 2),
-            "interaction_frames": len(times), **percentiles(times, "interaction"),
-            "points_drawn_per_frame": {"min": int(min(drawn)), "median": int(np.median(drawn)), "max": int(max(drawn))},
-            "adaptive_sample": atlas.interaction_points, "ms_per_point": atlas.ms_per_point,
-            "full_detail_at_rest_ms": round(float(np.median(rest)), 1), "full_detail_points": full_points,
-            **changes, **percentiles(picks, "hover_pick"),
+            "interaction_frames": len(times),
+            **percentiles(times, "interaction"),
+            "points_drawn_per_frame": {
+                "min": int(min(drawn)),
+                "median": int(np.median(drawn)),
+                "max": int(max(drawn)),
+            },
+            "adaptive_sample": atlas.interaction_points,
+            "ms_per_point": atlas.ms_per_point,
+            "full_detail_at_rest_ms": round(float(np.median(rest)), 1),
+            "full_detail_points": full_points,
+            **changes,
+            **percentiles(picks, "hover_pick"),
             "point_buffer_uploads": atlas.points.uploads,
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }

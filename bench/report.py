@@ -1,11 +1,12 @@
 """Benchmark `hubatlas report` (every analysis, charts, CSV, HTML) on a synthetic hub.
 
-    python bench/report.py [--models 2000000] [--cache DIR]
+    python -m bench.report [--models 2000000] [--cache DIR]
 
 Generates the synthetic hub first unless --cache already holds one. Prints a JSON object as its last line
 (also saved under bench/results/): wall time of the report command (process start to exit), its peak RSS,
 and the report's own per-step seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _util import emit, run_stage
+from bench._util import emit, run_stage
 
 HUBATLAS = [sys.executable, "-m", "hubatlas.viewer"]
 
@@ -27,13 +28,21 @@ def main() -> None:
     cache = args.cache or Path(tempfile.mkdtemp(prefix="hubatlas-report-"))
     result = {"models": args.models}
     if not (cache / "atlas.sqlite").exists():
-        result["synth_seconds"] = run_stage(HUBATLAS + ["--cache", str(cache), "synth", "--models",
-                                                         str(args.models)])["seconds"]
+        result["synth_seconds"] = run_stage(
+            [*HUBATLAS, "--cache", str(cache), "synth", "--models", str(args.models)]
+        )["seconds"]
     out = cache / "report"
-    stage = run_stage(HUBATLAS + ["--cache", str(cache), "report", "--out", str(out), "--json", "-q"])
+    stage = run_stage([*HUBATLAS, "--cache", str(cache), "report", "--out", str(out), "--json", "-q"])
     r = json.loads(stage["stdout"])
-    result.update({"report_seconds": stage["seconds"], "report_peak_rss_mib": stage["peak_rss_mib"],
-                   "nodes": r["nodes"], "steps": r["seconds"], "files": len(r["files"])})
+    result.update(
+        {
+            "report_seconds": stage["seconds"],
+            "report_peak_rss_mib": stage["peak_rss_mib"],
+            "nodes": r["nodes"],
+            "steps": r["seconds"],
+            "files": len(r["files"]),
+        }
+    )
     ev = json.loads((out / "report.json").read_text())
     result["accuracy"] = {a: [v["accuracy"], v["majority_accuracy"]] for a, v in ev["predict"].items()}
     result["parents"] = ev["infer"].get("parents")

@@ -1,6 +1,6 @@
 """What box and lasso selection cost on a laid-out atlas (the window's Select tools), without a window:
 
-    python bench/selection.py --cache DIR     # an atlas with a layout (the 2M synthetic one, the real 2024-07 one)
+    python -m bench.selection --cache DIR     # an atlas with a layout (the 2M synthetic one, the real 2024-07 one)
 
 - lasso: a 64-vertex non-convex polygon around the middle of the map (in_polygon), median of 5;
 - box: the same polygon's bounding box (in_box), median of 5;
@@ -9,19 +9,18 @@
 
 Last line: JSON (also bench/results/selection.json).
 """
+
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _util import emit  # noqa: E402
+from bench._util import emit
 
 
 def timed(fn, repeat: int = 5) -> tuple[float, object]:
@@ -56,9 +55,20 @@ def main() -> None:
         write_csv(Path(d) / "sel.csv", snap, nodes)
         csv_s = round(time.perf_counter() - t, 2)
     minimap_ms, _ = timed(lambda: density_image(xy, shown, SIZE, (0, 0, 0, 1), (1, 1, 1, 1)), repeat=3)
-    emit("selection", {"cache": str(args.cache), "nodes": len(snap), "lasso_selected": int(len(nodes)),
-                       "lasso_ms": lasso_ms, "box_selected": int(len(boxed)), "box_ms": box_ms,
-                       "summary_ms": summary_ms, "csv_seconds": csv_s, "minimap_image_ms": minimap_ms})
+    emit(
+        "selection",
+        {
+            "cache": str(args.cache),
+            "nodes": len(snap),
+            "lasso_selected": len(nodes),
+            "lasso_ms": lasso_ms,
+            "box_selected": len(boxed),
+            "box_ms": box_ms,
+            "summary_ms": summary_ms,
+            "csv_seconds": csv_s,
+            "minimap_image_ms": minimap_ms,
+        },
+    )
 
 
 if __name__ == "__main__":

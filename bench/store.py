@@ -1,11 +1,12 @@
 """Store benchmark: synth, snapshot build, parquet import, search and snapshot open at N models.
 
-    python bench/store.py [--models 2000000] [--workdir DIR]
+    python -m bench.store [--models 2000000] [--workdir DIR]
 
 Prints progress lines, then one JSON object as the last line (also written to bench/results/store.json).
 Targets (issue 3, 2-core machine): synth 2M <= 90 s; snapshot 2M <= 30 s; import of a 2M-row parquet <= 60 s
 with peak RSS <= 4 GB; search <= 50 ms a query; snapshot open well under 1 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _util import emit, run_stage  # noqa: E402
+from bench._util import emit, run_stage
 
 HUB = [sys.executable, "-m", "hubatlas.viewer.cli"]
 
@@ -36,23 +36,35 @@ def main() -> None:
     res: dict = {"models": a.models}
     try:
         print(f"synth {a.models:,} ...", file=sys.stderr)
-        s = run_stage(HUB + ["--cache", str(synth_dir), "synth", "--models", str(a.models), "--json"])
-        res["synth"] = {"seconds_total": s["seconds"], "seconds_synth": json.loads(s["stdout"])["seconds"],
-                        "peak_rss_mib": s["peak_rss_mib"]}
+        s = run_stage([*HUB, "--cache", str(synth_dir), "synth", "--models", str(a.models), "--json"])
+        res["synth"] = {
+            "seconds_total": s["seconds"],
+            "seconds_synth": json.loads(s["stdout"])["seconds"],
+            "peak_rss_mib": s["peak_rss_mib"],
+        }
         print(f"  {res['synth']}", file=sys.stderr)
-        s = run_stage(HUB + ["--cache", str(synth_dir), "snapshot", "--json"])
-        res["snapshot_build"] = {"seconds": json.loads(s["stdout"])["seconds"], "peak_rss_mib": s["peak_rss_mib"]}
+        s = run_stage([*HUB, "--cache", str(synth_dir), "snapshot", "--json"])
+        res["snapshot_build"] = {
+            "seconds": json.loads(s["stdout"])["seconds"],
+            "peak_rss_mib": s["peak_rss_mib"],
+        }
         print(f"  snapshot {res['snapshot_build']}", file=sys.stderr)
-        code = ("import sys; from pathlib import Path; from hubatlas.core.store.database import Store; "
-                "from hubatlas.core.ingest.synth import export_parquet; "
-                f"print(export_parquet(Store(Path({str(synth_dir)!r}), readonly=True), Path({str(parquet)!r})))")
+        code = (
+            "import sys; from pathlib import Path; from hubatlas.core.store.database import Store; "
+            "from hubatlas.core.ingest.parquet_export import export_parquet; "
+            f"print(export_parquet(Store(Path({str(synth_dir)!r}), readonly=True), Path({str(parquet)!r})))"
+        )
         s = run_stage([sys.executable, "-c", code])
         res["parquet_export_seconds"] = s["seconds"]
         print(f"import {parquet.stat().st_size / 2**20:.0f} MiB parquet ...", file=sys.stderr)
-        s = run_stage(HUB + ["--cache", str(imp_dir), "import", str(parquet), "--json", "-q"])
+        s = run_stage([*HUB, "--cache", str(imp_dir), "import", str(parquet), "--json", "-q"])
         out = json.loads(s["stdout"])
-        res["import_parquet"] = {"seconds_total": s["seconds"], "seconds_import": out["seconds"],
-                                 "records": out["records"], "peak_rss_mib": s["peak_rss_mib"]}
+        res["import_parquet"] = {
+            "seconds_total": s["seconds"],
+            "seconds_import": out["seconds"],
+            "records": out["records"],
+            "peak_rss_mib": s["peak_rss_mib"],
+        }
         print(f"  {res['import_parquet']}", file=sys.stderr)
         res["search"] = search_bench(synth_dir)
         res["snapshot_open_ms"] = open_bench(synth_dir)
@@ -82,8 +94,12 @@ def search_bench(cache: Path) -> dict:
             st.search(q, 20)
             times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    return {"queries": len(times), "p50_ms": round(statistics.median(times), 2),
-            "p95_ms": round(times[int(0.95 * len(times)) - 1], 2), "max_ms": round(times[-1], 2)}
+    return {
+        "queries": len(times),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(0.95 * len(times)) - 1], 2),
+        "max_ms": round(times[-1], 2),
+    }
 
 
 def open_bench(cache: Path) -> float:

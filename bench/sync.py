@@ -1,29 +1,30 @@
 """Sync benchmark: serve N synthetic records from the local Hub test server (pages of 1,000, Link cursors)
 and run `hubatlas sync` against it through HF_ENDPOINT.
 
-    python bench/sync.py [--models 2000000]
+    python -m bench.sync [--models 2000000]
 
 Last line: JSON (also bench/results/sync.json). Target (issue 4, 2-core machine): >= 10,000 models/s end to
 end, peak RSS of the sync process <= 3 GB. The server runs in its own process on the same two cores.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from bench._util import emit, run_stage
+
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-from _util import emit, run_stage  # noqa: E402
 
 SERVER = r"""
 import sys, json
-sys.path.insert(0, {tests!r})
-from hubserver import HubServer
+from hubserver import HubServer  # tests/hubserver.py, on the PYTHONPATH given below
 from hubatlas.core.ingest.synth import generate, SynthParams, DAY0, RELATIONS
 
 class SynthSource:
@@ -63,21 +64,37 @@ def main() -> None:
     ap.add_argument("--models", type=int, default=2_000_000)
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hubatlas-sync-bench-"))
-    code = SERVER.format(tests=str(HERE.parent / "tests"), n=a.models)
-    srv = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    code = SERVER.format(n=a.models)
+    srv_env = dict(os.environ, PYTHONPATH=str(HERE.parent / "tests"))
+    srv = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=srv_env)
     try:
         url = srv.stdout.readline().strip()
         print(f"serving {a.models:,} synthetic records at {url}", file=sys.stderr)
         env = {"HF_ENDPOINT": url, "HF_HOME": str(work / "hf"), "HF_HUB_DISABLE_TELEMETRY": "1"}
-        s = run_stage([sys.executable, "-m", "hubatlas.viewer.cli", "--cache", str(work / "cache"), "sync",
-                       "--json", "-q"], env=env)
+        s = run_stage(
+            [
+                sys.executable,
+                "-m",
+                "hubatlas.viewer.cli",
+                "--cache",
+                str(work / "cache"),
+                "sync",
+                "--json",
+                "-q",
+            ],
+            env=env,
+        )
         out = json.loads(s["stdout"])
         res = {
-            "models": a.models, "fetched": out["fetched"], "pages": out["pages"],
-            "sync_seconds": out["seconds"], "sync_models_per_second": out["models_per_second"],
+            "models": a.models,
+            "fetched": out["fetched"],
+            "pages": out["pages"],
+            "sync_seconds": out["seconds"],
+            "sync_models_per_second": out["models_per_second"],
             "end_to_end_seconds": s["seconds"],
             "end_to_end_models_per_second": round(out["fetched"] / s["seconds"], 1),
-            "peak_rss_mib": s["peak_rss_mib"], "note": "end to end includes process start and snapshot rebuild",
+            "peak_rss_mib": s["peak_rss_mib"],
+            "note": "end to end includes process start and snapshot rebuild",
         }
     finally:
         srv.terminate()

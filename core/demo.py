@@ -1,5 +1,6 @@
 """The bundled real demo atlas: the SmolLM2 family tree and the MTEB embedding models (see
 resources/demo/source/PROVENANCE.md). Built into a cache directory, by default ``resources/demo``."""
+
 from __future__ import annotations
 
 import csv
@@ -8,37 +9,75 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hubatlas.core.common.paths import DB_NAME, demo_dir, demo_source_dir
+from hubatlas.core.common.paths import (
+    ANALYSES_DIR,
+    DB_NAME,
+    LAYOUTS_DIR,
+    SNAPSHOT_DIR,
+    demo_dir,
+    demo_source_dir,
+)
 from hubatlas.core.ingest.records import author_of
 from hubatlas.core.store.database import Store, utcnow
+from hubatlas.core.store.rows import Batch, EdgeRow, ModelRow
 
-FRAMEWORK_LIBRARY = {"Sentence Transformers": "sentence-transformers", "Transformers": "transformers",
-                     "PyLate": "PyLate", "GritLM": "gritlm", "ONNX": "onnx"}
+FRAMEWORK_LIBRARY = {
+    "Sentence Transformers": "sentence-transformers",
+    "Transformers": "transformers",
+    "PyLate": "PyLate",
+    "GritLM": "gritlm",
+    "ONNX": "onnx",
+}
 
 
-def _row(mid, created, downloads, likes, tag, lib, lic, tags) -> tuple:
-    return (mid, author_of(mid), created, None, downloads, likes, tag or None, lib or None, lic,
-            "[]", json.dumps(tags), None, None, "demo", None)
+def _row(mid, created, downloads, likes, tag, lib, lic, tags) -> ModelRow:
+    return ModelRow(
+        mid,
+        author_of(mid),
+        created,
+        None,
+        downloads,
+        likes,
+        tag or None,
+        lib or None,
+        lic,
+        "[]",
+        json.dumps(tags),
+        None,
+        None,
+        "demo",
+        None,
+    )
 
 
 def _int(v: str) -> int | None:
     return int(v) if v not in ("", None) else None
 
 
-def smollm2(src: Path) -> tuple[list[tuple], list[tuple]]:
+def smollm2(src: Path) -> tuple[list[ModelRow], list[EdgeRow]]:
     rows, edges = [], []
     with open(src / "smollm2_family_nodes.csv", newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            rows.append(_row(r["id"], r["createdAt"] or None, _int(r["downloads"]), _int(r["likes"]),
-                             r["pipeline_tag"], r["library_name"], None, []))
+            rows.append(
+                _row(
+                    r["id"],
+                    r["createdAt"] or None,
+                    _int(r["downloads"]),
+                    _int(r["likes"]),
+                    r["pipeline_tag"],
+                    r["library_name"],
+                    None,
+                    [],
+                )
+            )
     with open(src / "smollm2_family_edges.csv", newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
             if r["child"] != r["parent"]:
-                edges.append((r["child"], r["parent"], r["relation"] or "unknown", "tag"))
+                edges.append(EdgeRow(r["child"], r["parent"], r["relation"] or "unknown", "tag"))
     return rows, edges
 
 
-def mteb(src: Path) -> tuple[list[tuple], list[tuple]]:
+def mteb(src: Path) -> tuple[list[ModelRow], list[EdgeRow]]:
     rows, edges = [], []
     with open(src / "mteb_embedding_models.csv", newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
@@ -58,7 +97,7 @@ def mteb(src: Path) -> tuple[list[tuple], list[tuple]]:
             rows.append(_row(mid, created, None, None, "feature-extraction", lib, lic, tags))
             parent = r["adapted_from"].strip()
             if parent and parent != mid:
-                edges.append((mid, parent, "finetune", "card"))
+                edges.append(EdgeRow(mid, parent, "finetune", "card"))
     return rows, edges
 
 
@@ -80,13 +119,14 @@ def build_demo(out: Path | None = None) -> dict:
     try:
         with Store(tmp) as store:
             with store.transaction():
-                store.upsert_models(rows1 + rows2)
-                store.add_edges(edges1 + edges2)
-                store.add_placeholders()
-                store.set_meta(synthetic="false", source="demo", demo="true",
-                               description="SmolLM2 family (Laufer et al. 2025, MIT) + MTEB embedding models "
-                                           "(mteb 2.26.24, Apache-2.0)")
-                store.bump_data_version()
+                store.write_batch(Batch(rows1 + rows2, edges1 + edges2), replace_edges=False)
+                store.finish(
+                    synthetic="false",
+                    source="demo",
+                    demo="true",
+                    description="SmolLM2 family (Laufer et al. 2025, MIT) + MTEB embedding models "
+                    "(mteb 2.26.24, Apache-2.0)",
+                )
             manifest = build(store)
             from hubatlas.core.layout.params import LayoutParams
             from hubatlas.core.layout.pipeline import run_layout
@@ -96,7 +136,7 @@ def build_demo(out: Path | None = None) -> dict:
             stats = store.stats()
             store.conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, readable read-only
         out.mkdir(parents=True, exist_ok=True)
-        for name in (DB_NAME, "snapshot", "layouts", "analyses"):
+        for name in (DB_NAME, SNAPSHOT_DIR, LAYOUTS_DIR, ANALYSES_DIR):
             target = out / name
             if target.is_dir():
                 shutil.rmtree(target)
@@ -107,10 +147,17 @@ def build_demo(out: Path | None = None) -> dict:
             stale.unlink()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return {"models": stats["models"], "placeholders": stats["placeholders"], "edges": stats["edges"],
-            "edges_by_relation": stats["edges_by_relation"], "nodes": manifest["nodes"], "built_at": utcnow(),
-            "layout": {"backend": layout["backend"], "seconds": layout["seconds"]}, "inferred": inferred,
-            "dir": str(out)}
+    return {
+        "models": stats["models"],
+        "placeholders": stats["placeholders"],
+        "edges": stats["edges"],
+        "edges_by_relation": stats["edges_by_relation"],
+        "nodes": manifest["nodes"],
+        "built_at": utcnow(),
+        "layout": {"backend": layout["backend"], "seconds": layout["seconds"]},
+        "inferred": inferred,
+        "dir": str(out),
+    }
 
 
 def _analyses(store: Store) -> dict:
@@ -141,8 +188,11 @@ def ensure_demo() -> Path:
     d = demo_dir()
     try:
         open_snapshot(d)  # also catches a demo built by an older hubatlas (snapshot format changed)
-        ok = ((d / DB_NAME).exists() and (d / "analyses" / "predictions.arrow").exists()
-              and (d / "snapshot" / "labels.arrow").exists())  # built before labels existed: rebuilt
+        ok = (
+            (d / DB_NAME).exists()
+            and (d / ANALYSES_DIR / "predictions.arrow").exists()
+            and (d / SNAPSHOT_DIR / "labels.arrow").exists()
+        )  # built before labels existed: rebuilt
     except (FileNotFoundError, SnapshotError):
         ok = False
     if not ok:

@@ -1,8 +1,9 @@
 """Hand-built atlases with known positions for render and window tests."""
+
 from __future__ import annotations
 
 import numpy as np
-from conftest import rec, write_json
+from helpers import rec, write_json
 
 from hubatlas.core.ingest.files import import_paths
 from hubatlas.core.layout.pipeline import apply_to_snapshot
@@ -11,17 +12,56 @@ from hubatlas.core.store.snapshot import build, open_snapshot
 
 # id -> (x, y, record extras)
 KNOWN = {
-    "org/text-model": (-0.5, -0.5, {"pipeline_tag": "text-generation", "tags": ["license:mit"],
-                                    "createdAt": "2022-05-01T00:00:00.000Z", "downloads": 5000}),
-    "org/image-model": (0.5, 0.5, {"pipeline_tag": "text-to-image", "tags": ["license:apache-2.0"],
-                                   "createdAt": "2023-05-01T00:00:00.000Z", "downloads": 10}),
-    "org/audio-model": (0.5, -0.5, {"pipeline_tag": "automatic-speech-recognition", "tags": ["license:mit"],
-                                    "createdAt": "2024-05-01T00:00:00.000Z", "downloads": 0}),
-    "org/text-ft": (-0.45, -0.35, {"pipeline_tag": "text-generation",
-                                   "tags": ["base_model:finetune:org/text-model", "license:apache-2.0"],
-                                   "createdAt": "2025-05-01T00:00:00.000Z", "downloads": 50}),
-    "org/newest": (-0.5, 0.5, {"pipeline_tag": "text-classification", "tags": ["license:mit"],
-                               "createdAt": "2025-09-01T00:00:00.000Z", "downloads": 7}),
+    "org/text-model": (
+        -0.5,
+        -0.5,
+        {
+            "pipeline_tag": "text-generation",
+            "tags": ["license:mit"],
+            "createdAt": "2022-05-01T00:00:00.000Z",
+            "downloads": 5000,
+        },
+    ),
+    "org/image-model": (
+        0.5,
+        0.5,
+        {
+            "pipeline_tag": "text-to-image",
+            "tags": ["license:apache-2.0"],
+            "createdAt": "2023-05-01T00:00:00.000Z",
+            "downloads": 10,
+        },
+    ),
+    "org/audio-model": (
+        0.5,
+        -0.5,
+        {
+            "pipeline_tag": "automatic-speech-recognition",
+            "tags": ["license:mit"],
+            "createdAt": "2024-05-01T00:00:00.000Z",
+            "downloads": 0,
+        },
+    ),
+    "org/text-ft": (
+        -0.45,
+        -0.35,
+        {
+            "pipeline_tag": "text-generation",
+            "tags": ["base_model:finetune:org/text-model", "license:apache-2.0"],
+            "createdAt": "2025-05-01T00:00:00.000Z",
+            "downloads": 50,
+        },
+    ),
+    "org/newest": (
+        -0.5,
+        0.5,
+        {
+            "pipeline_tag": "text-classification",
+            "tags": ["license:mit"],
+            "createdAt": "2025-09-01T00:00:00.000Z",
+            "downloads": 7,
+        },
+    ),
 }
 
 
@@ -37,7 +77,9 @@ def make_known_atlas(cache, ids=None, layout=True):
     snap = open_snapshot(cache)
     if layout:
         order = snap.nodes.column("id").to_pylist()
-        xy = np.array([[KNOWN[m][0], KNOWN[m][1]] if m in KNOWN else [np.nan, np.nan] for m in order], np.float32)
+        xy = np.array(
+            [[KNOWN[m][0], KNOWN[m][1]] if m in KNOWN else [np.nan, np.nan] for m in order], np.float32
+        )
         apply_to_snapshot(snap, xy, {"backend": "test"})
     return open_snapshot(cache)
 
@@ -53,8 +95,11 @@ def make_random_atlas(cache, n: int = 3000, seed: int = 0):
     recs = []
     for i in range(n):
         task, lic = TASKS[i % len(TASKS)], LICENCES[(i // 5) % len(LICENCES)]
-        extra = {"createdAt": f"{2021 + i % 5}-{1 + i % 12:02d}-15T00:00:00.000Z",
-                 "downloads": int(rng.integers(0, 100_000)), "tags": [f"license:{lic}"] if lic else []}
+        extra = {
+            "createdAt": f"{2021 + i % 5}-{1 + i % 12:02d}-15T00:00:00.000Z",
+            "downloads": int(rng.integers(0, 100_000)),
+            "tags": [f"license:{lic}"] if lic else [],
+        }
         if task:
             extra["pipeline_tag"] = task
         recs.append(rec(f"org{i % 40}/model-{i}", **extra))

@@ -2,6 +2,7 @@
 sync benchmark: pages with `Link: <...>; rel="next"` cursors, `expand` handling (unknown values are HTTP 400,
 as on the Hub), sort/direction/author/filter, a configurable page size, and faults injected on demand:
 429 with Retry-After, 500, a connection reset mid-body, a truncated JSON page."""
+
 from __future__ import annotations
 
 import base64
@@ -12,10 +13,36 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 EXPANDABLE = {
-    "author", "baseModels", "cardData", "childrenModelCount", "config", "createdAt", "disabled", "downloads",
-    "downloadsAllTime", "gated", "inference", "lastModified", "library_name", "likes", "model-index",
-    "pipeline_tag", "private", "safetensors", "sha", "siblings", "spaces", "tags", "trendingScore",
-    "transformersInfo", "usedStorage", "widgetData", "gguf", "resourceGroup", "mask_token", "evalResults",
+    "author",
+    "baseModels",
+    "cardData",
+    "childrenModelCount",
+    "config",
+    "createdAt",
+    "disabled",
+    "downloads",
+    "downloadsAllTime",
+    "gated",
+    "inference",
+    "lastModified",
+    "library_name",
+    "likes",
+    "model-index",
+    "pipeline_tag",
+    "private",
+    "safetensors",
+    "sha",
+    "siblings",
+    "spaces",
+    "tags",
+    "trendingScore",
+    "transformersInfo",
+    "usedStorage",
+    "widgetData",
+    "gguf",
+    "resourceGroup",
+    "mask_token",
+    "evalResults",
 }
 
 
@@ -45,8 +72,14 @@ class ListSource:
             if e in r:
                 out[e] = r[e]
         if not expand:
-            out.update({k: v for k, v in r.items() if k in ("likes", "downloads", "tags", "pipeline_tag",
-                                                             "library_name", "createdAt", "private")})
+            out.update(
+                {
+                    k: v
+                    for k, v in r.items()
+                    if k
+                    in ("likes", "downloads", "tags", "pipeline_tag", "library_name", "createdAt", "private")
+                }
+            )
             out["modelId"] = r["id"]
         return json.dumps(out).encode()
 
@@ -67,7 +100,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         hub = self.server.hub
         u = urlparse(self.path)
         q = parse_qs(u.query)
@@ -86,7 +119,9 @@ class Handler(BaseHTTPRequestHandler):
         expand = q.get("expand", [])
         bad = [e for e in expand if e not in EXPANDABLE]
         if bad:
-            return self._send(400, json.dumps({"error": f'"expand" must be one of {sorted(EXPANDABLE)}'}).encode())
+            return self._send(
+                400, json.dumps({"error": f'"expand" must be one of {sorted(EXPANDABLE)}'}).encode()
+            )
         if expand and any(k in q for k in ("full", "config", "cardData")):
             return self._send(400, b'{"error": "expand cannot be combined with full, config or cardData"}')
         limit = min(int(q.get("limit", ["1000"])[0]), hub.page_cap)
@@ -94,7 +129,7 @@ class Handler(BaseHTTPRequestHandler):
         offset = int(base64.urlsafe_b64decode(cursor.encode()).decode().split(":")[1]) if cursor else 0
         with hub.lock:
             idx = hub.source.select(q)
-            page = idx[offset: offset + limit]
+            page = idx[offset : offset + limit]
             body = b"[" + b",".join(hub.source.item(i, expand) for i in page) + b"]"
         headers = {}
         if offset + limit < len(idx):

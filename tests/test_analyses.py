@@ -1,6 +1,7 @@
 """Atlas analyses on hand-built graphs with known answers and on the real demo data: attribute prediction
 (and proof that evaluation never reads the hidden labels), lineage inference, families, drift, trends, and
 the report's files."""
+
 from __future__ import annotations
 
 import csv
@@ -8,9 +9,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import rec, run_cli, write_json
+from helpers import rec, run_cli, write_json
 
-from hubatlas.core.analysis.data import load, node_relation
+from hubatlas.core.analysis.data import load
 from hubatlas.core.analysis.naive_bayes import NameWords
 from hubatlas.core.ingest.files import import_paths
 from hubatlas.core.store.database import Store
@@ -35,16 +36,37 @@ def idx(data, mid):
 
 # -- a hand-built family -------------------------------------------------------------------------------------
 FAMILY = [
-    rec("org/base-7b", tags=["license:mit", "en", "fr", "de"], createdAt="2023-01-05T00:00:00.000Z",
-        pipeline_tag="text-generation", library_name="transformers", downloads=1000),
-    rec("a/base-7b-chat", tags=["base_model:finetune:org/base-7b", "license:apache-2.0", "en"],
-        createdAt="2023-02-01T00:00:00.000Z", pipeline_tag="text-generation"),
-    rec("b/base-7b-gguf", tags=["base_model:quantized:org/base-7b", "license:mit", "gguf"],
-        createdAt="2023-02-10T00:00:00.000Z", library_name="gguf"),
-    rec("c/base-7b-lora", tags=["base_model:adapter:org/base-7b", "license:apache-2.0"],
-        createdAt="2023-03-01T00:00:00.000Z", library_name="peft"),
-    rec("d/base-7b-chat-awq", tags=["base_model:quantized:a/base-7b-chat", "license:apache-2.0"],
-        createdAt="2023-04-01T00:00:00.000Z"),
+    rec(
+        "org/base-7b",
+        tags=["license:mit", "en", "fr", "de"],
+        createdAt="2023-01-05T00:00:00.000Z",
+        pipeline_tag="text-generation",
+        library_name="transformers",
+        downloads=1000,
+    ),
+    rec(
+        "a/base-7b-chat",
+        tags=["base_model:finetune:org/base-7b", "license:apache-2.0", "en"],
+        createdAt="2023-02-01T00:00:00.000Z",
+        pipeline_tag="text-generation",
+    ),
+    rec(
+        "b/base-7b-gguf",
+        tags=["base_model:quantized:org/base-7b", "license:mit", "gguf"],
+        createdAt="2023-02-10T00:00:00.000Z",
+        library_name="gguf",
+    ),
+    rec(
+        "c/base-7b-lora",
+        tags=["base_model:adapter:org/base-7b", "license:apache-2.0"],
+        createdAt="2023-03-01T00:00:00.000Z",
+        library_name="peft",
+    ),
+    rec(
+        "d/base-7b-chat-awq",
+        tags=["base_model:quantized:a/base-7b-chat", "license:apache-2.0"],
+        createdAt="2023-04-01T00:00:00.000Z",
+    ),
     # documented lineage without a type: bare tag; the name says quantized
     rec("e/base-7b-chat-GPTQ-4bit", tags=["base_model:a/base-7b-chat"], createdAt="2023-05-01T00:00:00.000Z"),
     # undocumented: the name contains an older model's name
@@ -80,8 +102,13 @@ def test_family_table_known_shape(family):
     chat = idx(data, "a/base-7b-chat")
     assert tree.roots_of(chat) == [idx(data, "org/base-7b")]
     below = tree.below()
-    assert below[idx(data, "org/base-7b")] == 5 and below[chat] == 2 and below[idx(data, "b/base-7b-gguf")] == 0
-    assert sorted(data.ids.take(tree.children(chat)).to_pylist()) == ["d/base-7b-chat-awq", "e/base-7b-chat-GPTQ-4bit"]
+    assert (
+        below[idx(data, "org/base-7b")] == 5 and below[chat] == 2 and below[idx(data, "b/base-7b-gguf")] == 0
+    )
+    assert sorted(data.ids.take(tree.children(chat)).to_pylist()) == [
+        "d/base-7b-chat-awq",
+        "e/base-7b-chat-GPTQ-4bit",
+    ]
     # a merge (node 2, parents 0 and 1) counts once, under its primary (lowest-index) parent 0
     m = FamilyTree(4, np.array([0, 1, 0]), np.array([2, 2, 1]), np.array([0, 1, 1, 0]))
     assert m.below().tolist() == [2, 0, 0, 0] and m.roots_of(2) == [0]
@@ -97,14 +124,20 @@ def test_drift_transition_table_by_hand(family):
     labels = lic["labels"]
     table = {(labels[i], labels[j]): v for i, row in enumerate(lic["counts"]) for j, v in enumerate(row) if v}
     # org/base-7b (mit) -> chat apache, gguf mit, lora apache; chat (apache) -> awq apache, GPTQ (none)
-    assert table == {("mit", "apache-2.0"): 2, ("mit", "mit"): 1, ("apache-2.0", "apache-2.0"): 1,
-                     ("apache-2.0", "(none)"): 1}
+    assert table == {
+        ("mit", "apache-2.0"): 2,
+        ("mit", "mit"): 1,
+        ("apache-2.0", "apache-2.0"): 1,
+        ("apache-2.0", "(none)"): 1,
+    }
     assert d["license_flow"]["changed"] == 2 and d["license_flow"]["both_known"] == 4
     assert d["languages_declared"]["mean_per_parent"] > d["languages_declared"]["mean_per_child"]
     assert d["findings"][0]["holds"] is True
     assert d["card_length"] is None and d["findings"][1]["holds"] is None  # no cards recorded: no data
     # pooling: the 'top' most frequent parent values keep their rows, the rest go to (other)
-    t = transition(np.array([0, 1, 2, 2, -1]), ["x", "y", "z"], np.array([0, 1, 2]), np.array([3, 4, 4]), top=1)
+    t = transition(
+        np.array([0, 1, 2, 2, -1]), ["x", "y", "z"], np.array([0, 1, 2]), np.array([3, 4, 4]), top=1
+    )
     assert t["labels"] == ["x", "(other)", "(none)"]
     assert t["counts"] == [[0, 1, 0], [0, 0, 2], [0, 0, 0]]  # x->z(other); y,z (other)->none
 
@@ -119,7 +152,7 @@ def test_trends_monthly_counts(family):
     total = np.sum(t["by_modality"]["counts"], axis=0)
     assert total.sum() == data.n - int(data.placeholder.sum()) == len(FAMILY)
     assert total[t["months"].index("2023-02")] == 2
-    rel = dict(zip(t["relations"]["labels"], np.sum(t["relations"]["counts"], axis=1).tolist()))
+    rel = dict(zip(t["relations"]["labels"], np.sum(t["relations"]["counts"], axis=1).tolist(), strict=False))
     assert rel == {"finetune": 1, "adapter": 1, "quantized": 2, "merge": 0, "unknown": 1}
     only = np.zeros(data.n, bool)
     only[idx(data, "solo/other-model")] = True
@@ -136,7 +169,7 @@ def test_infer_types_untyped_edge_and_proposes_parents(family):
     assert [ids[data.child[i]] for i in e] == ["e/base-7b-chat-GPTQ-4bit"]
     assert TYPED[rel[0]] == "quantized" and 0 < conf[0] <= 1
     c, p, _ = propose_parents(data, orphan_nodes(data))
-    proposals = {ids[a]: ids[b] for a, b in zip(c, p)}
+    proposals = {ids[a]: ids[b] for a, b in zip(c, p, strict=False)}
     assert proposals == {"f/base-7b-chat-instruct-v2": "a/base-7b-chat"}  # longest older base name
     # h/zephyr-mini is younger than g/zephyr-mini-test: never its parent (and a name is never its own base)
 
@@ -144,14 +177,19 @@ def test_infer_types_untyped_edge_and_proposes_parents(family):
 def test_infer_command_stores_inferred_edges_idempotently(family):
     run_cli("infer", "--min-confidence", "0.05", cache=family)
     with Store(family, readonly=True) as s:
-        rows = s.conn.execute("SELECT child, parent, relation, source FROM edges WHERE source='inferred'").fetchall()
-        typed = s.conn.execute("SELECT child, relation, inferred_relation FROM edges "
-                               "WHERE inferred_relation IS NOT NULL").fetchall()
+        rows = s.conn.execute(
+            "SELECT child, parent, relation, source FROM edges WHERE source='inferred'"
+        ).fetchall()
+        typed = s.conn.execute(
+            "SELECT child, relation, inferred_relation FROM edges WHERE inferred_relation IS NOT NULL"
+        ).fetchall()
     assert rows == [("f/base-7b-chat-instruct-v2", "a/base-7b-chat", "finetune", "inferred")]
     assert typed == [("e/base-7b-chat-GPTQ-4bit", "unknown", "quantized")]  # documented value kept
     snap = open_snapshot(family)
     flags = snap.edges.column("inferred").to_numpy(zero_copy_only=False)
-    assert int(flags.sum()) == 2 and int(snap.edges.column("proposed").to_numpy(zero_copy_only=False).sum()) == 1
+    assert (
+        int(flags.sum()) == 2 and int(snap.edges.column("proposed").to_numpy(zero_copy_only=False).sum()) == 1
+    )
     fam = snap.column("family")
     ids = snap.nodes.column("id").to_pylist()
     # families are documented lineage only: the proposed edge does not join f/... to the family
@@ -162,105 +200,30 @@ def test_infer_command_stores_inferred_edges_idempotently(family):
     # a documented edge arriving later replaces the inferred one
     with Store(family) as s, s.transaction():
         s.add_edges([("f/base-7b-chat-instruct-v2", "a/base-7b-chat", "finetune", "tag")])
-        assert s.conn.execute("SELECT source FROM edges WHERE child='f/base-7b-chat-instruct-v2'").fetchone()[0] == "tag"
+        assert (
+            s.conn.execute("SELECT source FROM edges WHERE child='f/base-7b-chat-instruct-v2'").fetchone()[0]
+            == "tag"
+        )
 
 
 # -- the real demo ---------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from hubatlas.core.demo import build_demo
-
-    d = tmp_path_factory.mktemp("demo") / "atlas"
-    build_demo(d)
-    store = Store(d, readonly=True)
-    data = load(store, open_snapshot(d))
-    yield store, data, NameWords(data.ids.to_pylist())
-    store.close()
-
-
-def test_demo_quantized_models_are_leaves_and_flagged(demo):
-    """The structural prior on real data: the published figure is 99.41% of quantized models are leaves. In
-    the demo family 6 of 237 are not (e.g. SmolLM2-1.7B-Instruct is documented as a quantized child of
-    SmolLM2-1.7B, and has 200 children): the prior is strong, not absolute."""
-    _, data, _ = demo
-    rel = node_relation(data)
-    quant = np.flatnonzero(rel == 2)
-    assert len(quant) == 237
-    has_children = np.zeros(data.n, bool)
-    has_children[data.parent] = True
-    ids = data.ids.to_pylist()
-    not_leaves = sorted(ids[i] for i in quant[has_children[quant]])
-    assert len(not_leaves) <= 6 and "HuggingFaceTB/SmolLM2-1.7B-Instruct" in not_leaves  # 97.5% leaves
-    assert data.quant[quant].mean() > 0.8  # markers in names, tags or library for most of them
-    assert data.quant[rel == 0].mean() < 0.1  # and rarely on fine-tunes
-
-
-def test_demo_prediction_beats_majority(demo):
-    from hubatlas.core.analysis.predict import evaluate, public
-
-    _, data, words = demo
-    r = public(evaluate(data, words, seed=1))
-    for a in ("pipeline_tag", "library_name", "license", "relation"):
-        assert r[a]["hidden"] > 50
-        assert r[a]["accuracy"] > r[a]["majority_accuracy"] + 0.1, (a, r[a])
-
-
-def test_evaluation_never_reads_hidden_labels(demo):
-    """Scramble the true values of exactly the hidden models: predictions for them must not change (and the
-    measured accuracy must, since the truth did)."""
-    from dataclasses import replace
-
-    from hubatlas.core.analysis.predict import evaluate
-
-    _, data, words = demo
-    first = evaluate(data, words, seed=3, attributes=("pipeline_tag", "license", "relation"))
-    rng = np.random.default_rng(0)
-    for a in ("pipeline_tag", "license"):
-        hidden = first[a]["_hidden"]
-        codes, labels = data.attrs[a]
-        changed = codes.copy()
-        changed[hidden] = (codes[hidden] + 1 + rng.integers(0, len(labels) - 1, len(hidden))) % len(labels)
-        other = replace(data, attrs={**data.attrs, a: (changed, labels)})
-        again = evaluate(other, words, seed=3, attributes=(a,))[a]
-        assert np.array_equal(again["_hidden"], hidden)
-        assert np.array_equal(again["_pred"], first[a]["_pred"]), a
-        assert again["accuracy"] != first[a]["accuracy"]
-    # relation: flip the hidden models' edge types
-    hidden = first["relation"]["_hidden"]
-    rel = data.relation.copy()
-    sel = np.isin(data.child, hidden) & (rel < 4)
-    rel[sel] = (rel[sel] + 1) % 4
-    again = evaluate(replace(data, relation=rel), words, seed=3, attributes=("relation",))["relation"]
-    assert np.array_equal(again["_pred"], first["relation"]["_pred"])
-
-
-def test_infer_evaluation_on_demo(demo):
-    from hubatlas.core.analysis.lineage_infer import evaluate_inference
-
-    _, data, words = demo
-    r = evaluate_inference(data, words, seed=0)
-    assert r["relation"]["accuracy"] > r["relation"]["majority_accuracy"]
-    assert r["relation"]["per_type"]["quantized"]["recall"] > 0.8
-    p = r["parents"]
-    assert p["hidden_children"] > 200 and 0 < p["correct"] <= p["proposed"]
-    assert p["precision"] > 0.3
-    # the default threshold is the lowest whose held-back proposals are at least 80% right
-    # (or none, when no confidence reaches it on this data: the demo's families are few and large)
-    assert p["target_precision"] == 0.8
-    if p["threshold"] is not None:
-        assert p["at_threshold"]["precision"] >= 0.8
-    above = [b for b in p["by_confidence"] if b["proposed_at_or_above"] >= 10]
-    limit = 1.0 if p["threshold"] is None else p["threshold"]
-    assert all(b["precision_at_or_above"] < 0.8 for b in above if float(b["confidence"][:3]) < limit)
 
 
 def test_predictions_saved_and_tied_to_data_version(tmp_path):
     from hubatlas.core.analysis.predict import load_predictions
 
     c = tmp_path / "p"
-    make(c, FAMILY + [rec("a/base-7b-chat-v3", createdAt="2023-07-01T00:00:00.000Z",
-                          tags=["base_model:finetune:a/base-7b-chat"])])
+    make(
+        c,
+        [
+            *FAMILY,
+            rec(
+                "a/base-7b-chat-v3",
+                createdAt="2023-07-01T00:00:00.000Z",
+                tags=["base_model:finetune:a/base-7b-chat"],
+            ),
+        ],
+    )
     out = json.loads(run_cli("predict", "--json", cache=c).stdout)
     assert out["predictions"]["license"]["predicted"] >= 1
     snap = open_snapshot(c)
@@ -280,23 +243,57 @@ def test_predictions_saved_and_tied_to_data_version(tmp_path):
 def test_report_files_and_tables(family, tmp_path):
     evil = "evil/<script>alert(1)</script>"
     with Store(family) as s, s.transaction():  # untrusted ids must come out escaped (here: a family root)
-        s.upsert_models([(m, m.split("/")[0], "2023-03-01T00:00:00.000Z", None, 0, 0, None, None, None, "[]", "[]",
-                          None, None, "test", None) for m in (evil, "x/evil-child")])
+        s.upsert_models(
+            [
+                (
+                    m,
+                    m.split("/")[0],
+                    "2023-03-01T00:00:00.000Z",
+                    None,
+                    0,
+                    0,
+                    None,
+                    None,
+                    None,
+                    "[]",
+                    "[]",
+                    None,
+                    None,
+                    "test",
+                    None,
+                )
+                for m in (evil, "x/evil-child")
+            ]
+        )
         s.add_edges([("x/evil-child", evil, "finetune", "tag")])
         s.bump_data_version()
     out = tmp_path / "rep"
     r = json.loads(run_cli("report", "--out", str(out), "--json", "-q", "--top", "3", cache=family).stdout)
     assert r["nodes"] == len(FAMILY) + 2
-    for name in ("index.html", "predict_evaluation.csv", "families.csv", "drift_license.csv", "findings.csv",
-                 "trends_modality.csv", "predict.png", "families.png", "trends_modality.png", "report.json"):
+    for name in (
+        "index.html",
+        "predict_evaluation.csv",
+        "families.csv",
+        "drift_license.csv",
+        "findings.csv",
+        "trends_modality.csv",
+        "predict.png",
+        "families.png",
+        "trends_modality.png",
+        "report.json",
+    ):
         assert (out / name).stat().st_size > 0, name
     assert (out / "predict.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with open(out / "families.csv", newline="") as f:
         fams = list(csv.DictReader(f))
     assert [(f["root"], f["size"]) for f in fams] == [("org/base-7b", "6"), (evil, "2")]
     with open(out / "predict_evaluation.csv", newline="") as f:
-        assert [row["attribute"] for row in csv.DictReader(f)] == ["pipeline_tag", "library_name", "license",
-                                                                   "relation"]
+        assert [row["attribute"] for row in csv.DictReader(f)] == [
+            "pipeline_tag",
+            "library_name",
+            "license",
+            "relation",
+        ]
     page = (out / "index.html").read_text()
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert page.count("data:image/png;base64,") >= 5
@@ -320,18 +317,3 @@ def test_analysis_cli_errors_and_json(tmp_path):
     assert set(ev) == {"pipeline_tag", "library_name", "license", "relation"}
     fams = json.loads(run_cli("families", "--top", "2", "--json", env=demo_env).stdout)
     assert len(fams) == 2 and fams[0]["root"] == "HuggingFaceTB/SmolLM2-1.7B" and fams[0]["size"] >= 1000
-
-
-def test_predictions_do_not_depend_on_the_chunk_size(demo, monkeypatch):
-    """Predictions work through bounded chunks of rows (memory stays bounded whatever the number of labels):
-    chunks of 256 rows give exactly what one chunk gives."""
-    from hubatlas.core.analysis import predict as P
-
-    _, data, words = demo
-    codes, _ = data.attrs["license"]
-    query = np.flatnonzero(codes < 0)
-    assert len(query) > 3 * 256
-    whole = P.predict_attribute(data, words, "license", codes, query)
-    monkeypatch.setattr(P, "CHUNK_CELLS", 1)
-    chunked = P.predict_attribute(data, words, "license", codes, query)
-    assert np.array_equal(whole[0], chunked[0]) and np.allclose(whole[1], chunked[1])

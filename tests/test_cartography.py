@@ -1,6 +1,7 @@
 """Cartography on the real demo (2,137 Hub models): features from metadata, placeholders among their
 children, the label hierarchy (computed with the layout, cached, listed by `hubatlas labels`), label
 placement without overlaps, and labels and density in exported images (pixel checks)."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import shutil
 import numpy as np
 import pyarrow as pa
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from hubatlas.core.demo import ensure_demo
 from hubatlas.core.layout.features import (
@@ -43,34 +44,47 @@ def _block(feats: np.ndarray, name: str) -> np.ndarray:
     at = 0
     for b, (dims, _) in BLOCKS.items():
         if b == name:
-            return feats[:, at:at + dims]
+            return feats[:, at : at + dims]
         at += dims
     raise KeyError(name)
 
 
 def test_name_trigrams_make_similar_names_near():
-    ids = pa.array(["a/Llama-3.1-8B-Instruct", "b/llama-3.1-8b-instruct-gguf", "c/whisper-small-fr",
-                    "d/Llama-3.1-8B", "e/distilbert-base-uncased"] + [f"x/filler-{i}" for i in range(50)])
+    ids = pa.array(
+        [
+            "a/Llama-3.1-8B-Instruct",
+            "b/llama-3.1-8b-instruct-gguf",
+            "c/whisper-small-fr",
+            "d/Llama-3.1-8B",
+            "e/distilbert-base-uncased",
+        ]
+        + [f"x/filler-{i}" for i in range(50)]
+    )
     v = name_trigrams(ids, 32)
     assert np.allclose(np.linalg.norm(v[:5], axis=1), 1.0, atol=1e-5)
     sim = v @ v.T
-    assert sim[0, 1] > 0.6 and sim[0, 3] > 0.6      # same words, other case and suffixes
-    assert sim[0, 2] < 0.35 and sim[0, 4] < 0.35    # unrelated names
+    assert sim[0, 1] > 0.6 and sim[0, 3] > 0.6  # same words, other case and suffixes
+    assert sim[0, 2] < 0.35 and sim[0, 4] < 0.35  # unrelated names
 
 
 def _nodes(rows: list[tuple[str, str, str, str, int]]) -> pa.Table:
     """A nodes table as the snapshot holds it: (id, modality, task, library, family) per model."""
-    ids, mod, task, lib, fam = zip(*rows)
-    return pa.table({"id": pa.array(ids), "modality": pa.array(mod).dictionary_encode(),
-                     "pipeline_tag": pa.array(task).dictionary_encode(),
-                     "library_name": pa.array(lib).dictionary_encode(),
-                     "license": pa.array(["apache-2.0"] * len(ids)).dictionary_encode(),
-                     "family": pa.array(fam, pa.int32())})
+    ids, mod, task, lib, fam = zip(*rows, strict=False)
+    return pa.table(
+        {
+            "id": pa.array(ids),
+            "modality": pa.array(mod).dictionary_encode(),
+            "pipeline_tag": pa.array(task).dictionary_encode(),
+            "library_name": pa.array(lib).dictionary_encode(),
+            "license": pa.array(["apache-2.0"] * len(ids)).dictionary_encode(),
+            "family": pa.array(fam, pa.int32()),
+        }
+    )
 
 
 def test_authors_are_embedded_by_what_they_publish():
     rows = []
-    for i in range(6):   # two authors of chat models, one of image classifiers, one with a single model
+    for i in range(6):  # two authors of chat models, one of image classifiers, one with a single model
         rows.append((f"alice/llama-chat-{i}", "text", "text-generation", "transformers", len(rows)))
         rows.append((f"bob/qwen-instruct-{i}", "text", "text-generation", "transformers", len(rows)))
         rows.append((f"carol/vit-patch16-{i}", "vision", "image-classification", "timm", len(rows)))
@@ -79,10 +93,10 @@ def test_authors_are_embedded_by_what_they_publish():
     author = _block(blocks, "author")
     a, b, c, d = 0, 1, 2, len(rows) - 1
     unit = author / np.maximum(np.linalg.norm(author, axis=1, keepdims=True), 1e-12)
-    assert unit[a] @ unit[b] > 0.9           # alice and bob publish alike: their directions nearly agree
-    assert unit[a] @ unit[c] < 0.5           # carol publishes something else
-    assert np.allclose(author[a], author[a + 3])   # one direction per author
-    assert not author[d].any()              # an author of one model carries no neighbourhood
+    assert unit[a] @ unit[b] > 0.9  # alice and bob publish alike: their directions nearly agree
+    assert unit[a] @ unit[c] < 0.5  # carol publishes something else
+    assert np.allclose(author[a], author[a + 3])  # one direction per author
+    assert not author[d].any()  # an author of one model carries no neighbourhood
 
 
 def test_layout_features_are_the_blocks_reduced_and_keep_most_of_them(demo):
@@ -93,14 +107,16 @@ def test_layout_features_are_the_blocks_reduced_and_keep_most_of_them(demo):
         again = snapshot_features(snap, s)
         blocks = weighted_blocks(snap.nodes, snap.edges, stored_tags(s, len(snap)))
     assert feats.shape == (len(snap), REDUCED) and feats.dtype == np.float32 and np.isfinite(feats).all()
-    assert np.array_equal(feats, again)      # deterministic
+    assert np.array_equal(feats, again)  # deterministic
     kept = feats.var(0).sum() / blocks.var(0).sum()
     assert 0.75 < kept <= 1.0 + 1e-6, kept
     # distances shrink, never grow, under the projection (it is orthogonal)
     rng = np.random.default_rng(0)
     i, j = rng.integers(0, len(snap), (2, 500))
-    assert (np.linalg.norm(feats[i] - feats[j], axis=1) <= np.linalg.norm(blocks[i] - blocks[j], axis=1) + 1e-3).all()
-    assert build_features(snap.nodes[:3]).shape == (3, REDUCED)   # fewer models than components: padded
+    assert (
+        np.linalg.norm(feats[i] - feats[j], axis=1) <= np.linalg.norm(blocks[i] - blocks[j], axis=1) + 1e-3
+    ).all()
+    assert build_features(snap.nodes[:3]).shape == (3, REDUCED)  # fewer models than components: padded
 
 
 def test_placeholders_take_their_childrens_features_and_place(demo):
@@ -119,8 +135,8 @@ def test_placeholders_take_their_childrens_features_and_place(demo):
         kids = kids_of[p]
         task = _block(feats, "task")
         mean = task[kids].mean(0)
-        assert np.linalg.norm(task[p] - mean) < 1e-4      # its task block is its children's mean
-        assert np.abs(_block(bare, "task")[p]).sum() == 0   # (where it had nothing before)
+        assert np.linalg.norm(task[p] - mean) < 1e-4  # its task block is its children's mean
+        assert np.abs(_block(bare, "task")[p]).sum() == 0  # (where it had nothing before)
         # it lies among its children: nearer their centre than the children's median spread
         centre = np.median(xy[kids], axis=0)
         spread = np.median(np.linalg.norm(xy[kids] - centre, axis=1))
@@ -146,7 +162,9 @@ def test_labels_are_computed_with_the_layout_and_name_smollm2_by_its_root(demo):
     xy = np.stack([snap.column("x"), snap.column("y")], 1)
     lab = next(r for r in overview if r["text"] == root_name)
     centre = np.median(xy[members], axis=0)
-    assert np.linalg.norm(np.array([lab["x"], lab["y"]]) - centre) < np.median(np.linalg.norm(xy - centre, axis=1))
+    assert np.linalg.norm(np.array([lab["x"], lab["y"]]) - centre) < np.median(
+        np.linalg.norm(xy - centre, axis=1)
+    )
     zooms = sorted({r["min_zoom"] for r in rows})
     assert zooms[0] == 1 and {z for z, _ in LEVELS} & set(zooms) and max(zooms) >= 16  # a hierarchy
     assert all(r["count"] >= 1 and r["text"] and r["text"].isprintable() for r in rows)
@@ -173,8 +191,9 @@ def test_no_two_chosen_labels_overlap_at_any_zoom(demo, zoom):
     for _ in range(6):
         cx, cy = rng.uniform(-0.8, 0.8, 2) if zoom > 1 else (0.0, 0.0)
         half = 1.1 / zoom
-        placed = labels.choose((cx - half * 1.6, cy - half, cx + half * 1.6, cy + half), (1280, 800), zoom,
-                               [legend])
+        placed = labels.choose(
+            (cx - half * 1.6, cy - half, cx + half * 1.6, cy + half), (1280, 800), zoom, [legend]
+        )
         assert overlapping(placed) == []
         for p in placed:
             assert labels.min_zoom[p.index] <= zoom
@@ -187,7 +206,7 @@ def test_no_two_chosen_labels_overlap_at_any_zoom(demo, zoom):
 
 def test_spreading_opens_dense_discs_and_keeps_neighbourhoods():
     rng = np.random.default_rng(0)
-    disc = rng.normal(0, 0.01, (20000, 2))            # 80% of the points in one tiny disc
+    disc = rng.normal(0, 0.01, (20000, 2))  # 80% of the points in one tiny disc
     rest = rng.uniform(-1, 1, (5000, 2))
     xy = np.vstack([disc, rest])
     out = spread_dense(xy)
@@ -216,7 +235,7 @@ def test_labels_command_lists_them_as_json(demo):
 
 def test_labels_of_models_without_any_task_library_or_family(tmp_path):
     """Bare records (ids only): labels come from authors and name words; no kind of name is required."""
-    from conftest import rec, write_json
+    from helpers import rec, write_json
 
     from hubatlas.core.ingest.files import import_paths
 

@@ -1,18 +1,20 @@
 """Labels and density drawn for real (Xvfb/Mesa in CI): in the canvas the window shows and in exported PNGs,
 checked on pixels; labels toggle off; none overlap on screen."""
+
 from __future__ import annotations
 
 import shutil
 
 import numpy as np
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from hubatlas.core.demo import ensure_demo
 from hubatlas.core.layout.params import LayoutParams
 from hubatlas.core.layout.pipeline import run_layout
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import open_snapshot
+from hubatlas.viewer.layers.atlas_model import AtlasModel
 from hubatlas.viewer.layers.labels import overlapping
 
 pytestmark = pytest.mark.gl
@@ -43,14 +45,14 @@ def text_like(img, rect, text_rgb, tol=60):
 def test_canvas_draws_labels_without_overlap_and_hides_them(demo):
     from hubatlas.viewer._vispy.canvas import make_canvas
 
-    atlas = make_canvas(open_snapshot(demo), (900, 600))
+    atlas = make_canvas(AtlasModel(open_snapshot(demo)), (900, 600))
     try:
         on = atlas.render().astype(int)
         placed = list(atlas.labels_drawn)
         assert len(placed) >= 3 and overlapping(placed) == []
         text = tuple(int(c * 255) for c in atlas.theme.text[:3])
         for p in placed[:3]:
-            assert text_like(on, p.rect, text) >= 5, p   # glyph pixels inside each label's box
+            assert text_like(on, p.rect, text) >= 5, p  # glyph pixels inside each label's box
         atlas.state.update(labels=False)
         off = atlas.render().astype(int)
         assert atlas.labels_drawn == []
@@ -68,7 +70,7 @@ def test_density_layer_shades_dense_areas_on_both_themes(demo):
     from hubatlas.viewer._vispy.canvas import make_canvas
 
     for theme in ("dark", "light"):
-        atlas = make_canvas(open_snapshot(demo), (600, 400), theme=theme)
+        atlas = make_canvas(AtlasModel(open_snapshot(demo)), (600, 400), theme=theme)
         try:
             atlas.state.update(labels=False)
             plain = atlas.render().astype(int)
@@ -80,7 +82,7 @@ def test_density_layer_shades_dense_areas_on_both_themes(demo):
         changed = np.abs(shaded - plain)[..., :3].max(-1) > 3
         empty_before = np.abs(plain[..., :3] - bg).max(-1) <= 3
         assert (changed & empty_before).sum() > 500, theme  # terrain between the points
-        assert changed.mean() < 0.6                            # not a wash over the whole image
+        assert changed.mean() < 0.6  # not a wash over the whole image
 
 
 def test_exported_png_has_labels_and_density_when_asked(demo, tmp_path):
@@ -98,7 +100,9 @@ def test_exported_png_has_labels_and_density_when_asked(demo, tmp_path):
 
     labels = LabelSet(read_labels(open_snapshot(demo)))
     placed = labels.choose((-1.1 * 1000 / 640, -1.1, 1.1 * 1000 / 640, 1.1), (1000, 640), 1.0)
-    assert placed and text_like(b, placed[0].rect, (230, 230, 230)) > text_like(a, placed[0].rect, (230, 230, 230))
+    assert placed and text_like(b, placed[0].rect, (230, 230, 230)) > text_like(
+        a, placed[0].rect, (230, 230, 230)
+    )
     diff_density = np.abs(c - a)[..., :3].max(-1) > 3
     assert diff_density.sum() > 1000
     # --labels is on by default and drawn clear of the legend box

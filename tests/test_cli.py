@@ -1,10 +1,11 @@
 """The real console entry point: help on every command, JSON outputs, clear errors and exit codes."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
-from conftest import REPO, run_cli
+from helpers import REPO, run_cli
 
 from hubatlas.viewer.cli import main
 
@@ -25,8 +26,25 @@ COMMANDS = _commands()
 
 
 def test_every_command_is_listed():
-    assert set(COMMANDS) >= {"import", "stats", "search", "info", "sync", "synth", "demo", "snapshot", "layout",
-                             "view", "export", "predict", "infer", "families", "drift", "trends", "report"}
+    assert set(COMMANDS) >= {
+        "import",
+        "stats",
+        "search",
+        "info",
+        "sync",
+        "synth",
+        "demo",
+        "snapshot",
+        "layout",
+        "view",
+        "export",
+        "predict",
+        "infer",
+        "families",
+        "drift",
+        "trends",
+        "report",
+    }
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
@@ -39,12 +57,24 @@ def test_help_on_every_command(cmd, capsys):
 
 
 def test_import_stats_search_info(cache, data_dir):
-    p = run_cli("import", str(data_dir / "list_models_page_10_items.json"),
-                str(data_dir / "model_info_mistral_small_24b_family.jsonl"), "--json", cache=cache)
+    p = run_cli(
+        "import",
+        str(data_dir / "list_models_page_10_items.json"),
+        str(data_dir / "model_info_mistral_small_24b_family.jsonl"),
+        "--json",
+        cache=cache,
+    )
     assert json.loads(p.stdout)["records"] == 77
     st = json.loads(run_cli("stats", "--json", cache=cache).stdout)
-    for key in ("models", "edges", "edges_by_relation", "placeholders", "self_loops_dropped", "synthetic",
-                "modalities"):
+    for key in (
+        "models",
+        "edges",
+        "edges_by_relation",
+        "placeholders",
+        "self_loops_dropped",
+        "synthetic",
+        "modalities",
+    ):
         assert key in st
     assert st["models"] == 77 and st["synthetic"] is False
     assert set(st["edges_by_relation"]) == {"finetune", "adapter", "quantized", "merge", "unknown"}
@@ -103,8 +133,12 @@ def test_view_opens_the_window_on_the_demo(tmp_path):
     if not os.environ.get("DISPLAY"):
         pytest.skip("needs a display (the test command starts Xvfb)")
     shot = tmp_path / "window.png"
-    p = run_cli("view", "--screenshot", str(shot),
-                env={"HUBATLAS_CACHE": str(tmp_path / "nothing"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")})
+    p = run_cli(
+        "view",
+        "--screenshot",
+        str(shot),
+        env={"HUBATLAS_CACHE": str(tmp_path / "nothing"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")},
+    )
     assert "demo" in p.stderr
     import numpy as np
     from PIL import Image
@@ -133,5 +167,10 @@ def test_layout_command_defaults_are_the_library_defaults():
     args = build_parser().parse_args(["layout"])
     d = LayoutParams()
     assert (args.backend, args.seed, args.neighbors, args.anchors, args.epochs) == (
-        d.backend, d.seed, d.n_neighbors, d.anchors, d.n_epochs)
+        d.backend,
+        d.seed,
+        d.n_neighbors,
+        d.anchors,
+        d.n_epochs,
+    )
     assert d.anchors == 40_000  # the documented CPU-path default (README, Layout)

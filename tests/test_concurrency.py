@@ -2,6 +2,7 @@
 message, or stops with a clear one after --wait), a lock left by a killed writer is taken over, readers work
 while a writer writes, two syncs at once count right, and a snapshot built while another process writes is
 built from one consistent read (it once read models and edges in separate statements and crashed)."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ import textwrap
 import time
 
 import numpy as np
-from conftest import rec, run_cli, write_json
+from helpers import rec, run_cli, write_json
 
 from hubatlas.core.ingest.files import import_paths
 from hubatlas.core.store.database import Store
@@ -43,8 +44,12 @@ def test_snapshot_is_consistent_while_another_process_writes(tmp_path):
     with Store(cache) as s:
         import_paths(s, [write_json(tmp_path / "a.json", [rec(f"org/base-{i}") for i in range(200)])])
         build(s)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(cache), "400"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(cache), "400"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     builds = 0
     try:
         with Store(cache, readonly=True) as s:  # (a reader: the writer process holds the writer lock)
@@ -79,16 +84,26 @@ HOLDER = textwrap.dedent("""
 
 def hold_writer_lock(cache) -> subprocess.Popen:
     """A real process holding the cache's writer lock until its stdin closes (or it is killed)."""
-    p = subprocess.Popen([sys.executable, "-c", HOLDER, str(cache)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(cache)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert p.stdout.readline().strip() == "HOLDING", p.stderr.read()
     return p
 
 
 def cli_process(cache, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "HUBATLAS_CACHE"}
-    return subprocess.Popen([sys.executable, "-m", "hubatlas.viewer.cli", "--cache", str(cache), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "hubatlas.viewer.cli", "--cache", str(cache), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def models(cache) -> set[str]:
@@ -104,7 +119,9 @@ def test_a_second_writer_waits_with_a_message_or_stops_clearly(tmp_path):
     try:
         p = run_cli("--wait", "1", "import", more, cache=cache, check=False)
         assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr[-1500:]
-        assert f"pid {holder.pid}" in p.stderr and "is writing to" in p.stderr and "--wait" in p.stderr, p.stderr
+        assert f"pid {holder.pid}" in p.stderr and "is writing to" in p.stderr and "--wait" in p.stderr, (
+            p.stderr
+        )
         assert models(cache) == {"org/a"}
         # readers are not held up by a writer
         for args in (("stats", "--json"), ("search", "org"), ("info", "org/a")):
@@ -155,17 +172,41 @@ def test_import_during_synth_waits_for_it_and_readers_keep_working(tmp_path):
 def test_two_syncs_at_once_count_right(tmp_path):
     from hubserver import HubServer, ListSource
 
-    recs = [rec(f"org{i % 7}/model-{i}", lastModified=f"2025-01-{1 + i % 28:02d}T00:00:00.000Z",
-                downloads=i, author=f"org{i % 7}") for i in range(120)]
+    recs = [
+        rec(
+            f"org{i % 7}/model-{i}",
+            lastModified=f"2025-01-{1 + i % 28:02d}T00:00:00.000Z",
+            downloads=i,
+            author=f"org{i % 7}",
+        )
+        for i in range(120)
+    ]
     srv = HubServer(ListSource(recs), page_cap=1000).start()
     srv.on_request = lambda n: time.sleep(0.1)  # a crawl of 24 pages lasts long enough to overlap the other
     try:
-        env = {**os.environ, "HF_ENDPOINT": srv.url, "HF_HOME": str(tmp_path / "hf"), "HUBATLAS_BACKOFF_BASE": "0.01"}
+        env = {
+            **os.environ,
+            "HF_ENDPOINT": srv.url,
+            "HF_HOME": str(tmp_path / "hf"),
+            "HUBATLAS_BACKOFF_BASE": "0.01",
+        }
         env.pop("HUBATLAS_CACHE", None)
-        cmd = [sys.executable, "-m", "hubatlas.viewer.cli", "--cache", str(tmp_path / "c"), "sync", "--page-size",
-               "5", "--json", "-q"]
-        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-                 for _ in range(2)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "hubatlas.viewer.cli",
+            "--cache",
+            str(tmp_path / "c"),
+            "sync",
+            "--page-size",
+            "5",
+            "--json",
+            "-q",
+        ]
+        procs = [
+            subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            for _ in range(2)
+        ]
         outs = [p.communicate(timeout=180) for p in procs]
     finally:
         srv.stop()

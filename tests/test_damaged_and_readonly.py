@@ -2,6 +2,7 @@
 every command (even those whose queries would not touch it), a snapshot whose bytes changed is rebuilt, a
 failed import into a new folder leaves nothing behind, and a read-only cache can be read, viewed and exported
 by a user whom file permissions bind (root here drops its capability to override them)."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import file_digest, rec, run_cli, write_json
+from helpers import file_digest, rec, run_cli, write_json
 
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import damaged_files, open_snapshot
@@ -22,16 +23,22 @@ HAS_DISPLAY = bool(os.environ.get("DISPLAY"))
 
 def laid_out(tmp_path, n: int = 3000):
     cache = tmp_path / "c"
-    run_cli("import", str(write_json(tmp_path / "m.json", [rec(f"org/m{i}", tags=["license:mit"] * 20)
-                                                           for i in range(n)])), cache=cache)
+    run_cli(
+        "import",
+        str(write_json(tmp_path / "m.json", [rec(f"org/m{i}", tags=["license:mit"] * 20) for i in range(n)])),
+        cache=cache,
+    )
     run_cli("layout", "-q", cache=cache)
     return cache
 
 
 def unchanged(cache) -> dict:
     """The cache's files, less the side files SQLite's readers may leave (an empty -wal, the -shm index)."""
-    return {k: v for k, v in file_digest(cache).items()
-            if not k.endswith("-shm") and not (k.endswith("-wal") and (cache / k).stat().st_size == 0)}
+    return {
+        k: v
+        for k, v in file_digest(cache).items()
+        if not k.endswith("-shm") and not (k.endswith("-wal") and (cache / k).stat().st_size == 0)
+    }
 
 
 def test_garbage_in_the_database_is_reported_by_every_command(tmp_path):
@@ -39,11 +46,17 @@ def test_garbage_in_the_database_is_reported_by_every_command(tmp_path):
     db = cache / "atlas.sqlite"
     data = bytearray(db.read_bytes())
     mid, size = len(data) // 3, min(200_000, len(data) // 3)
-    data[mid: mid + size] = b"\x5a" * size
+    data[mid : mid + size] = b"\x5a" * size
     db.write_bytes(bytes(data))
     before = unchanged(cache)
-    commands = [("stats",), ("search", "m1"), ("info", "org/m1"), ("layout", "-q"), ("families", "--json"),
-                ("export", "--out", str(tmp_path / "x.png"), "--width", "200", "--height", "120")]
+    commands = [
+        ("stats",),
+        ("search", "m1"),
+        ("info", "org/m1"),
+        ("layout", "-q"),
+        ("families", "--json"),
+        ("export", "--out", str(tmp_path / "x.png"), "--width", "200", "--height", "120"),
+    ]
     if HAS_DISPLAY:
         commands.append(("view", "--screenshot", str(tmp_path / "w.png")))
     for args in commands:
@@ -61,7 +74,7 @@ def test_a_snapshot_whose_bytes_changed_is_rebuilt(tmp_path):
     data = bytearray(nodes.read_bytes())
     at = data.find(open_snapshot(cache).nodes.column("id")[3].as_py().encode())
     assert at > 0
-    data[at: at + 4] = b"XXXX"  # an id garbled in place: the file still parses
+    data[at : at + 4] = b"XXXX"  # an id garbled in place: the file still parses
     nodes.write_bytes(bytes(data))
     assert damaged_files(open_snapshot(cache)) == ["nodes.arrow"]
     p = run_cli("export", "--out", str(tmp_path / "x.png"), "--width", "160", "--height", "100", cache=cache)
@@ -103,14 +116,20 @@ def test_a_read_only_cache_is_read_viewed_and_exported(tmp_path):
     try:
         for p in [cache, *cache.rglob("*")]:
             p.chmod(p.stat().st_mode & ~0o222)
-        probe = subprocess.run(prefix + ["touch", str(cache / "probe")], capture_output=True, check=False)
+        probe = subprocess.run([*prefix, "touch", str(cache / "probe")], capture_output=True, check=False)
         assert probe.returncode != 0  # permissions bind this user
         env = {k: v for k, v in os.environ.items() if k != "HUBATLAS_CACHE"}
         env["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
 
         def hubatlas(*args, where=cache):
-            return subprocess.run(prefix + [sys.executable, "-m", "hubatlas.viewer.cli", "--cache", str(where),
-                                            *args], capture_output=True, text=True, env=env, timeout=300, check=False)
+            return subprocess.run(
+                [*prefix, sys.executable, "-m", "hubatlas.viewer.cli", "--cache", str(where), *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=300,
+                check=False,
+            )
 
         st = hubatlas("stats", "--json")
         assert st.returncode == 0, st.stderr[-800:]
@@ -129,13 +148,19 @@ def test_a_read_only_cache_is_read_viewed_and_exported(tmp_path):
             assert v.returncode == 0 and shot.exists(), v.stderr[-800:]
         for args in (("import", str(tmp_path / "m.json")), ("layout", "--full"), ("snapshot",)):
             w = hubatlas(*args)
-            assert w.returncode == 1 and "read-only cache" in w.stderr and "Traceback" not in w.stderr, \
-                (args, w.stderr[-800:])
+            assert w.returncode == 1 and "read-only cache" in w.stderr and "Traceback" not in w.stderr, (
+                args,
+                w.stderr[-800:],
+            )
         assert not any(p.name.endswith(("-wal", "-shm")) for p in cache.iterdir())
         secret = write_json(tmp_path / "secret.json", [rec("org/s")])
         secret.chmod(0)  # an unreadable file: a clear message, no PermissionError traceback
         r = hubatlas("import", str(secret), where=tmp_path / "w")
-        assert r.returncode == 1 and "cannot be read (Permission denied)" in r.stderr and "Traceback" not in r.stderr
+        assert (
+            r.returncode == 1
+            and "cannot be read (Permission denied)" in r.stderr
+            and "Traceback" not in r.stderr
+        )
     finally:
         for p in [cache, *cache.rglob("*")]:
             p.chmod(p.stat().st_mode | 0o200)

@@ -1,6 +1,7 @@
 """The state model and GPU-side styling: AtlasState without Qt or GL; filters, legend toggles, colour modes
 and the "as of" replay applied in the shader (read back from real renders) with the point buffer uploaded
 once; exports identical whatever the tile size; points at the view's edges drawn when zoomed in."""
+
 from __future__ import annotations
 
 import os
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from atlas_fixtures import make_random_atlas
 
+from hubatlas.viewer.layers.atlas_model import AtlasModel
 from hubatlas.viewer.layers.atlas_state import AtlasState
 from hubatlas.viewer.layers.styling import Filters
 
@@ -59,8 +61,11 @@ def test_filter_rules_on_the_cpu(tmp_path):
     day = snap.column("created_day")
     dl = snap.column("downloads")
     codes, labels = snap.codes("license")
-    f = Filters(dict(Filters.none().values, license=labels.index("mit")), min_downloads=1000,
-                as_of_day=int(np.median(day)))
+    f = Filters(
+        dict(Filters.none().values, license=labels.index("mit")),
+        min_downloads=1000,
+        as_of_day=int(np.median(day)),
+    )
     want = (codes == labels.index("mit")) & (dl >= 1000) & (day >= 0) & (day <= int(np.median(day)))
     assert np.array_equal(style.filter_mask(f), want) and 0 < want.sum() < 500
     assert style.filter_mask(Filters.none()) is None
@@ -82,7 +87,7 @@ def _canvas(snap, size=(400, 400)):
         pytest.skip("needs a display (the test command starts Xvfb)")
     from hubatlas.viewer._vispy.canvas import AtlasCanvas
 
-    a = AtlasCanvas(snap, size=size)
+    a = AtlasCanvas(AtlasModel(snap), size=size)
     a.settle()
     return a
 
@@ -109,7 +114,7 @@ def _pixels_of(a, img, nodes):
     out = []
     for i in nodes:
         px, py = a.world_to_pixel(*a.xy[i])
-        x, y = int(round(px)), int(round(py))
+        x, y = round(px), round(py)
         out.append(0 <= x < w and 0 <= y < h and bool(lit[y, x]))
     return np.array(out)
 
@@ -131,12 +136,16 @@ def test_state_changes_restyle_in_the_shader_without_reupload(dense):
         a.state.show_class(big.key, False)
         hid = a.render()
         assert _lit(a, hid).sum() < 0.9 * n_lit
-        members = _apart(a, np.flatnonzero(a.colors.classes == big.key), np.flatnonzero(a.colors.classes != big.key))
+        members = _apart(
+            a, np.flatnonzero(a.colors.classes == big.key), np.flatnonzero(a.colors.classes != big.key)
+        )
         assert len(members) >= 5 and not _pixels_of(a, hid, members).any()
         a.state.show_class(big.key, True)
         # filter by task, then the "as of" replay
         codes, labels = dense.codes("pipeline_tag")
-        a.state.update(filters=Filters(dict(Filters.none().values, pipeline_tag=labels.index("text-to-image"))))
+        a.state.update(
+            filters=Filters(dict(Filters.none().values, pipeline_tag=labels.index("text-to-image")))
+        )
         only = a.render()
         assert a.visible_count == int((codes == labels.index("text-to-image")).sum())
         assert 0.1 * n_lit < _lit(a, only).sum() < 0.5 * n_lit
@@ -145,7 +154,7 @@ def test_state_changes_restyle_in_the_shader_without_reupload(dense):
         a.state.update(filters=Filters(Filters.none().values, as_of_day=cut))
         early = a.render()
         assert a.visible_count == int(((day >= 0) & (day <= cut)).sum() + (day < 0).sum())
-        shown = (day <= cut)  # undated models stay
+        shown = day <= cut  # undated models stay
         young, old = _apart(a, np.flatnonzero(~shown), np.flatnonzero(shown)), np.flatnonzero(shown)[:60]
         assert len(young) >= 5 and not _pixels_of(a, early, young).any()
         assert _pixels_of(a, early, old).mean() > 0.9
@@ -169,8 +178,12 @@ def test_export_is_the_same_whatever_the_tile_size(dense, tmp_path):
     try:
         imgs = {}
         for tile in (None, 512, 256):
-            p = export_image(a, tmp_path / f"t{tile}.png", ExportOptions(width=1000, height=700, legend=False,
-                                                                         attribution=False), tile=tile or 4096)
+            p = export_image(
+                a,
+                tmp_path / f"t{tile}.png",
+                ExportOptions(width=1000, height=700, legend=False, attribution=False),
+                tile=tile or 4096,
+            )
             imgs[tile] = np.asarray(Image.open(p).convert("RGBA")).astype(int)
         lit = {t: int(_lit(a, im).sum()) for t, im in imgs.items()}
         assert lit[None] > 5000

@@ -1,17 +1,28 @@
 """Hostile ids and metadata: ids that break the Hub's repository-id rules are rejected (never stored or printed
 raw), error messages quote a bounded, escaped part of what they reject, and untrusted fields reach the
 terminal as plain text."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
-from conftest import file_digest, rec, run_cli, write_json
+from helpers import file_digest, rec, run_cli, write_json
 
-HOSTILE = {"escape": "org/\x1b[31mred\x1b[0m", "bell": "org/ding\x07", "nul": "org/a\x00b",
-           "rtl_override": "org/gpt\u202etxt.exe", "zero_width": "org/lla\u200bma", "newline": "org/a\nb",
-           "path": "org/base/tree/main", "dots": "org/..", "dot_start": "./local", "at": "org/base@v1",
-           "space": "org/a b", "too_long": "org/" + "x" * 97}
+HOSTILE = {
+    "escape": "org/\x1b[31mred\x1b[0m",
+    "bell": "org/ding\x07",
+    "nul": "org/a\x00b",
+    "rtl_override": "org/gpt\u202etxt.exe",
+    "zero_width": "org/lla\u200bma",
+    "newline": "org/a\nb",
+    "path": "org/base/tree/main",
+    "dots": "org/..",
+    "dot_start": "./local",
+    "at": "org/base@v1",
+    "space": "org/a b",
+    "too_long": "org/" + "x" * 97,
+}
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
@@ -29,7 +40,9 @@ def test_hostile_ids_are_rejected_and_nothing_changes(kind, tmp_path):
 
 def test_a_huge_id_is_quoted_once_and_bounded(tmp_path):
     huge = "org/" + "A" * 1_000_000
-    p = run_cli("import", str(write_json(tmp_path / "h.json", [rec(huge)])), cache=tmp_path / "c", check=False)
+    p = run_cli(
+        "import", str(write_json(tmp_path / "h.json", [rec(huge)])), cache=tmp_path / "c", check=False
+    )
     assert p.returncode == 1 and len(p.stderr) < 1000 and "1000004 characters" in p.stderr, p.stderr[:300]
     p = run_cli("info", huge[:100_000], cache=tmp_path / "c", check=False)  # (argv holds at most 128 KiB)
     assert p.returncode == 1 and len(p.stderr) < 1000
@@ -37,8 +50,12 @@ def test_a_huge_id_is_quoted_once_and_bounded(tmp_path):
 
 def test_untrusted_fields_reach_the_terminal_as_plain_text(tmp_path):
     cache = tmp_path / "c"
-    nasty = rec("org/model-x", pipeline_tag="text\x1b]0;pwned\x07-generation", library_name="lib\u202erev",
-                tags=["license:\x1b[2Jmit"])
+    nasty = rec(
+        "org/model-x",
+        pipeline_tag="text\x1b]0;pwned\x07-generation",
+        library_name="lib\u202erev",
+        tags=["license:\x1b[2Jmit"],
+    )
     run_cli("import", str(write_json(tmp_path / "n.json", [nasty])), cache=cache)
     for args in (("search", "model-x"), ("info", "org/model-x"), ("stats",)):
         p = run_cli(*args, cache=cache)
@@ -61,9 +78,17 @@ def test_odd_files_and_values_get_clear_errors(tmp_path):
     huge_int.write_text('[{"_id": "x", "id": "org/a", "downloads": 1' + "0" * 400 + ', "tags": []}]')
     folder = tmp_path / "folder.json"
     folder.mkdir()
-    cases = {deep: "nested too deeply", deep_lines: "nested too deeply", huge_int: "out of range",
-             folder: "is a folder", tmp_path / "missing.json": "no such file"}
+    cases = {
+        deep: "nested too deeply",
+        deep_lines: "nested too deeply",
+        huge_int: "out of range",
+        folder: "is a folder",
+        tmp_path / "missing.json": "no such file",
+    }
     for path, why in cases.items():
         p = run_cli("import", str(path), cache=cache, check=False)
-        assert p.returncode == 1 and why in p.stderr and "Traceback" not in p.stderr, (path.name, p.stderr[-500:])
+        assert p.returncode == 1 and why in p.stderr and "Traceback" not in p.stderr, (
+            path.name,
+            p.stderr[-500:],
+        )
     assert file_digest(cache) == before

@@ -1,4 +1,5 @@
 """Importers on the real Hub samples; atomicity (broken input changes nothing); idempotence; edge cases."""
+
 from __future__ import annotations
 
 import gzip
@@ -7,7 +8,7 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import file_digest, rec, write_json
+from helpers import file_digest, rec, write_json
 
 from hubatlas.core.ingest.files import ImportFailed, detect_format, import_paths
 from hubatlas.core.store.database import Store
@@ -34,7 +35,10 @@ def test_list_page_round_trip(store, data_dir):
 
 
 def test_default_items_and_full_model_info(store, data_dir):
-    import_paths(store, [data_dir / "list_models_default_items.json", data_dir / "model_info_full_bert-base-uncased.json"])
+    import_paths(
+        store,
+        [data_dir / "list_models_default_items.json", data_dir / "model_info_full_bert-base-uncased.json"],
+    )
     bert = store.get("google-bert/bert-base-uncased")
     assert bert["author"] == "google-bert"
     assert bert["license"] == "apache-2.0"
@@ -86,13 +90,18 @@ def test_gzipped_jsonl_imports_like_the_plain_file(cache, tmp_path, data_dir, na
 
 def _table_dump(store: Store) -> tuple:
     c = store.conn
-    return (c.execute("SELECT * FROM models ORDER BY id").fetchall(),
-            c.execute("SELECT * FROM edges ORDER BY child, parent").fetchall(),
-            c.execute("SELECT count(*) FROM models_fts").fetchone())
+    return (
+        c.execute("SELECT * FROM models ORDER BY id").fetchall(),
+        c.execute("SELECT * FROM edges ORDER BY child, parent").fetchall(),
+        c.execute("SELECT count(*) FROM models_fts").fetchone(),
+    )
 
 
 def test_reimport_is_idempotent(cache, data_dir):
-    files = [data_dir / "list_models_page_10_items.json", data_dir / "model_info_mistral_small_24b_family.jsonl"]
+    files = [
+        data_dir / "list_models_page_10_items.json",
+        data_dir / "model_info_mistral_small_24b_family.jsonl",
+    ]
     with Store(cache) as s:
         import_paths(s, files)
         first = _table_dump(s)
@@ -178,15 +187,17 @@ def test_parquet_wrong_columns_and_types_change_nothing(cache, tmp_path, data_di
     bad_type = _parquet(tmp_path / "type.parquet", model_id=["a/b"], downloads=["lots"])
     bad_row = _parquet(tmp_path / "row.parquet", model_id=["a/b", "bad id"], downloads=[1, 2])
     for bad, needle in ((bad_cols, "missing column"), (bad_type, "downloads"), (bad_row, "row 1")):
-        with Store(cache) as s:
-            with pytest.raises(ImportFailed, match=needle):
-                import_paths(s, [bad])
+        with Store(cache) as s, pytest.raises(ImportFailed, match=needle):
+            import_paths(s, [bad])
         assert file_digest(cache) == before
 
 
 def test_unicode_and_legacy_ids(store, tmp_path):
-    recs = [rec("bert-base-uncased"), rec("日本語/モデル-v1", tags=["base_model:finetune:bert-base-uncased"]),
-            rec("org/ünïcode-ß")]
+    recs = [
+        rec("bert-base-uncased"),
+        rec("日本語/モデル-v1", tags=["base_model:finetune:bert-base-uncased"]),
+        rec("org/ünïcode-ß"),
+    ]
     import_paths(store, [write_json(tmp_path / "u.json", recs)])
     assert store.get("日本語/モデル-v1")["author"] == "日本語"
     assert store.get("bert-base-uncased")["author"] is None

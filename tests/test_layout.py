@@ -1,5 +1,6 @@
 """The layout: CPU path end to end with quality bounds, determinism, incremental placement, the cache, and
 the cuML adapter's contract (plus a real cuML run only where cuML and a GPU exist)."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,7 +9,7 @@ import types
 
 import numpy as np
 import pytest
-from conftest import rec, write_json
+from helpers import rec, write_json
 
 from hubatlas.core.demo import ensure_demo
 from hubatlas.core.ingest.files import import_paths
@@ -98,8 +99,10 @@ def test_incremental_placement_keeps_old_coordinates(demo_layout, tmp_path):
     d = tmp_path / "inc"
     shutil.copytree(d0, d)
     ids0, xy0 = xy_of(d)
-    new = [rec("new/SmolLM2-1.7B-lora-x", tags=["base_model:adapter:HuggingFaceTB/SmolLM2-1.7B", "peft"]),
-           rec("new/lonely-model", pipeline_tag="text-classification")]
+    new = [
+        rec("new/SmolLM2-1.7B-lora-x", tags=["base_model:adapter:HuggingFaceTB/SmolLM2-1.7B", "peft"]),
+        rec("new/lonely-model", pipeline_tag="text-classification"),
+    ]
     with Store(d) as s:
         import_paths(s, [write_json(tmp_path / "n.json", new)])
         info = run_layout(s, LayoutParams(backend="cpu"), progress=False)
@@ -133,17 +136,53 @@ def test_backend_resolution_here():
 # ---- the cuML adapter --------------------------------------------------------------------------------
 
 
-def _documented_umap(*, n_neighbors=15, n_components=2, metric="euclidean", metric_kwds=None, n_epochs=None,
-                     learning_rate=1.0, min_dist=0.1, spread=1.0, set_op_mix_ratio=1.0, local_connectivity=1.0,
-                     repulsion_strength=1.0, negative_sample_rate=5, transform_queue_size=4.0, init="spectral", a=None,
-                     b=None, target_n_neighbors=-1, target_weight=0.5, target_metric="categorical", hash_input=False,
-                     random_state=None, force_serial_epochs=None, precomputed_knn=None, callback=None,
-                     build_algo="auto", build_kwds=None, device_ids=None, verbose=False, output_type=None):
+def _documented_umap(
+    *,
+    n_neighbors=15,
+    n_components=2,
+    metric="euclidean",
+    metric_kwds=None,
+    n_epochs=None,
+    learning_rate=1.0,
+    min_dist=0.1,
+    spread=1.0,
+    set_op_mix_ratio=1.0,
+    local_connectivity=1.0,
+    repulsion_strength=1.0,
+    negative_sample_rate=5,
+    transform_queue_size=4.0,
+    init="spectral",
+    a=None,
+    b=None,
+    target_n_neighbors=-1,
+    target_weight=0.5,
+    target_metric="categorical",
+    hash_input=False,
+    random_state=None,
+    force_serial_epochs=None,
+    precomputed_knn=None,
+    callback=None,
+    build_algo="auto",
+    build_kwds=None,
+    device_ids=None,
+    verbose=False,
+    output_type=None,
+):
     """cuml.manifold.UMAP's signature as documented for cuML 26.08 (keyword-only)."""
 
 
-def _documented_nn(*, n_neighbors=5, verbose=False, handle=None, algorithm="auto", metric="euclidean", p=2,
-                   algo_params=None, metric_params=None, output_type=None):
+def _documented_nn(
+    *,
+    n_neighbors=5,
+    verbose=False,
+    handle=None,
+    algorithm="auto",
+    metric="euclidean",
+    p=2,
+    algo_params=None,
+    metric_params=None,
+    output_type=None,
+):
     """cuml.neighbors.NearestNeighbors' signature as documented for cuML 26.x (keyword-only)."""
 
 
@@ -243,7 +282,7 @@ def test_damaged_cached_layout_is_recomputed_with_a_warning(tmp_path):
         first = run_layout(s, LayoutParams(backend="cpu"), progress=False)
         f = cache / "layouts" / f"{first['key']}.arrow"
         data = bytearray(f.read_bytes())
-        data[len(data) // 2: len(data) // 2 + 64] = b"\xff" * 64
+        data[len(data) // 2 : len(data) // 2 + 64] = b"\xff" * 64
         f.write_bytes(bytes(data))
         with pytest.warns(RuntimeWarning, match="damaged"):
             again = run_layout(s, LayoutParams(backend="cpu"), progress=False)

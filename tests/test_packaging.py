@@ -1,6 +1,7 @@
 """Packaging: `--self-test` on the installed package, its failures, and (when PyInstaller is installed, as in
 CI) a real `build_app.spec` build whose frozen executable passes the self-test, reads the demo and lays out an
 atlas with the bundled numba/UMAP stack, and writes the analysis report with its charts."""
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,13 @@ def test_self_test_without_display_fails_with_reason():
 def test_self_test_passes_on_installed_package():
     r = run([sys.executable, "-m", "hubatlas.viewer", "--self-test"])
     assert r.returncode == 0, r.stdout + r.stderr
-    for step in ("resources present", "demo atlas opened", "About box ok", "screenshot exported", "GPU layout"):
+    for step in (
+        "resources present",
+        "demo atlas opened",
+        "About box ok",
+        "screenshot exported",
+        "GPU layout",
+    ):
         assert step in r.stdout, r.stdout
     assert r.stdout.strip().splitlines()[-1].startswith("self-test: passed")
 
@@ -62,8 +69,22 @@ def test_self_test_passes_on_installed_package():
 def frozen_app(tmp_path_factory):
     pytest.importorskip("PyInstaller", reason="PyInstaller is not installed (it is in the test extra)")
     out = tmp_path_factory.mktemp("pyinstaller")
-    r = run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", "--distpath",
-             str(out / "dist"), "--workpath", str(out / "build"), str(ROOT / "build_app.spec")], timeout=1200)
+    r = run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(out / "dist"),
+            "--workpath",
+            str(out / "build"),
+            str(ROOT / "build_app.spec"),
+        ],
+        timeout=1200,
+    )
     assert r.returncode == 0, r.stderr[-4000:]
     exe = out / "dist" / "hubatlas" / ("hubatlas.exe" if sys.platform == "win32" else "hubatlas")
     assert exe.is_file()
@@ -107,6 +128,8 @@ def test_frozen_app_commands_and_layout(frozen_app, tmp_path):
     assert json.loads(r.stdout)["nodes"] == 2000
     r = run([str(frozen_app), "--cache", str(cache), "report", "--out", str(tmp_path / "rep"), "-q"])
     assert r.returncode == 0, r.stderr[-3000:]  # the analyses and their matplotlib charts work frozen
-    assert (tmp_path / "rep" / "index.html").stat().st_size > 10_000 and (tmp_path / "rep" / "predict.png").exists()
+    assert (tmp_path / "rep" / "index.html").stat().st_size > 10_000 and (
+        tmp_path / "rep" / "predict.png"
+    ).exists()
     r = run([str(frozen_app), "--cache", str(tmp_path / "nope"), "info", "x/y"])
     assert r.returncode != 0 and "error" in r.stderr

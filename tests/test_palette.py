@@ -1,6 +1,7 @@
 """Colours people can tell apart: every class the legend shows individually has its own colour, far from the
 others, from the greys of 'other' and '(none)' and from both backgrounds; relation colours (edges) are not
 modality colours; the leftover group is never confused with a real label called "other"."""
+
 from __future__ import annotations
 
 import itertools
@@ -8,7 +9,15 @@ import math
 
 import numpy as np
 
-from hubatlas.viewer.layers.colors import MISSING, MODALITY_COLORS, OTHER, PALETTE, RELATION_COLORS, TOP, categorical
+from hubatlas.viewer.layers.colors import (
+    MISSING,
+    MODALITY_COLORS,
+    OTHER,
+    PALETTE,
+    RELATION_COLORS,
+    TOP,
+    categorical,
+)
 
 
 def lab(c) -> tuple[float, float, float]:
@@ -17,8 +26,11 @@ def lab(c) -> tuple[float, float, float]:
         return ((u + 0.055) / 1.055) ** 2.4 if u > 0.04045 else u / 12.92
 
     r, g, b = map(lin, c)
-    x, y, z = 0.4124 * r + 0.3576 * g + 0.1805 * b, 0.2126 * r + 0.7152 * g + 0.0722 * b, \
-        0.0193 * r + 0.1192 * g + 0.9505 * b
+    x, y, z = (
+        0.4124 * r + 0.3576 * g + 0.1805 * b,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        0.0193 * r + 0.1192 * g + 0.9505 * b,
+    )
 
     def f(t):
         return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116

@@ -1,21 +1,29 @@
 """Prefix search over ids and authors; the modality taxonomy covers every tag seen."""
+
 from __future__ import annotations
 
 import csv
 import json
 
-from conftest import rec, write_json
+from helpers import rec, write_json
 
 from hubatlas.core.common import taxonomy
 from hubatlas.core.ingest.files import import_paths
 
 
 def test_search_prefix_exact_and_author(store, tmp_path):
-    recs = [rec("meta-llama/Llama-3.1-8B", downloads=100), rec("someone/tinyllama-ft", downloads=5),
-            rec("someone/llama-3-lora", downloads=50), rec("other/bert-base")]
+    recs = [
+        rec("meta-llama/Llama-3.1-8B", downloads=100),
+        rec("someone/tinyllama-ft", downloads=5),
+        rec("someone/llama-3-lora", downloads=50),
+        rec("other/bert-base"),
+    ]
     import_paths(store, [write_json(tmp_path / "s.json", recs)])
     hits = [h["id"] for h in store.search("llama")]
-    assert hits == ["meta-llama/Llama-3.1-8B", "someone/llama-3-lora"]  # prefix of a token, most downloaded first
+    assert hits == [
+        "meta-llama/Llama-3.1-8B",
+        "someone/llama-3-lora",
+    ]  # prefix of a token, most downloaded first
     assert [h["id"] for h in store.search("lla 3")][:1] == ["meta-llama/Llama-3.1-8B"]
     assert {h["id"] for h in store.search("someone")} == {"someone/tinyllama-ft", "someone/llama-3-lora"}
     assert store.search("other/bert-base")[0]["id"] == "other/bert-base"
@@ -66,10 +74,22 @@ def _reference_search(conn, text: str, limit: int) -> list[str]:
     from hubatlas.core.store.search import fts_query
 
     low = text.strip().lower()
-    rows = {r[0]: r for r in conn.execute("SELECT id, downloads, placeholder FROM models WHERE removed_at IS NULL")}
+    rows = {
+        r[0]: r
+        for r in conn.execute("SELECT id, downloads, placeholder FROM models WHERE removed_at IS NULL")
+    }
     q = fts_query(text.strip())
-    fts = {r[0] for r in conn.execute("SELECT m.id FROM models_fts f JOIN models m ON m.rowid = f.rowid "
-                                      "WHERE models_fts MATCH ?", (q,))} if q else set()
+    fts = (
+        {
+            r[0]
+            for r in conn.execute(
+                "SELECT m.id FROM models_fts f JOIN models m ON m.rowid = f.rowid WHERE models_fts MATCH ?",
+                (q,),
+            )
+        }
+        if q
+        else set()
+    )
 
     def group(mid):
         i = mid.lower()
@@ -78,8 +98,15 @@ def _reference_search(conn, text: str, limit: int) -> list[str]:
 
     hits = [r for mid, r in rows.items() if group(mid) < 3 or mid in fts]
     t = text.strip()
-    hits.sort(key=lambda r: (group(r[0]), not (r[0] == t or r[0].partition("/")[2] == t), r[2],
-                             -(r[1] if r[1] is not None else -1), r[0]))
+    hits.sort(
+        key=lambda r: (
+            group(r[0]),
+            not (r[0] == t or r[0].partition("/")[2] == t),
+            r[2],
+            -(r[1] if r[1] is not None else -1),
+            r[0],
+        )
+    )
     return [r[0] for r in hits[:limit]]
 
 
@@ -98,10 +125,25 @@ def test_the_best_matches_equal_ranking_every_match(store, tmp_path):
         if mid.lower() in {x.lower() for x in ids[-50:]}:
             continue
         ids.append(mid)
-        recs.append(rec(mid, downloads=rnd.choice([None, 0, rnd.randint(1, 10 ** 6)])))
+        recs.append(rec(mid, downloads=rnd.choice([None, 0, rnd.randint(1, 10**6)])))
     import_paths(store, [write_json(tmp_path / "many.json", recs)])
-    queries = ["llama", "LLAMA", "l", "ll", "llama/", "user1", "user1/", "user12/l", "tiny-lora", "7b", "chat 7b",
-               "meta-llama/llama", "x", "base-", "zz"] + [rnd.choice(ids)[: rnd.randint(1, 12)] for _ in range(40)]
+    queries = [
+        "llama",
+        "LLAMA",
+        "l",
+        "ll",
+        "llama/",
+        "user1",
+        "user1/",
+        "user12/l",
+        "tiny-lora",
+        "7b",
+        "chat 7b",
+        "meta-llama/llama",
+        "x",
+        "base-",
+        "zz",
+    ] + [rnd.choice(ids)[: rnd.randint(1, 12)] for _ in range(40)]
     for q in queries:
         for limit in (1, 3, 20):
             got = [h["id"] for h in store.search(q, limit)]

@@ -1,10 +1,11 @@
 """The Arrow snapshot: columns, dictionary coding, memory mapping, families, kept coordinates."""
+
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
 import pytest
-from conftest import rec, write_json
+from helpers import rec, write_json
 
 from hubatlas.core.ingest.files import import_paths
 from hubatlas.core.store.graph import families
@@ -46,7 +47,7 @@ def test_snapshot_columns(store, tmp_path, data_dir):
     assert e.schema.field("source").type == pa.int32() and e.schema.field("target").type == pa.int32()
     ids = snap.nodes.column("id").to_pylist()
     src, dst = e.column("source").to_pylist(), e.column("target").to_pylist()
-    pairs = {(ids[s], ids[d]) for s, d in zip(src, dst)}
+    pairs = {(ids[s], ids[d]) for s, d in zip(src, dst, strict=False)}
     assert ("Qwen/Qwen2.5-32B-Instruct", "Qwen/QwQ-32B-Preview") in pairs
     codes, labels = snap.codes("relation")
     assert labels[codes[ids.index("Qwen/QwQ-32B-Preview")]] == "finetune"

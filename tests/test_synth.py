@@ -1,4 +1,5 @@
 """The synthetic hub: deterministic, calibrated shape, structural invariants."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -81,7 +82,7 @@ def test_authors_names_and_giant_dates_look_like_the_hub(hub):
     assert 0.18 < len(counts) / len(hub) < 0.35 and counts.max() / len(hub) < 0.01
     markers = ("-lora-", "-qlora-", "-adapter-", "-GGUF-", "-merge-", "-sft-", "-dpo-")
     assert not any(sum(i.count(m) for m in markers) > 1 for i in hub.ids)  # one marker a name, never stacked
-    day = dict(zip(hub.ids, hub.created_day.tolist()))
+    day = dict(zip(hub.ids, hub.created_day.tolist(), strict=False))
     flux = int((np.datetime64("2024-07-31") - np.datetime64("1970-01-01")).astype(int))
     assert day["black-forest-labs/FLUX.1-dev"] == flux  # a giant's root keeps its real date
 

@@ -2,6 +2,7 @@
 (``viewer.layers.limits``; the thresholds beyond a CI-sized atlas are lowered there, the one place they live),
 opened the way people relaunch it — with each saved colour mode, theme, labels and density — and checked by
 its pixels; a frame that cannot be drawn is said in the status bar and retried once in safe mode."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 pytest.importorskip("pytestqt")
 pytestmark = [pytest.mark.gl, pytest.mark.slow]
@@ -35,12 +36,24 @@ def above_every_threshold(monkeypatch, big_atlas):
     from hubatlas.viewer.layers import limits
 
     snap = open_snapshot(big_atlas)
-    lowered = {"EDGE_BUDGET": 2_000, "FAMILY_MARKERS": 500, "LINEAGE_EDGES": 500, "LABELS_DRAWN": 6,
-               "CHILDREN_SHOWN": 20, "SELECTION_ROWS": 1_000, "FILTER_VALUES": 8}
+    lowered = {
+        "EDGE_BUDGET": 2_000,
+        "FAMILY_MARKERS": 500,
+        "LINEAGE_EDGES": 500,
+        "LABELS_DRAWN": 6,
+        "CHILDREN_SHOWN": 20,
+        "SELECTION_ROWS": 1_000,
+        "FILTER_VALUES": 8,
+    }
     for name, value in lowered.items():
         monkeypatch.setattr(limits, name, value)
-    sizes = {"MIN_SAMPLE": len(snap), "START_SAMPLE": len(snap), "SHOWN_FRACTION_SAMPLE": len(snap),
-             "CHUNK": len(snap), "EDGE_BUDGET": snap.edges.num_rows}
+    sizes = {
+        "MIN_SAMPLE": len(snap),
+        "START_SAMPLE": len(snap),
+        "SHOWN_FRACTION_SAMPLE": len(snap),
+        "CHUNK": len(snap),
+        "EDGE_BUDGET": snap.edges.num_rows,
+    }
     for name, have in sizes.items():
         assert have > getattr(limits, name), f"the test atlas is not above {name}"
     assert set(limits.THRESHOLDS) <= set(sizes) | set(lowered)  # every named threshold is crossed here
@@ -53,6 +66,7 @@ def open_window(qtbot, cache, tmp_path, **saved):
 
     from hubatlas.core.store.database import Store
     from hubatlas.viewer._qt.window import MainWindow
+    from hubatlas.viewer.layers.atlas_model import AtlasModel
 
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
@@ -66,7 +80,7 @@ def open_window(qtbot, cache, tmp_path, **saved):
     from hubatlas.core.store.snapshot import open_snapshot
 
     store = Store(cache, readonly=True)
-    w = MainWindow(store, open_snapshot(cache), label="test")
+    w = MainWindow(AtlasModel(open_snapshot(cache), store), label="test")
     qtbot.addWidget(w)
     w.resize(1400, 900)
     w.show()
@@ -76,7 +90,8 @@ def open_window(qtbot, cache, tmp_path, **saved):
 
 def map_pixels(w) -> np.ndarray:
     img = w.atlas.canvas.native.grabFramebuffer().convertToFormat(
-        __import__("PySide6.QtGui", fromlist=["QImage"]).QImage.Format_RGBA8888)
+        __import__("PySide6.QtGui", fromlist=["QImage"]).QImage.Format_RGBA8888
+    )
     h, wd = img.height(), img.width()
     return np.frombuffer(img.constBits(), np.uint8).reshape(h, img.bytesPerLine() // 4, 4)[:, :wd, :3].copy()
 
@@ -85,7 +100,7 @@ def lit_share(w) -> float:
     """Share of the map's middle that differs from the background (as the relaunch check measures it)."""
     a = map_pixels(w).astype(int)
     h, wd, _ = a.shape
-    m = a[int(h * .25):int(h * .75), int(wd * .3):int(wd * .7)]
+    m = a[int(h * 0.25) : int(h * 0.75), int(wd * 0.3) : int(wd * 0.7)]
     bg = np.array(w.atlas.theme.background[:3]) * 255
     return float((np.abs(m - bg).sum(-1) > 40).mean())
 
@@ -103,8 +118,9 @@ def close(w, store) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_relaunch_with_each_saved_colour_mode_draws_the_map(qtbot, tmp_path, big_atlas, above_every_threshold,
-                                                              mode):
+def test_relaunch_with_each_saved_colour_mode_draws_the_map(
+    qtbot, tmp_path, big_atlas, above_every_threshold, mode
+):
     w, store = open_window(qtbot, big_atlas, tmp_path, color_mode=mode, minimap=False)
     try:
         assert w.atlas.mode == mode
@@ -125,10 +141,14 @@ def test_relaunch_with_each_saved_colour_mode_draws_the_map(qtbot, tmp_path, big
         close(w, store)
 
 
-@pytest.mark.parametrize("saved", [{"theme": "light", "color_mode": "license"},
-                                   {"labels": False, "density": True, "color_mode": "pipeline_tag"},
-                                   {"labels": True, "density": True, "theme": "light", "color_mode": "created",
-                                    "minimap": True}])
+@pytest.mark.parametrize(
+    "saved",
+    [
+        {"theme": "light", "color_mode": "license"},
+        {"labels": False, "density": True, "color_mode": "pipeline_tag"},
+        {"labels": True, "density": True, "theme": "light", "color_mode": "created", "minimap": True},
+    ],
+)
 def test_relaunch_with_theme_labels_and_density(qtbot, tmp_path, big_atlas, above_every_threshold, saved):
     w, store = open_window(qtbot, big_atlas, tmp_path, **saved)
     try:
@@ -162,7 +182,9 @@ def test_a_failing_draw_is_reported_and_retried_in_safe_mode(qtbot, tmp_path, bi
         w.atlas.canvas.native.repaint()
         assert w.atlas.draw_error is None and lit_share(w) > 0.05  # drawn again, every point
         w.atlas.zoom(0.5)
-        assert w.atlas.points.drawn == len(w.atlas.order) or w.atlas.points.drawn > 0  # no sample in safe mode
+        assert (
+            w.atlas.points.drawn == len(w.atlas.order) or w.atlas.points.drawn > 0
+        )  # no sample in safe mode
         assert not w.atlas.sampling
     finally:
         close(w, store)
@@ -197,12 +219,26 @@ def test_the_view_command_relaunched_with_a_saved_mode_shows_the_map(tmp_path, b
         (cfg / "hubatlas" / "hubatlas.ini").write_text(f"[General]\ncolor_mode={mode}\nminimap=false\n")
         env = dict(os.environ, XDG_CONFIG_HOME=str(cfg), HOME=str(cfg))
         shot = tmp_path / f"{mode}.png"
-        p = subprocess.run([sys.executable, "-m", "hubatlas.viewer.cli", "--cache", str(big_atlas), "view",
-                            "--screenshot", str(shot)], capture_output=True, text=True, env=env, timeout=120)
+        p = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hubatlas.viewer.cli",
+                "--cache",
+                str(big_atlas),
+                "view",
+                "--screenshot",
+                str(shot),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert p.returncode == 0, p.stderr
         assert "could not be drawn" not in p.stderr and "Error drawing" not in p.stderr
         a = np.asarray(Image.open(shot).convert("RGB")).astype(int)
         h, wd, _ = a.shape
-        m = a[int(h * .25):int(h * .75), int(wd * .38):int(wd * .62)]
+        m = a[int(h * 0.25) : int(h * 0.75), int(wd * 0.38) : int(wd * 0.62)]
         vals, cnt = np.unique(m.reshape(-1, 3), axis=0, return_counts=True)
         assert (np.abs(m - vals[cnt.argmax()]).sum(-1) > 40).mean() > 0.05, f"blank map with {mode} saved"

@@ -1,5 +1,6 @@
 """The window as a keyboard user meets it (pytest-qt, real GL under Xvfb): history playback, the title, focus
 after a search, copying the selected id, the shortcuts table."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,11 +18,11 @@ def test_history_playback_replays_month_by_month(make_window, qtbot):
     f.toggle_play(True)
     assert f.as_of.value() == f.day_lo and f.play.isChecked()
     assert w.atlas.visible_count == 1  # the first model only (2022-05)
-    assert f.as_of_label.text().endswith("· 1 models")
+    assert f.as_of_label.text().endswith("· 1 model shown")  # what every filter shows (issue 25)
     qtbot.waitUntil(lambda: w.atlas.visible_count == 3, timeout=10_000)  # 2024-05: three models so far
     qtbot.waitUntil(lambda: not f.play.isChecked(), timeout=30_000)  # stops at the last model's month
     assert f.as_of.value() == f.day_hi and w.atlas.visible_count == 5
-    assert f.as_of_label.text().endswith("· 5 models")
+    assert f.as_of_label.text().endswith("· 5 models shown")
     assert w.atlas.points.uploads == uploads
     from PySide6.QtGui import QAction
 
@@ -46,7 +47,9 @@ def test_search_hands_focus_back_to_the_map_and_copy_takes_the_id(make_window, q
 
     w = make_window()
     w.search.setFocus()
-    assert w.focusWidget() is w.search  # (the window's focus widget: Xvfb has no window manager to activate it)
+    assert (
+        w.focusWidget() is w.search
+    )  # (the window's focus widget: Xvfb has no window manager to activate it)
     qtbot.keyClicks(w.search, "org/image-model")
     qtbot.keyClick(w.search, Qt.Key_Return)
     assert w.atlas.selected == w.index_of("org/image-model")
@@ -54,9 +57,9 @@ def test_search_hands_focus_back_to_the_map_and_copy_takes_the_id(make_window, q
     w.copy_selected_id()
     assert QApplication.clipboard().text() == "org/image-model"
     w.search.setFocus()
-    w._escape()  # Esc in the search box: back to the map, the selection stays
+    w.escape()  # Esc in the search box: back to the map, the selection stays
     assert w.focusWidget() is w.atlas.canvas.native and w.atlas.selected == w.index_of("org/image-model")
-    w._escape()  # Esc on the map clears the selection
+    w.escape()  # Esc on the map clears the selection
     assert w.atlas.selected is None and w.copy_selected_id() is None
 
 
@@ -67,7 +70,22 @@ def test_f1_lists_every_shortcut_in_a_table(make_window):
     from PySide6.QtGui import QAction
 
     keys = {a.shortcut().toString() for a in w.findChildren(QAction) if not a.shortcut().isEmpty()}
-    for k in ("Space", "Esc", "Ctrl+C", "F1", "Ctrl+E", "S", "E", "P", "T", "B", "O", "M", "Ctrl+A", "Ctrl+Shift+S"):
+    for k in (
+        "Space",
+        "Esc",
+        "Ctrl+C",
+        "F1",
+        "Ctrl+E",
+        "S",
+        "E",
+        "P",
+        "T",
+        "B",
+        "O",
+        "M",
+        "Ctrl+A",
+        "Ctrl+Shift+S",
+    ):
         assert k in keys and k in html.replace("&nbsp;", " ")
 
 

@@ -1,5 +1,6 @@
 """A missing layout is computed in the background (a real `hubatlas layout` child process) behind a progress
 dialog that follows its stages and cancels it, leaving the atlas as it was."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,7 +26,7 @@ def _unlaid(cache, n=3000):
 def _kept(cache):
     """What must not change: the snapshot's files, and the database's models and edges (SQLite's side files,
     the lock file and the writer's size/mtime note may differ after an interrupted writer)."""
-    from conftest import file_digest
+    from helpers import file_digest
 
     digest = {k: v for k, v in file_digest(cache).items() if not k.startswith("atlas.")}
     with Store(cache, readonly=True) as s:
@@ -77,25 +78,30 @@ def test_cancel_stops_the_child_and_leaves_the_atlas_as_it_was(tmp_path, qtbot):
 
 def test_the_window_opens_on_the_layout_computed_in_the_background(tmp_path, qtbot):
     from hubatlas.viewer._qt.layout_job import compute_with_dialog
-    from hubatlas.viewer._qt.opening import prepare
+    from hubatlas.viewer.layers.opening import prepare
 
     cache = tmp_path / "c"
     n = _unlaid(cache)
     stages = []
-    _when_running(qtbot, lambda job, dlg: job.stage.connect(lambda name, i: stages.append((name, dlg.value()))))
+    _when_running(
+        qtbot, lambda job, dlg: job.stage.connect(lambda name, i: stages.append((name, dlg.value())))
+    )
     asked = []
-    store, snap = prepare(cache, ask_layout=lambda missing, total: asked.append((missing, total)) or True,
-                          compute_layout=compute_with_dialog)
+    model = prepare(
+        cache,
+        ask_layout=lambda missing, total: asked.append((missing, total)) or True,
+        compute_layout=compute_with_dialog,
+    )
     try:
         assert asked == [(n, n)]
-        assert np.isfinite(np.stack([snap.column("x"), snap.column("y")], 1)).all()
-        assert snap.manifest["layout"]["backend"] == "cpu"
+        assert np.isfinite(np.stack([model.snap.column("x"), model.snap.column("y")], 1)).all()
+        assert model.snap.manifest["layout"]["backend"] == "cpu"
         # the dialog followed the child's stages in order
         names = [s for s, _ in stages]
         assert names and names == sorted(names, key=["features", "knn", "optimise", "placement"].index)
         assert [v for _, v in stages] == sorted(v for _, v in stages)
     finally:
-        store.close()
+        model.close()
 
 
 def test_a_failing_layout_is_reported_not_swallowed(tmp_path, qtbot):

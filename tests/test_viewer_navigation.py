@@ -1,6 +1,7 @@
 """Getting around a real window (pytest-qt, real GL under Xvfb): back and forward through views and
 selections, the arrow keys pan only while the map has the keyboard, the right-click menu's actions, every
 panel reopened from the View menu, and the link shown with a Copy button where no browser opens."""
+
 from __future__ import annotations
 
 import pytest
@@ -125,10 +126,12 @@ def test_legend_counts_follow_the_filters_and_nothing_left_offers_a_reset(make_w
     View › Zoom to shown fits the view to what is shown."""
     w = make_window()
     fb = w.shown
-    w.set_color_mode("pipeline_tag")
-    qtbot.waitUntil(lambda: any("(2)" in w.legend.item(i).text() for i in range(w.legend.count())), timeout=3000)
+    w.state.color_by("pipeline_tag")
+    qtbot.waitUntil(
+        lambda: any("(2)" in w.legend.item(i).text() for i in range(w.legend.count())), timeout=3000
+    )
     lic = w.filters.combos["license"]
-    lic.setCurrentIndex(next(i for i in range(lic.count()) if (lic.itemText(i) or "").startswith("mit")))
+    lic.check_only(lic.code_of("mit"))
     qtbot.waitUntil(lambda: sum(fb.counts.values()) == 3, timeout=3000)  # three MIT models
     texts = [w.legend.item(i).text() for i in range(w.legend.count())]
     assert any(t.startswith("text-generation") and "(1 of 2)" in t for t in texts), texts
@@ -139,7 +142,7 @@ def test_legend_counts_follow_the_filters_and_nothing_left_offers_a_reset(make_w
     fb.reset_btn.click()
     assert w.atlas.visible_count == 5 and fb.note.isHidden()
     assert not w.state.filters.active
-    lic.setCurrentIndex(next(i for i in range(lic.count()) if (lic.itemText(i) or "").startswith("apache")))
+    lic.check_only(lic.code_of("apache"))
     qtbot.waitUntil(lambda: w.atlas.visible_count == 2, timeout=3000)
     assert fb.zoom_to_shown()
     r = w.atlas.view.camera.rect  # org/image-model (0.5, 0.5) and org/text-ft (-0.45, -0.35), with a margin
@@ -151,24 +154,27 @@ def test_continuous_legends_say_where_the_ramp_clips(make_window):
     """The ramp spans the 1st to 99th percentiles: the legend names the clipped ends and the real extremes
     (it read "0 → 2,441" while models had 62,456 downloads), for downloads and for dates alike."""
     w = make_window()
-    w.set_color_mode("downloads")
+    w.state.color_by("downloads")
     ramp = w.legend.item(0).text()
     assert "(max 5,000)" in ramp and ramp.split("→")[1].strip().startswith("≥"), ramp
-    w.set_color_mode("created")
+    w.state.color_by("created")
     ramp = w.legend.item(0).text()
     assert "(min 2022-05-01)" in ramp and "(max 2025-09-01)" in ramp, ramp
-    assert w.filters.since_label.text().startswith("2022-05-01")  # the slider's first date is the legend's min
+    assert w.filters.since_label.text().startswith(
+        "2022-05-01"
+    )  # the slider's first date is the legend's min
 
 
 def test_the_edge_overlay_says_what_its_budget_leaves_out(tmp_path, make_window):
     import numpy as np
-    from conftest import rec, write_json
+    from helpers import rec, write_json
 
     from hubatlas.core.ingest.files import import_paths
     from hubatlas.core.layout.pipeline import apply_to_snapshot
     from hubatlas.core.store.database import Store
     from hubatlas.core.store.snapshot import build, open_snapshot
     from hubatlas.viewer._vispy.overlays import EdgeOverlay
+    from hubatlas.viewer.layers.atlas_model import AtlasModel
 
     recs = [rec("o/base")] + [rec(f"o/kid{i}", tags=["base_model:finetune:o/base"]) for i in range(30)]
     with Store(tmp_path / "e") as s:
@@ -178,14 +184,15 @@ def test_the_edge_overlay_says_what_its_budget_leaves_out(tmp_path, make_window)
     xy = np.random.default_rng(0).uniform(-0.9, 0.9, (len(snap), 2)).astype(np.float32)
     apply_to_snapshot(snap, xy, {"backend": "test"})
     snap = open_snapshot(tmp_path / "e")
-    ov = EdgeOverlay(None, snap, xy, np.arange(len(snap)), budget=10)
+    model = AtlasModel(snap)
+    ov = EdgeOverlay(None, model.edges, model.relations, xy, np.arange(len(snap)), budget=10)
     ov.update(np.ones(len(snap), bool), (-1, -1, 1, 1))
     assert ov.drawn == 10 and ov.in_view == 30
     w = make_window()
     w.atlas.edge_overlay.in_view, w.atlas.edge_overlay.drawn = 64_601, 50_000
     w.edges_action.setChecked(True)
     w.state.update(show_all_edges=True)
-    w._update_status()
+    w.status.refresh()
     assert "50,000 of 64,601 edges in view" in w.status.text()
 
 
@@ -194,12 +201,12 @@ def test_the_light_theme_themes_the_whole_window(make_window):
     from PySide6.QtWidgets import QApplication
 
     w = make_window()
-    w.set_theme("light")
+    w.state.update(theme="light")
     QApplication.processEvents()  # (widgets hear of a new application palette through posted events)
     bg = QApplication.palette().color(QPalette.Window)
     assert bg.lightness() > 230 and w.details.palette().color(QPalette.Window) == bg
     assert QApplication.palette().color(QPalette.WindowText).lightness() < 60
-    w.set_theme("dark")
+    w.state.update(theme="dark")
     QApplication.processEvents()
     assert QApplication.palette().color(QPalette.Window).lightness() < 40
     assert w.legend.palette().color(QPalette.Text).lightness() > 200
@@ -234,14 +241,18 @@ def test_trend_charts_use_the_maps_colours_and_the_dock_opens_readable(make_wind
     from PIL import Image
 
     from hubatlas.core.analysis import charts
-    from hubatlas.viewer._qt.analysis_panels import MIN_HEIGHT
+    from hubatlas.viewer._qt.trends_panel import MIN_HEIGHT
     from hubatlas.viewer.layers.colors import MODALITY_COLORS, RELATION_COLORS
 
     w = make_window()
     assert w.trends.minimumHeight() == MIN_HEIGHT >= 250
     months = ["2024-01", "2024-02", "2024-03"]
-    png = charts.monthly_lines(months, {"labels": ["Text", "finetune"], "counts": [[1, 5, 9], [9, 5, 1]]}, "t",
-                               colors={"Text": MODALITY_COLORS["Text"], "finetune": RELATION_COLORS["finetune"]})
+    png = charts.monthly_lines(
+        months,
+        {"labels": ["Text", "finetune"], "counts": [[1, 5, 9], [9, 5, 1]]},
+        "t",
+        colors={"Text": MODALITY_COLORS["Text"], "finetune": RELATION_COLORS["finetune"]},
+    )
     img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     for rgb in (MODALITY_COLORS["Text"], RELATION_COLORS["finetune"]):
         assert (np.abs(img - np.array(rgb)).max(-1) < 12).sum() > 30, rgb  # the map's colours, drawn

@@ -1,5 +1,6 @@
 """Real OpenGL renders (Xvfb + Mesa in CI) with pixel checks: known nodes at known places and colours,
 colour modes, hidden legend entries, selection, level of detail, picking, and exports."""
+
 from __future__ import annotations
 
 import os
@@ -30,26 +31,27 @@ if _WHY:
     pytest.skip(f"no OpenGL context: {_WHY}", allow_module_level=True)
 
 from hubatlas.viewer._vispy.canvas import AtlasCanvas, base_alpha  # noqa: E402
+from hubatlas.viewer.layers.atlas_model import AtlasModel  # noqa: E402
 from hubatlas.viewer.layers.colors import MODALITY_COLORS  # noqa: E402
 
 
 @pytest.fixture
 def atlas(tmp_path):
     snap = make_known_atlas(tmp_path / "c")
-    a = AtlasCanvas(snap, size=(400, 400))
+    a = AtlasCanvas(AtlasModel(snap), size=(400, 400))
     a.settle()
     yield a
     a.close()
 
 
 def node(a, mid):
-    return a.snap.nodes.column("id").to_pylist().index(mid)
+    return a.model.snap.nodes.column("id").to_pylist().index(mid)
 
 
 def pixel_at(a, img, mid):
     x, y = KNOWN[mid][:2]
     px, py = a.world_to_pixel(x, y)
-    return img[int(round(py)), int(round(px)), :3].astype(int)
+    return img[round(py), round(px), :3].astype(int)
 
 
 def expected(rgb, a):
@@ -134,7 +136,7 @@ def test_level_of_detail_draws_a_prefix_while_moving(tmp_path):
     snap = open_snapshot(tmp_path / "s")
     rng = np.random.default_rng(0)
     apply_to_snapshot(snap, rng.uniform(-1, 1, (20_000, 2)).astype(np.float32), {})
-    a = AtlasCanvas(open_snapshot(tmp_path / "s"), size=(300, 300), interaction_points=5000)
+    a = AtlasCanvas(AtlasModel(open_snapshot(tmp_path / "s")), size=(300, 300), interaction_points=5000)
     try:
         a.zoom(0.9)  # a camera change = a gesture
         assert a.points.drawn == 5000
@@ -152,7 +154,7 @@ def test_level_of_detail_draws_a_prefix_while_moving(tmp_path):
 def test_size_by_downloads_grows_popular_points(atlas):
     def lit(img, mid):
         px, py = atlas.world_to_pixel(*KNOWN[mid][:2])
-        patch = img[int(py) - 20:int(py) + 21, int(px) - 20:int(px) + 21, :3].astype(int)
+        patch = img[int(py) - 20 : int(py) + 21, int(px) - 20 : int(px) + 21, :3].astype(int)
         bg = np.array(atlas.theme.background[:3]) * 255
         return int((np.abs(patch - bg).max(-1) > 30).sum())
 
@@ -170,7 +172,7 @@ def test_all_edges_overlay_draws_lineage_in_view(atlas):
     before = atlas.render()[int(py), int(px), :3].astype(int)
     atlas.state.update(show_all_edges=True)
     assert atlas.edges_drawn == 1
-    after = atlas.render()[int(py) - 1:int(py) + 2, int(px) - 1:int(px) + 2, :3].astype(int)
+    after = atlas.render()[int(py) - 1 : int(py) + 2, int(px) - 1 : int(px) + 2, :3].astype(int)
     assert np.abs(after - before).max() > 15  # the finetune edge passes through the midpoint
     atlas.fly_to(node(atlas, "org/audio-model"), zoom=20)
     atlas.settle()

@@ -1,11 +1,14 @@
 """The PySide6 window (pytest-qt, real GL under Xvfb): search flies to and selects, the time slider hides
 younger models, legend clicks, details are plain text, settings persist, every 'cannot show' message, and no
 widget leaks between tests."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from atlas_fixtures import KNOWN, make_known_atlas
+
+from hubatlas.viewer.layers.atlas_model import AtlasModel
 
 pytest.importorskip("pytestqt")
 pytestmark = [pytest.mark.gl, pytest.mark.usefixtures("isolated_settings")]
@@ -21,8 +24,8 @@ def test_search_flies_to_and_selects(make_window):
     assert "org/audio-model" in w.details.title.text()
     assert w.details.url == "https://huggingface.co/org/audio-model"
     # type-ahead goes through the store's search
-    w._type_ahead("image")
-    assert w._completions.stringList() == ["org/image-model"]
+    w.toolbar.type_ahead("image")
+    assert w.toolbar.completions.stringList() == ["org/image-model"]
     assert not w.go_to("no such thing at all")
 
 
@@ -45,10 +48,12 @@ def test_filters_and_legend_clicks(make_window):
 
     w = make_window()
     cb = w.filters.combos["modality"]
-    cb.setCurrentIndex(cb.findText("Image", Qt.MatchStartsWith))
+    cb.check_only(cb.code_of("Image"))
     assert w.atlas.visible_count == 1
     w.filters.reset()
-    item = next(w.legend.item(i) for i in range(w.legend.count()) if w.legend.item(i).text().startswith("Text"))
+    item = next(
+        w.legend.item(i) for i in range(w.legend.count()) if w.legend.item(i).text().startswith("Text")
+    )
     item.setCheckState(Qt.Unchecked)  # clicking the entry's box
     assert w.atlas.visible_count == 2
     item.setCheckState(Qt.Checked)
@@ -57,7 +62,7 @@ def test_filters_and_legend_clicks(make_window):
 
 def test_colour_mode_and_settings_persist(make_window, tmp_path):
     w = make_window()
-    w.set_color_mode("license")
+    w.state.color_by("license")
     assert w.legend.item(0).text().startswith(("mit", "apache-2.0"))
     w.close()
     w2 = make_window(cache=tmp_path / "c2")
@@ -68,8 +73,13 @@ def test_details_are_plain_text_and_links_are_safe(make_window, tmp_path):
     from hubatlas.viewer._qt.text import hub_url, is_safe_hub_url
 
     w = make_window()
-    rec = {"id": "<b>evil</b>/x", "tags": ["<script>alert(1)</script>"], "parents": [], "children": {},
-           "raw": {"cardData": "<img src=x onerror=alert(1)>"}}
+    rec = {
+        "id": "<b>evil</b>/x",
+        "tags": ["<script>alert(1)</script>"],
+        "parents": [],
+        "children": {},
+        "raw": {"cardData": "<img src=x onerror=alert(1)>"},
+    }
     w.details.show_record(rec)
     assert "<script>" in w.details.text.toPlainText()  # shown literally, not interpreted
     from PySide6.QtCore import Qt
@@ -101,11 +111,11 @@ def test_one_node_atlas_opens(make_window, tmp_path):
 
 
 def test_prepare_reports_every_problem(tmp_path, monkeypatch):
-    from conftest import rec, write_json
+    from helpers import rec, write_json
 
     from hubatlas.core.ingest.files import import_paths
     from hubatlas.core.store.database import Store
-    from hubatlas.viewer._qt.app import Problem, prepare
+    from hubatlas.viewer.layers.opening import Problem, prepare
 
     empty = tmp_path / "empty"
     Store(empty).close()
@@ -123,17 +133,17 @@ def test_prepare_reports_every_problem(tmp_path, monkeypatch):
     with pytest.raises(Problem, match="no layout"):
         prepare(nolayout, ask_layout=lambda missing, n: asked.append((missing, n)) or False)
     assert asked == [(30, 30)]
-    store, snap = prepare(nolayout, ask_layout=lambda m, n: True)  # accepting computes it
-    assert np.isfinite(snap.column("x")).all()
-    store.close()
+    model = prepare(nolayout, ask_layout=lambda m, n: True)  # accepting computes it
+    assert np.isfinite(model.snap.column("x")).all()
+    model.close()
     # NaN coordinates for some nodes (added after the layout): offered again, declining keeps the others
     partial = tmp_path / "partial"
     make_known_atlas(partial)
     with Store(partial) as s:
         import_paths(s, [write_json(tmp_path / "p.json", [rec("o/late")])])
-    store, snap = prepare(partial, ask_layout=lambda m, n: False)
-    assert np.isnan(snap.column("x")).sum() == 1
-    store.close()
+    model = prepare(partial, ask_layout=lambda m, n: False)
+    assert np.isnan(model.snap.column("x")).sum() == 1
+    model.close()
 
 
 def test_no_opengl_is_a_message_not_a_crash(monkeypatch, qtbot):
@@ -173,6 +183,7 @@ def test_menu_toggles_size_and_edges(make_window, qtbot):
 
 # -- analysis panels: predictions, family tree, trends, inferred edges ------------------------------------------
 
+
 @pytest.fixture
 def analysis_window(qtbot, tmp_path):
     from hubatlas.core.analysis.predict import save
@@ -187,7 +198,7 @@ def analysis_window(qtbot, tmp_path):
     lib[ids.index("org/text-ft")], conf[ids.index("org/text-ft")] = 0, 0.9
     save(cache, {"library_name": (lib, conf, ["transformers"])}, snap.manifest["data_version"])
     store = Store(cache, readonly=True)
-    w = MainWindow(store, snap, label="test")
+    w = MainWindow(AtlasModel(snap, store), label="test")
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -205,15 +216,17 @@ def test_predicted_values_marked_in_details_and_paler_on_the_map(analysis_window
     assert w.predicted_action.isEnabled()
     w.select(ft)
     assert "library_name: transformers  (predicted, 90% confidence)" in w.details.text.toPlainText()
-    w.set_color_mode("library_name")
+    w.state.color_by("library_name")
     px, py = w.atlas.world_to_pixel(*KNOWN["org/text-ft"][:2])
     w.select(None)
     before = w.atlas.render()[int(py), int(px), :3].astype(int)
-    w.set_show_predicted(True)
+    w.state.show_predictions(True)
     after = w.atlas.render()[int(py), int(px), :3].astype(int)
     bg = np.array(w.atlas.theme.background[:3]) * 255
     paler = (np.array(OTHER) * 0.45 + bg * 0.55).astype(np.uint8)
-    assert w.atlas.colors.rgba[ft, :3].tolist() == paler.tolist()  # 'other' (no such documented library), paler
+    assert (
+        w.atlas.colors.rgba[ft, :3].tolist() == paler.tolist()
+    )  # 'other' (no such documented library), paler
 
     def drawn(rgb):
         a = min(int(w.atlas.colors.rgba[ft, 3]), w.atlas.alpha) / 255
@@ -230,14 +243,14 @@ def test_predicted_values_marked_in_details_and_paler_on_the_map(analysis_window
         copy.close()
     from hubatlas.viewer._qt.window import MainWindow
 
-    again = MainWindow(w.store, w.snap, label="test")  # the choice persists
+    again = MainWindow(AtlasModel(w.snap, w.store), label="test")  # the choice persists
     try:
         assert again.predicted_action.isChecked() and again.atlas.show_predicted
     finally:
         again.close()
         again.atlas.close()
         again.deleteLater()
-    w.set_show_predicted(False)
+    w.state.show_predictions(False)
     assert "predicted values (paler): 1" not in [w.legend.item(i).text() for i in range(w.legend.count())]
 
 
@@ -250,7 +263,7 @@ def test_family_panel_tree_and_click_selects(analysis_window, qtbot):
     tree = w.family.tree
     assert w.family.summary.text() == "1 root, 2 models in this family; 0 below the selected model"
     assert tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(0) == "org/text-model"
-    assert tree.topLevelItem(0).text(2) == "1"  # one descendant
+    assert tree.topLevelItem(0).text(5) == "1"  # one descendant (the "below" column)
     assert tree.currentItem().text(0) == "org/text-ft"
     rect = tree.visualItemRect(tree.topLevelItem(0))
     qtbot.mouseClick(tree.viewport(), Qt.LeftButton, pos=rect.center())
@@ -258,7 +271,7 @@ def test_family_panel_tree_and_click_selects(analysis_window, qtbot):
     assert "org/text-model" in w.details.title.text()
     assert w.family.summary.text().endswith("; 1 below the selected model")  # the header follows the pick
     w.select(w.index_of("org/audio-model"))  # a model without lineage is its own one-row family
-    assert tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(1) == "0"
+    assert tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(4) == "0"  # no children
     assert w.family.summary.text().startswith("1 root, 1 model in this family")
 
 
@@ -299,7 +312,7 @@ def test_trends_show_values_on_hover(analysis_window, qtbot):
     assert lines[0] == months[busiest]
     want = sorted(((lab, c[busiest]) for lab, c in series), key=lambda r: -r[1])
     assert lines[1:] == [f"{lab}: {v:,}" for lab, v in want]
-    QTest.mouseMove(tp.image, QPoint(int(round(x)), tp.image.height() // 2))
+    QTest.mouseMove(tp.image, QPoint(round(x), tp.image.height() // 2))
     qtbot.waitUntil(lambda: QToolTip.isVisible() and QToolTip.text() == text, timeout=3000)
 
 
@@ -312,13 +325,15 @@ def test_inferred_edges_drawn_paler(tmp_path):
     make_known_atlas(cache)
     with Store(cache) as s:
         with s.transaction():
-            s.conn.execute("INSERT INTO edges (child, parent, relation, source, confidence) "
-                           "VALUES ('org/newest', 'org/text-model', 'finetune', 'inferred', 0.6)")
+            s.conn.execute(
+                "INSERT INTO edges (child, parent, relation, source, confidence) "
+                "VALUES ('org/newest', 'org/text-model', 'finetune', 'inferred', 0.6)"
+            )
             s.bump_data_version()
         build(s)
     snap = open_snapshot(cache)
     assert snap.edges.column("inferred").to_pylist().count(True) == 1
-    atlas = make_canvas(snap, (400, 300))
+    atlas = make_canvas(AtlasModel(snap), (400, 300))
     try:
         atlas.state.update(show_all_edges=True)
         assert atlas.edges_drawn == 2
@@ -337,7 +352,8 @@ def test_an_empty_atlas_offers_the_demo_and_how_to_fill_it(tmp_path, qtbot):
     offers the bundled demo; the demo itself is not offered the demo."""
     from hubatlas.core.common.paths import demo_dir
     from hubatlas.core.store.database import Store
-    from hubatlas.viewer._qt.app import Problem, prepare, problem_box
+    from hubatlas.viewer._qt.opening import problem_box
+    from hubatlas.viewer.layers.opening import Problem, prepare
 
     empty = tmp_path / "empty"
     Store(empty).close()

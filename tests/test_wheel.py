@@ -1,6 +1,7 @@
 """The package as users get it: the sdist and the wheel built from it hold every subpackage and data file
 (found by discovery, not listed), and the wheel installed with the `viewer` extra into a fresh virtual
 environment passes `hubatlas --self-test` (which builds the demo atlas on first use, outside site-packages)."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 
 def packages_in_checkout() -> set[str]:
@@ -27,6 +28,7 @@ def data_files_in_checkout() -> set[str]:
     files = {"hubatlas/resources/icon.png", "hubatlas/resources/hubatlas.desktop"}
     files |= {f"hubatlas/resources/demo/source/{p.name}" for p in (REPO / "resources/demo/source").iterdir()}
     files |= {"hubatlas/" + p.relative_to(REPO).as_posix() for p in (REPO / "core").rglob("*.json")}
+    files |= {"hubatlas/core/py.typed", "hubatlas/viewer/py.typed"}  # the package says it is typed (PEP 561)
     return files
 
 
@@ -35,8 +37,12 @@ def dists(tmp_path_factory) -> dict[str, Path]:
     pytest.importorskip("build", reason="the `build` package is in the test extra")
     out = tmp_path_factory.mktemp("dist")
     # sdist first, then the wheel from the unpacked sdist: what the sdist lacks, the wheel lacks too
-    r = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(REPO)], capture_output=True,
-                       text=True, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return {"wheel": next(out.glob("hubatlas-*.whl")), "sdist": next(out.glob("hubatlas-*.tar.gz"))}
 
@@ -51,12 +57,23 @@ def test_wheel_and_sdist_hold_every_package_and_data_file(dists):
     from hubatlas.core import __version__
 
     tops = {n.split("/")[0] for n in names}
-    assert tops == {"hubatlas", f"hubatlas-{__version__}.dist-info"}, tops  # no bare `core`, `viewer`, `tests`
-    assert not any(n.endswith(("atlas.sqlite", ".arrow")) for n in names), "a built atlas leaked into the wheel"
+    assert tops == {"hubatlas", f"hubatlas-{__version__}.dist-info"}, (
+        tops
+    )  # no bare `core`, `viewer`, `tests`
+    assert not any(n.endswith(("atlas.sqlite", ".arrow")) for n in names), (
+        "a built atlas leaked into the wheel"
+    )
     with tarfile.open(dists["sdist"]) as t:
         snames = {n.split("/", 1)[1] for n in t.getnames() if "/" in n}
-    for folder in ("core/cli/main.py", "viewer/_qt/window.py", "viewer/_vispy/canvas.py",
-                   "viewer/layers/atlas_state.py", "resources/icon.png", "setup.py", "pyproject.toml"):
+    for folder in (
+        "core/cli/main.py",
+        "viewer/_qt/window.py",
+        "viewer/_vispy/canvas.py",
+        "viewer/layers/atlas_state.py",
+        "resources/icon.png",
+        "setup.py",
+        "pyproject.toml",
+    ):
         assert folder in snames, f"{folder} is missing from the sdist"
 
 
@@ -66,18 +83,32 @@ def test_wheel_in_a_fresh_venv_passes_self_test(dists, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     py = venv / "bin" / "python"
-    r = subprocess.run([str(py), "-m", "pip", "install", "-q", f"{dists['wheel']}[viewer]"], capture_output=True,
-                       text=True, timeout=900)
+    r = subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", f"{dists['wheel']}[viewer]"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUBATLAS_", "PYTHONPATH"))}
-    env.update(HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "data"),
-               XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env.update(
+        HOME=str(tmp_path / "home"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
     # the installed package, not this checkout: run from elsewhere with nothing of the checkout on the path
     code = "import hubatlas.core, hubatlas.viewer; print(hubatlas.core.__file__)"
     where = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert str(venv) in where.stdout, where.stdout + where.stderr
-    r = subprocess.run([str(venv / "bin" / "hubatlas"), "--self-test"], capture_output=True, text=True,
-                       cwd=tmp_path, env=env, timeout=600)
+    r = subprocess.run(
+        [str(venv / "bin" / "hubatlas"), "--self-test"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "building the demo atlas into " + str(tmp_path / "data") in r.stdout, r.stdout
     for step in ("resources present", "demo atlas opened", "About box ok", "screenshot exported"):

@@ -1,5 +1,6 @@
 """``python -m hubatlas.viewer`` and the frozen app's entry point (absolute imports: PyInstaller runs this file
 as a script)."""
+
 import multiprocessing
 import sys
 

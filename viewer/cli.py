@@ -1,4 +1,5 @@
 """The `hubatlas` console script: the core commands plus the viewer's `view` and `export`."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,9 @@ def cmd_view(args: argparse.Namespace) -> int:
     try:
         from hubatlas.viewer._qt.app import run
     except ImportError as e:
-        raise CLIError(f"the desktop viewer needs PySide6 and VisPy (`pip install 'hubatlas[viewer]'`): {e}") from None
+        raise CLIError(
+            f"the desktop viewer needs PySide6 and VisPy (`pip install 'hubatlas[viewer]'`): {e}"
+        ) from None
     return run(Path(cache), label=label, screenshot=Path(args.screenshot) if args.screenshot else None)
 
 
@@ -32,36 +35,64 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def add_view(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("view", help="open the desktop atlas window (the bundled demo when the cache is empty)",
-                       description="Open the cached atlas in the desktop window, or the bundled demo atlas when "
-                                   "the cache is empty. Press F1 in the window for keyboard shortcuts.")
+    s = sub.add_parser(
+        "view",
+        help="open the desktop atlas window (the bundled demo when the cache is empty)",
+        description="Open the cached atlas in the desktop window, or the bundled demo atlas when "
+        "the cache is empty. Press F1 in the window for keyboard shortcuts.",
+    )
     s.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     s.set_defaults(func=cmd_view)
 
-    s = sub.add_parser("export", help="render an image of the atlas without a window",
-                       description="Render the atlas offscreen at full detail and save a PNG or JPEG.")
+    s = sub.add_parser(
+        "export",
+        help="render an image of the atlas without a window",
+        description="Render the atlas offscreen at full detail and save a PNG or JPEG.",
+    )
     s.add_argument("--out", required=True, metavar="FILE", help="output .png or .jpg")
     s.add_argument("--width", type=int, default=1920, metavar="W", help="width in pixels (default 1920)")
     s.add_argument("--height", type=int, default=1080, metavar="H", help="height in pixels (default 1080)")
     s.add_argument("--preset", choices=["4k", "8k"], help="a size preset (overrides --width/--height)")
-    s.add_argument("--color-by", default="modality",
-                   choices=["modality", "pipeline_tag", "license", "library_name", "relation", "created",
-                            "downloads"], help="colour mode (default modality)")
-    s.add_argument("--predicted", action="store_true",
-                   help="colour undocumented values by their predictions, paler (after `hubatlas predict`)")
+    s.add_argument(
+        "--color-by",
+        default="modality",
+        choices=["modality", "pipeline_tag", "license", "library_name", "relation", "created", "downloads"],
+        help="colour mode (default modality)",
+    )
+    s.add_argument(
+        "--predicted",
+        action="store_true",
+        help="colour undocumented values by their predictions, paler (after `hubatlas predict`)",
+    )
     s.add_argument("--focus", metavar="MODEL_ID", help="centre on this model (and highlight it)")
     s.add_argument("--zoom", type=float, default=1.0, metavar="Z", help="zoom factor (1 = whole map)")
-    s.add_argument("--filter", action="append", metavar="FIELD=VALUE",
-                   help="keep only models with FIELD (modality, pipeline_tag, license, library_name) = VALUE; "
-                        "repeatable")
+    s.add_argument(
+        "--filter",
+        action="append",
+        metavar="FIELD=VALUE",
+        help="keep only models with FIELD (modality, pipeline_tag, license, library_name) = VALUE; "
+        "repeatable",
+    )
     s.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True, help="draw the legend")
-    s.add_argument("--labels", action=argparse.BooleanOptionalAction, default=True,
-                   help="draw the map's labels (regions, families, models at high zoom)")
-    s.add_argument("--density", action=argparse.BooleanOptionalAction, default=False,
-                   help="shade the density of models under the points (terrain)")
+    s.add_argument(
+        "--labels",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="draw the map's labels (regions, families, models at high zoom)",
+    )
+    s.add_argument(
+        "--density",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="shade the density of models under the points (terrain)",
+    )
     s.add_argument("--title", help="a title drawn on the image")
-    s.add_argument("--attribution", action=argparse.BooleanOptionalAction, default=True,
-                   help="draw the data source and snapshot date")
+    s.add_argument(
+        "--attribution",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="draw the data source and snapshot date",
+    )
     s.add_argument("--theme", choices=["dark", "light"], default="dark")
     s.add_argument("--transparent", action="store_true", help="transparent background (PNG)")
     s.set_defaults(func=cmd_export)
@@ -77,9 +108,13 @@ class SelfTest(argparse.Action):
 
 
 def add_self_test(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--self-test", action=SelfTest, nargs=0,
-                   help="open the bundled demo atlas offscreen, render, export a screenshot, check its pixels "
-                        "and exit (0 = the installation works)")
+    p.add_argument(
+        "--self-test",
+        action=SelfTest,
+        nargs=0,
+        help="open the bundled demo atlas offscreen, render, export a screenshot, check its pixels "
+        "and exit (0 = the installation works)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

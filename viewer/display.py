@@ -1,12 +1,16 @@
 """Is there a display for a window, and which OpenGL to use without one (no Qt imported here: Qt aborts the
 process when it looks for a display that is not there, so this is asked first)."""
+
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
-NO_DISPLAY = ("no display: start an X server (e.g. `xvfb-run hubatlas {command}`) or run it on a desktop; "
-              "`hubatlas export` renders without one")
+NO_DISPLAY = (
+    "no display: start an X server (e.g. `xvfb-run hubatlas {command}`) or run it on a desktop; "
+    "`hubatlas export` renders without one"
+)
 
 
 def display_available() -> bool:
@@ -20,7 +24,9 @@ def display_available() -> bool:
 
 
 def has_screen() -> bool:
-    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return not sys.platform.startswith("linux") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
 
 
 def use_headless_gl() -> str:
@@ -30,10 +36,8 @@ def use_headless_gl() -> str:
     import vispy
 
     if has_screen():
-        try:
+        with contextlib.suppress(Exception):
             vispy.use(app=None)
-        except Exception:
-            pass
         return "default"
     os.environ.setdefault("EGL_PLATFORM", "surfaceless")
     try:
@@ -42,7 +46,9 @@ def use_headless_gl() -> str:
 
         app.use_app("egl")
     except Exception as e:
-        raise RuntimeError(f"no display and no usable EGL for headless rendering ({type(e).__name__}: "
-                           f"{str(e).strip().splitlines()[-1] if str(e).strip() else ''}); install Mesa's EGL "
-                           "(Debian/Ubuntu: libegl1 libgl1-mesa-dri) or run under `xvfb-run`") from None
+        raise RuntimeError(
+            f"no display and no usable EGL for headless rendering ({type(e).__name__}: "
+            f"{str(e).strip().splitlines()[-1] if str(e).strip() else ''}); install Mesa's EGL "
+            "(Debian/Ubuntu: libegl1 libgl1-mesa-dri) or run under `xvfb-run`"
+        ) from None
     return "egl"

@@ -1,5 +1,6 @@
 """The `hubatlas export` command: render without a window (VisPy offscreen: Xvfb, EGL or any GL the backend
 finds)."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,14 +10,34 @@ from pathlib import Path
 import numpy as np
 
 from hubatlas.core.cli.common import CLIError, open_store, snapshot_for
+from hubatlas.core.common.fields import FILTERED
 from hubatlas.core.common.text import printable, shown
 from hubatlas.viewer._vispy.canvas import make_canvas
+from hubatlas.viewer.layers.atlas_model import AtlasModel
+
+
+def parse_filters(specs: list[str] | None, snap) -> dict[str, frozenset[int] | None]:
+    """``--filter FIELD=VALUE[,VALUE...]`` (repeatable): the values of one field are alternatives (OR), filters
+    of different fields all apply (AND). A value no model has is an error that says so."""
+    values: dict[str, set[int]] = {}
+    for f in specs or []:
+        field, sep, rest = f.partition("=")
+        if not sep or field not in FILTERED:
+            raise CLIError(
+                f"bad --filter {shown(f)}: use FIELD=VALUE[,VALUE...] with FIELD one of {', '.join(FILTERED)}"
+            )
+        _, labels = snap.codes(field)
+        for value in rest.split(","):
+            if value not in labels:
+                raise CLIError(f"--filter {shown(f)}: no model has {field} = {shown(value)}")
+            values.setdefault(field, set()).add(labels.index(value))
+    return {name: frozenset(values[name]) if name in values else None for name in FILTERED}
 
 
 def export_cli(args: argparse.Namespace) -> int:
-    from hubatlas.viewer._vispy.export import ExportError, ExportOptions, check_target, export_image
+    from hubatlas.viewer._vispy.export import ExportError, check_target
 
-    w, h = (3840, 2160) if args.preset == "4k" else (7680, 4320) if args.preset == "8k" else (args.width, args.height)
+    w, h = {"4k": (3840, 2160), "8k": (7680, 4320)}.get(args.preset, (args.width, args.height))
     out = Path(args.out)
     try:
         check_target(out, w, h)
@@ -38,54 +59,51 @@ def export_cli(args: argparse.Namespace) -> int:
                 near = store.search(args.focus, 3)
                 hint = f"; did you mean: {', '.join(printable(x['id']) for x in near)}" if near else ""
                 raise CLIError(f"no model {shown(args.focus)} in the atlas{hint}")
-        from hubatlas.viewer.layers.styling import FILTER_FIELDS, Filters
-
-        values: dict[str, int | None] = {name: None for name in FILTER_FIELDS}
-        for f in args.filter or []:
-            field, sep, value = f.partition("=")
-            if not sep or field not in ("modality", "pipeline_tag", "license", "library_name"):
-                raise CLIError(f"bad --filter {f!r}: use FIELD=VALUE with FIELD one of modality, pipeline_tag, "
-                               "license, library_name")
-            codes, labels = snap.codes(field)
-            if value not in labels:
-                raise CLIError(f"--filter {f!r}: no model has {field} = {value!r}")
-            if values[field] is not None and values[field] != labels.index(value):
-                raise CLIError(f"--filter {f!r}: {field} is filtered already (one value per field)")
-            values[field] = labels.index(value)
+        values = parse_filters(args.filter, snap)
         if args.zoom <= 0:
             raise CLIError("--zoom must be positive")
-        try:
-            from hubatlas.viewer._vispy.export import TILE_UNKNOWN
-
-            tile = TILE_UNKNOWN
-            atlas = make_canvas(snap, (min(w, tile), min(h, tile)), args.theme)
-        except Exception as e:
-            raise CLIError(f"no usable OpenGL for offscreen rendering: {type(e).__name__}: {e}") from None
-        try:
-            atlas.state.color_by(args.color_by)
-            if args.predicted:
-                from hubatlas.core.analysis.predict import load_predictions
-
-                table = load_predictions(store.dir, snap.manifest.get("data_version"), len(snap))
-                if table is None:
-                    raise ExportError("no current predictions for this atlas: run `hubatlas predict` first")
-                atlas.state.show_predictions(table, True)
-            atlas.state.update(filters=Filters(values))
-            atlas.state.update(labels=args.labels, density=args.density)
-            if focus is not None:
-                atlas.fly_to(focus, zoom=max(args.zoom, 1.0))
-                atlas.select(focus)
-            elif args.zoom != 1.0:
-                atlas.zoom(1 / args.zoom, (0, 0))
-            opts = ExportOptions(width=w, height=h, legend=args.legend, title=args.title,
-                                 attribution=args.attribution, transparent=args.transparent,
-                                 labels=args.labels)
-            export_image(atlas, out, opts, tile=tile)
-        except ExportError as e:
-            raise CLIError(str(e)) from None
-        except OSError as e:
-            raise CLIError(f"{out}: not writable ({e.strerror or e})") from None
-        finally:
-            atlas.close()
+        _render(AtlasModel(snap, store), args, out, (w, h), values, focus)
     print(f"wrote {out} ({w}×{h})", file=sys.stderr)
     return 0
+
+
+def _render(
+    model: AtlasModel, args, out: Path, size: tuple[int, int], values: dict, focus: int | None
+) -> None:
+    from hubatlas.viewer._vispy.export import TILE_UNKNOWN, ExportError, ExportOptions, export_image
+    from hubatlas.viewer.layers.styling import Filters
+
+    w, h = size
+    try:
+        atlas = make_canvas(model, (min(w, TILE_UNKNOWN), min(h, TILE_UNKNOWN)), args.theme)
+    except Exception as e:
+        raise CLIError(f"no usable OpenGL for offscreen rendering: {type(e).__name__}: {e}") from None
+    try:
+        st = atlas.state
+        st.color_by(args.color_by)
+        if args.predicted:
+            if model.predictions is None:
+                raise ExportError("no current predictions for this atlas: run `hubatlas predict` first")
+            st.show_predictions(True)
+        st.update(filters=Filters(values), labels=args.labels, density=args.density)
+        if focus is not None:
+            atlas.fly_to(focus, zoom=max(args.zoom, 1.0))
+            atlas.select(focus)
+        elif args.zoom != 1.0:
+            atlas.zoom(1 / args.zoom, (0, 0))
+        opts = ExportOptions(
+            width=w,
+            height=h,
+            legend=args.legend,
+            title=args.title,
+            attribution=args.attribution,
+            transparent=args.transparent,
+            labels=args.labels,
+        )
+        export_image(atlas, out, opts, tile=TILE_UNKNOWN)
+    except ExportError as e:
+        raise CLIError(str(e)) from None
+    except OSError as e:
+        raise CLIError(f"{out}: not writable ({e.strerror or e})") from None
+    finally:
+        atlas.close()

@@ -4,6 +4,7 @@ Opens the bundled demo atlas in the real main window, renders a frame offscreen,
 temporary file through the export path and checks its pixels. Every step prints one line; the first failure
 ends the test with its reason and a non-zero exit code. Nothing in the user's cache or settings is touched.
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hubatlas.viewer.display import display_available  # noqa: F401 (re-exported for tests)
+from hubatlas.viewer.display import display_available
 
 EXIT_FAILED = 1
 
@@ -51,10 +52,12 @@ def image_checks(img: np.ndarray, size: tuple[int, int], background, palette: li
     w, h = size
     _check(img.shape[:2] == (h, w), f"screenshot is {img.shape[1]}×{img.shape[0]}, expected {w}×{h}")
     rgb = img[..., :3].astype(np.int16)
-    bg = np.array([int(round(c * 255)) for c in background[:3]], np.int16)
+    bg = np.array([round(c * 255) for c in background[:3]], np.int16)
     drawn = np.abs(rgb - bg).max(-1) > 24
     frac = float(drawn.mean())
-    _check(0.002 < frac < 0.9, f"screenshot has {frac:.2%} non-background pixels: nothing (or everything) drawn")
+    _check(
+        0.002 < frac < 0.9, f"screenshot has {frac:.2%} non-background pixels: nothing (or everything) drawn"
+    )
     px = rgb[drawn]
     seen = [c for c in palette if (np.abs(px - np.array(c, np.int16)).max(-1) < 40).any()]
     _check(len(seen) >= 3, f"only {len(seen)} legend colours found in the screenshot (expected ≥ 3)")
@@ -86,10 +89,15 @@ def _steps(tmp: Path, say) -> None:
 
     from hubatlas.core import __version__
 
-    say(f"hubatlas {__version__}, Python {platform.python_version()}, "
-        f"{'frozen app' if getattr(sys, 'frozen', False) else 'installed package'} on {platform.platform()}")
-    _check(display_available(), "no display: start an X server (e.g. `xvfb-run hubatlas --self-test`) or set "
-                                "QT_QPA_PLATFORM to a platform with OpenGL")
+    say(
+        f"hubatlas {__version__}, Python {platform.python_version()}, "
+        f"{'frozen app' if getattr(sys, 'frozen', False) else 'installed package'} on {platform.platform()}"
+    )
+    _check(
+        display_available(),
+        "no display: start an X server (e.g. `xvfb-run hubatlas --self-test`) or set "
+        "QT_QPA_PLATFORM to a platform with OpenGL",
+    )
     from hubatlas.core.common.paths import DB_NAME, demo_dir
 
     if not (demo_dir() / DB_NAME).is_file():  # an installed package builds its demo once, on first use
@@ -105,7 +113,8 @@ def _steps(tmp: Path, say) -> None:
     QSettings.setDefaultFormat(QSettings.IniFormat)  # never read or write the user's own settings
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp / "settings"))
 
-    from hubatlas.viewer._qt.app import Problem, check_gl, make_app, prepare
+    from hubatlas.viewer._qt.app import check_gl, make_app
+    from hubatlas.viewer.layers.opening import Problem, prepare
 
     app, icon = make_app()
     why = check_gl()
@@ -114,14 +123,23 @@ def _steps(tmp: Path, say) -> None:
 
     say(f"OpenGL {gl.glGetParameter(gl.GL_VERSION)} ({gl.glGetParameter(gl.GL_RENDERER)})")
     try:
-        store, snap = prepare(demo_dir())
+        model = prepare(demo_dir())
     except Problem as p:
         raise SelfTestFailure(f"{p.title}: {p}") from None
-    say(f"demo atlas opened: {len(snap):,} models, {snap.manifest.get('edges', 0):,} edges")
+    say(f"demo atlas opened: {model.n:,} models, {model.manifest.get('edges', 0):,} edges")
+    _window_steps(tmp, say, app, icon, model)
+    from hubatlas.core.layout.gpu import cuml_status
 
+    ok, gpu = cuml_status()
+    say(f"GPU layout: {'available: ' if ok else 'optional, not enabled: '}{gpu}")
+
+
+def _window_steps(tmp: Path, say, app, icon, model) -> None:
+    """The window on the demo: title, icon, About box, an offscreen frame and an exported screenshot."""
+    from hubatlas.core import __version__
     from hubatlas.viewer._qt.window import MainWindow
 
-    w = MainWindow(store, snap, label="demo", icon=icon)
+    w = MainWindow(model, label="demo", icon=icon)
     try:
         w.show()
         for _ in range(20):
@@ -129,17 +147,21 @@ def _steps(tmp: Path, say) -> None:
         from PySide6.QtWidgets import QApplication
 
         shown = f"{w.windowTitle()} — {QApplication.applicationDisplayName()}"  # as Qt composes it
-        _check(shown.count("hubatlas") == 1 and "demo" in w.windowTitle(), f"unexpected window title {shown!r}")
+        _check(
+            shown.count("hubatlas") == 1 and "demo" in w.windowTitle(), f"unexpected window title {shown!r}"
+        )
         _check(icon is not None and not w.windowIcon().isNull(), "the window has no icon")
         _check(f"hubatlas {__version__}" in w.about_text(), "the About box lacks the version")
         say(f"window: {shown!r}, icon set, About box ok")
-        w.set_color_mode("pipeline_tag")  # the demo's richest categorical mode
+        w.state.color_by("pipeline_tag")  # the demo's richest categorical mode
         size = (640, 400)
         frame = w.atlas.render(size)
         palette = [e.color for e in w.atlas.colors.legend]
         stats = image_checks(frame, size, w.atlas.theme.background, palette)
-        say(f"offscreen frame {size[0]}×{size[1]}: {stats['drawn_fraction']:.1%} drawn, "
-            f"{stats['legend_colours_seen']} legend colours")
+        say(
+            f"offscreen frame {size[0]}×{size[1]}: {stats['drawn_fraction']:.1%} drawn, "
+            f"{stats['legend_colours_seen']} legend colours"
+        )
 
         from PIL import Image
 
@@ -149,15 +171,13 @@ def _steps(tmp: Path, say) -> None:
         export_image(w.atlas, shot, ExportOptions(width=800, height=500, legend=False, attribution=False))
         img = np.asarray(Image.open(shot).convert("RGBA"))
         stats = image_checks(img, (800, 500), w.atlas.theme.background, palette)
-        say(f"screenshot exported and read back ({shot.stat().st_size:,} bytes, {stats['drawn_fraction']:.1%} "
-            "drawn)")
+        say(
+            f"screenshot exported and read back ({shot.stat().st_size:,} bytes, {stats['drawn_fraction']:.1%} "
+            "drawn)"
+        )
     finally:
         w.close()
         w.atlas.close()
         w.deleteLater()
         app.processEvents()
-        store.close()
-    from hubatlas.core.layout.gpu import cuml_status
-
-    ok, gpu = cuml_status()
-    say(f"GPU layout: {'available: ' if ok else 'optional, not enabled: '}{gpu}")
+        model.close()

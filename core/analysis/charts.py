@@ -1,13 +1,24 @@
 """Charts of the analyses as PNG bytes, drawn with matplotlib's Agg canvas directly (no pyplot, no GUI
 backend: safe inside the Qt app and headless). Used by the HTML report and the viewer's Trends panel."""
+
 from __future__ import annotations
 
 import io
 
 import numpy as np
 
-PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
-           "#bab0ac"]
+PALETTE = [
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+]
 
 
 def _figure(w: float = 8.0, h: float = 3.6):
@@ -23,6 +34,28 @@ def _png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def _theme(fig, ax, theme: dict | None, span: tuple[int, int] | None = None) -> None:
+    """Colours of a chart shown inside a themed window: ``theme`` = {"background": "#rrggbb", "text":
+    "#rrggbb"}; ``span``: a range of month indices drawn as a band (a brushed range)."""
+    if span is not None:
+        ax.axvspan(span[0] - 0.5, span[1] + 0.5, color=(theme or {}).get("text", "#000000"), alpha=0.12, lw=0)
+    if not theme:
+        return
+    bg, fg = theme["background"], theme["text"]
+    fig.set_facecolor(bg)
+    ax.set_facecolor(bg)
+    ax.title.set_color(fg)
+    ax.yaxis.label.set_color(fg)
+    ax.tick_params(colors=fg, which="both")
+    for spine in ax.spines.values():
+        spine.set_color(fg)
+        spine.set_alpha(0.4)
+    legend = ax.get_legend()
+    if legend is not None:
+        for t in legend.get_texts():
+            t.set_color(fg)
 
 
 def _month_ticks(ax, months: list[str]) -> None:
@@ -42,34 +75,55 @@ def _month_span(fig, ax, months: list[str], geometry: dict | None) -> None:
     geometry.update(first_px=float(x0), last_px=float(x1), width=int(w), height=int(h))
 
 
-def monthly_lines(months: list[str], series: dict, title: str, ylabel: str = "models per month",
-                  stacked: bool = False, colors: dict | None = None, geometry: dict | None = None) -> bytes:
+def monthly_lines(
+    months: list[str],
+    series: dict,
+    title: str,
+    ylabel: str = "models per month",
+    stacked: bool = False,
+    colors: dict | None = None,
+    geometry: dict | None = None,
+    theme: dict | None = None,
+    span: tuple[int, int] | None = None,
+) -> bytes:
     """One line (or stacked area) per label over months; ``series`` is {"labels": [...], "counts": [[...]]}.
     ``colors``: label -> (r, g, b) 0-255, so a chart can use the map's colours (others: the chart palette).
-    ``geometry``: filled with where the months are drawn (see _month_span)."""
+    ``geometry``: filled with where the months are drawn (see _month_span); ``theme``, ``span``: _theme."""
     fig = _figure()
     ax = fig.add_subplot()
     x = np.arange(len(months))
     rows = [np.asarray(c, float) for c in series["counts"]]
-    cols = [("#%02x%02x%02x" % tuple(colors[lab])) if colors and lab in colors else PALETTE[i % len(PALETTE)]
-            for i, lab in enumerate(series["labels"])]
+    cols = [
+        ("#{:02x}{:02x}{:02x}".format(*colors[lab]))
+        if colors and lab in colors
+        else PALETTE[i % len(PALETTE)]
+        for i, lab in enumerate(series["labels"])
+    ]
     if stacked and rows:
         ax.stackplot(x, *rows, labels=series["labels"], colors=cols, alpha=0.85)
     else:
-        for lab, r, col in zip(series["labels"], rows, cols):
+        for lab, r, col in zip(series["labels"], rows, cols, strict=False):
             ax.plot(x, r, label=lab, color=col, lw=1.5)
     ax.set_title(title, fontsize=11)
     ax.set_ylabel(ylabel)
     _month_ticks(ax, months)
     if series["labels"]:
         ax.legend(fontsize=7, ncol=2, loc="upper left", frameon=False)
+    _theme(fig, ax, theme, span)
     png = _png(fig)
     _month_span(fig, ax, months, geometry)
     return png
 
 
-def values_over_months(months: list[str], values: list, title: str, ylabel: str,
-                       geometry: dict | None = None) -> bytes:
+def values_over_months(
+    months: list[str],
+    values: list,
+    title: str,
+    ylabel: str,
+    geometry: dict | None = None,
+    theme: dict | None = None,
+    span: tuple[int, int] | None = None,
+) -> bytes:
     fig = _figure()
     ax = fig.add_subplot()
     v = np.array([np.nan if x is None else x for x in values], float)
@@ -77,13 +131,15 @@ def values_over_months(months: list[str], values: list, title: str, ylabel: str,
     ax.set_title(title, fontsize=11)
     ax.set_ylabel(ylabel)
     _month_ticks(ax, months)
+    _theme(fig, ax, theme, span)
     png = _png(fig)
     _month_span(fig, ax, months, geometry)
     return png
 
 
-def grouped_bars(groups: list[str], bars: dict[str, list], title: str, ylabel: str = "",
-                 ylim: tuple | None = None) -> bytes:
+def grouped_bars(
+    groups: list[str], bars: dict[str, list], title: str, ylabel: str = "", ylim: tuple | None = None
+) -> bytes:
     """Bars per group for each named series (None values are left out)."""
     fig = _figure()
     ax = fig.add_subplot()
@@ -118,8 +174,15 @@ def heatmap(labels: list[str], counts: list[list[int]], title: str) -> bytes:
     for i in range(len(labels)):
         for j in range(len(labels)):
             if a[i, j]:
-                ax.text(j, i, f"{int(a[i, j]):,}", ha="center", va="center", fontsize=6,
-                        color="white" if share[i, j] < 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{int(a[i, j]):,}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if share[i, j] < 0.6 else "black",
+                )
     ax.set_title(title, fontsize=11)
     return _png(fig)
 

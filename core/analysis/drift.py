@@ -2,6 +2,7 @@
 2025): parent → child transition tables for licence and (first) language, languages declared and card
 length of parents versus children, and how alike siblings are compared with parent–child pairs (Jaccard of
 their tags). ``findings`` checks the study's reported directions on the user's own atlas."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,34 @@ from hubatlas.core.analysis.data import AtlasData
 from hubatlas.core.store.database import Store
 
 TOP = 8
-PERMISSIVE = {"apache-2.0", "mit", "bsd", "bsd-2-clause", "bsd-3-clause", "cc-by-4.0", "cc-by-sa-4.0", "cc0-1.0",
-              "unlicense", "openrail", "creativeml-openrail-m", "artistic-2.0", "afl-3.0", "cc-by-3.0", "wtfpl",
-              "ecl-2.0", "isc", "zlib", "postgresql", "bsl-1.0", "mpl-2.0", "lgpl-3.0", "gpl-3.0", "agpl-3.0",
-              "gpl-2.0", "lgpl-2.1"}
+PERMISSIVE = {
+    "apache-2.0",
+    "mit",
+    "bsd",
+    "bsd-2-clause",
+    "bsd-3-clause",
+    "cc-by-4.0",
+    "cc-by-sa-4.0",
+    "cc0-1.0",
+    "unlicense",
+    "openrail",
+    "creativeml-openrail-m",
+    "artistic-2.0",
+    "afl-3.0",
+    "cc-by-3.0",
+    "wtfpl",
+    "ecl-2.0",
+    "isc",
+    "zlib",
+    "postgresql",
+    "bsl-1.0",
+    "mpl-2.0",
+    "lgpl-3.0",
+    "gpl-3.0",
+    "agpl-3.0",
+    "gpl-2.0",
+    "lgpl-2.1",
+}
 PAIR_SAMPLE = 50_000
 MIN_DISTINCT_TAGS = 5  # fewer distinct tags than this (e.g. the demo's sources) carry no similarity signal
 _LINEAGE = ("base_model:", "license:")
@@ -26,8 +51,9 @@ def _pairs(data: AtlasData) -> tuple[np.ndarray, np.ndarray]:
     return data.parent[ok], data.child[ok]
 
 
-def transition(codes: np.ndarray, labels: list[str], parent: np.ndarray, child: np.ndarray, top: int = TOP
-               ) -> dict:
+def transition(
+    codes: np.ndarray, labels: list[str], parent: np.ndarray, child: np.ndarray, top: int = TOP
+) -> dict:
     """Counts of (parent value → child value) over edges, for the ``top`` parent values; others pooled."""
     pc_, cc_ = codes[parent], codes[child]
     freq = np.bincount(pc_[pc_ >= 0], minlength=len(labels))
@@ -63,19 +89,26 @@ def tag_similarity(store: Store, data: AtlasData, seed: int = 0) -> dict:
     tags = _tags(store, data, need)
 
     if len({t for ts in tags.values() for t in ts}) < MIN_DISTINCT_TAGS:
-        return {"parent_child": None, "siblings": None, "pairs": {"parent_child": 0, "siblings": 0},
-                "note": "too few distinct tags in this atlas to compare"}
+        return {
+            "parent_child": None,
+            "siblings": None,
+            "pairs": {"parent_child": 0, "siblings": 0},
+            "note": "too few distinct tags in this atlas to compare",
+        }
 
     def mean_jaccard(a, b) -> float | None:
         vals = []
-        for x, y in zip(a.tolist(), b.tolist()):
+        for x, y in zip(a.tolist(), b.tolist(), strict=False):
             ta, tb = tags.get(x, frozenset()), tags.get(y, frozenset())
             if ta or tb:
                 vals.append(len(ta & tb) / len(ta | tb))
         return round(float(np.mean(vals)), 4) if vals else None
 
-    return {"parent_child": mean_jaccard(pp, pc_), "siblings": mean_jaccard(sa, sb),
-            "pairs": {"parent_child": int(len(pp)), "siblings": int(len(sa))}}
+    return {
+        "parent_child": mean_jaccard(pp, pc_),
+        "siblings": mean_jaccard(sa, sb),
+        "pairs": {"parent_child": len(pp), "siblings": len(sa)},
+    }
 
 
 def _tags(store: Store, data: AtlasData, nodes: np.ndarray) -> dict[int, frozenset]:
@@ -86,7 +119,7 @@ def _tags(store: Store, data: AtlasData, nodes: np.ndarray) -> dict[int, frozens
     q = "SELECT rowid, tags FROM models WHERE rowid IN (SELECT value FROM json_each(?))"
     keys = list(want)
     for s in range(0, len(keys), 50_000):
-        for rid, raw in store.conn.execute(q, (json.dumps(keys[s:s + 50_000]),)):
+        for rid, raw in store.conn.execute(q, (json.dumps(keys[s : s + 50_000]),)):
             try:
                 t = json.loads(raw) if raw else []
             except ValueError:
@@ -105,14 +138,17 @@ def drift(store: Store, data: AtlasData, seed: int = 0) -> dict:
     is_child = np.zeros(data.n, bool)
     is_child[kid] = True
     real = ~data.placeholder
-    out = {"edges": int(len(par)),
-           "license": transition(lic, lic_labels, par, kid),
-           "language": transition(lang, lang_labels, par, kid)}
+    out = {
+        "edges": len(par),
+        "license": transition(lic, lic_labels, par, kid),
+        "language": transition(lang, lang_labels, par, kid),
+    }
     any_langs = bool(data.n_langs.any())  # an atlas whose source records no languages has no data here
     out["languages_declared"] = {
         "mean_per_parent": _mean(data.n_langs[is_parent & real]) if any_langs else None,
         "mean_per_child": _mean(data.n_langs[is_child & real]) if any_langs else None,
-        "share_declaring_english": _share(lang_labels, lang, real, "en")}
+        "share_declaring_english": _share(lang_labels, lang, real, "en"),
+    }
     card = data.card_length
     if data.cards_recorded:
         both = np.isfinite(card[par]) & np.isfinite(card[kid])
@@ -120,16 +156,20 @@ def drift(store: Store, data: AtlasData, seed: int = 0) -> dict:
             "mean_parent": _mean(card[is_parent & real & np.isfinite(card)]),
             "mean_child": _mean(card[is_child & real & np.isfinite(card)]),
             "mean_change_child_minus_parent": _mean(card[kid[both]] - card[par[both]]),
-            "pairs_with_both_cards": int(both.sum())}
+            "pairs_with_both_cards": int(both.sum()),
+        }
     else:
         out["card_length"] = None
     # licence drift toward permissive licences: parent not permissive -> child permissive, and back
     perm = np.array([x in PERMISSIVE for x in lic_labels] + [False])
     known = (lic[par] >= 0) & (lic[kid] >= 0)
     p_perm, c_perm = perm[lic[par]], perm[lic[kid]]
-    out["license_flow"] = {"to_permissive": int((known & ~p_perm & c_perm).sum()),
-                           "from_permissive": int((known & p_perm & ~c_perm).sum()),
-                           "changed": int((known & (lic[par] != lic[kid])).sum()), "both_known": int(known.sum())}
+    out["license_flow"] = {
+        "to_permissive": int((known & ~p_perm & c_perm).sum()),
+        "from_permissive": int((known & p_perm & ~c_perm).sum()),
+        "changed": int((known & (lic[par] != lic[kid])).sum()),
+        "both_known": int(known.sum()),
+    }
     out["tag_similarity"] = tag_similarity(store, data, seed)
     out["findings"] = findings(out)
     return out
@@ -139,18 +179,43 @@ def findings(d: dict) -> list[dict]:
     """The study's reported directions, each checked on this atlas (holds: True/False/None = no data)."""
     rows = []
     ld = d["languages_declared"]
-    rows.append(_finding("Parents declare more languages than their children (study: 4.18 vs 0.45 per model)",
-                         ld["mean_per_parent"], ld["mean_per_child"], lambda a, b: a > b))
+    rows.append(
+        _finding(
+            "Parents declare more languages than their children (study: 4.18 vs 0.45 per model)",
+            ld["mean_per_parent"],
+            ld["mean_per_child"],
+            lambda a, b: a > b,
+        )
+    )
     cl = d["card_length"] or {}
-    rows.append(_finding("Parents' model cards are longer than their children's (study: 9,773 vs 4,402 chars)",
-                         cl.get("mean_parent"), cl.get("mean_child"), lambda a, b: a > b))
+    rows.append(
+        _finding(
+            "Parents' model cards are longer than their children's (study: 9,773 vs 4,402 chars)",
+            cl.get("mean_parent"),
+            cl.get("mean_child"),
+            lambda a, b: a > b,
+        )
+    )
     lf = d["license_flow"]
-    rows.append(_finding("Licences drift toward permissive ones (more children leave a restrictive licence for "
-                         "a permissive one than the reverse)", lf["to_permissive"], lf["from_permissive"],
-                         lambda a, b: a > b, need=lf["both_known"] > 0))
+    rows.append(
+        _finding(
+            "Licences drift toward permissive ones (more children leave a restrictive licence for "
+            "a permissive one than the reverse)",
+            lf["to_permissive"],
+            lf["from_permissive"],
+            lambda a, b: a > b,
+            need=lf["both_known"] > 0,
+        )
+    )
     ts = d["tag_similarity"]
-    rows.append(_finding("Siblings are more alike than parent and child (mean Jaccard of tags)",
-                         ts["siblings"], ts["parent_child"], lambda a, b: a > b))
+    rows.append(
+        _finding(
+            "Siblings are more alike than parent and child (mean Jaccard of tags)",
+            ts["siblings"],
+            ts["parent_child"],
+            lambda a, b: a > b,
+        )
+    )
     return rows
 
 

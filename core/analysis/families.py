@@ -1,6 +1,7 @@
 """Families: weakly connected components of the documented lineage graph (the snapshot's ``family``), with
 their roots, size, depth, breadth, relation and licence mix and growth over time; and the family tree of
 one model, for the viewer's family panel."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,7 +32,7 @@ def family_table(data: AtlasData, top: int = 20) -> list[dict]:
     out = []
     ids = data.ids
     for f in order.tolist():
-        m = members[starts[f]:starts[f + 1]]
+        m = members[starts[f] : starts[f + 1]]
         roots = m[~has_parent[m]]
         # name the family after the root most of its members descend from (primary-parent tree)
         under = np.bincount(data.root[m], minlength=n)[roots]
@@ -44,17 +45,28 @@ def family_table(data: AtlasData, top: int = 20) -> list[dict]:
         years = {}
         if len(mm):
             y = 1970 + mm // 12
-            years = {str(k): int(v) for k, v in zip(*np.unique(y, return_counts=True))}
-        out.append({
-            "family": f, "root": ids[int(roots[0])].as_py() if len(roots) else None,
-            "roots": len(roots), "other_roots": [ids[int(r)].as_py() for r in roots[1:4]],
-            "size": int(size[f]), "depth": int(max_depth[f]), "breadth": breadth,
-            "relations": {RELATION_LABELS[i]: int(c) for i, c in enumerate(rmix) if c and RELATION_LABELS[i] != "none"},
-            "licenses": {lic_labels[i]: int(lmix[i]) for i in top_lic if lmix[i]},
-            "no_license": int((lic[m] < 0).sum()),
-            "first": _month_name(mm.min()) if len(mm) else None, "last": _month_name(mm.max()) if len(mm) else None,
-            "models_per_year": years,
-        })
+            years = {str(k): int(v) for k, v in zip(*np.unique(y, return_counts=True), strict=False)}
+        out.append(
+            {
+                "family": f,
+                "root": ids[int(roots[0])].as_py() if len(roots) else None,
+                "roots": len(roots),
+                "other_roots": [ids[int(r)].as_py() for r in roots[1:4]],
+                "size": int(size[f]),
+                "depth": int(max_depth[f]),
+                "breadth": breadth,
+                "relations": {
+                    RELATION_LABELS[i]: int(c)
+                    for i, c in enumerate(rmix)
+                    if c and RELATION_LABELS[i] != "none"
+                },
+                "licenses": {lic_labels[i]: int(lmix[i]) for i in top_lic if lmix[i]},
+                "no_license": int((lic[m] < 0).sum()),
+                "first": _month_name(mm.min()) if len(mm) else None,
+                "last": _month_name(mm.max()) if len(mm) else None,
+                "models_per_year": years,
+            }
+        )
     return out
 
 
@@ -77,14 +89,14 @@ class FamilyTree:
         self._below: np.ndarray | None = None
 
     def children(self, node: int) -> np.ndarray:
-        return self.kids[self.start[node]:self.start[node + 1]]
+        return self.kids[self.start[node] : self.start[node + 1]]
 
     def roots_of(self, node: int) -> list[int]:
         """The ancestors of ``node`` that have no parent (cycle-safe)."""
         seen, stack, roots = {node}, [node], []
         while stack:
             v = stack.pop()
-            ps = self.pars[self.pstart[v]:self.pstart[v + 1]].tolist()
+            ps = self.pars[self.pstart[v] : self.pstart[v + 1]].tolist()
             if not ps:
                 roots.append(v)
             for p in ps:

@@ -10,6 +10,7 @@
   bases and younger or undated ones are skipped. The confidence is calibrated on the atlas's own documented
   lineage (parent_quality) before anything is stored.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,16 @@ def edge_design(data: AtlasData, words: NameWords) -> sp.csr_matrix:
     flags = np.stack([data.quant, data.adapter, data.merge, n_par >= 2], 1).astype(np.float32) * 3
     lib, lib_labels = data.attrs["library_name"]
     task, task_labels = data.attrs["pipeline_tag"]
-    return sp.hstack([words.matrix, authors(data.author), one_hot(lib, len(lib_labels), 2.0),
-                      one_hot(task, len(task_labels)), sp.csr_matrix(flags)], format="csr")
+    return sp.hstack(
+        [
+            words.matrix,
+            authors(data.author),
+            one_hot(lib, len(lib_labels), 2.0),
+            one_hot(task, len(task_labels)),
+            sp.csr_matrix(flags),
+        ],
+        format="csr",
+    )
 
 
 def relation_priors(data: AtlasData, nodes: np.ndarray) -> np.ndarray:
@@ -81,8 +90,9 @@ def relation_scores(data: AtlasData, X: sp.csr_matrix, edge_rel: np.ndarray, que
     return score / score.sum(1, keepdims=True)
 
 
-def infer_relations(data: AtlasData, words: NameWords, edge_rel: np.ndarray | None = None
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def infer_relations(
+    data: AtlasData, words: NameWords, edge_rel: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(edge indices, relation codes, confidence) for every edge without a relation type."""
     rel = data.relation.astype(np.int64) if edge_rel is None else edge_rel
     query = np.flatnonzero((rel < 0) | (rel == UNKNOWN))
@@ -94,19 +104,21 @@ def infer_relations(data: AtlasData, words: NameWords, edge_rel: np.ndarray | No
 
 # -- parents for models that declare none -------------------------------------------------------------------
 
+
 def base_names(name: str) -> list[str]:
     """Candidate base names inside a model name, longest first: every run of whole words (cut at - _ or
     space) that starts at the beginning or after one of the first three separators. Never the whole name:
     another author's model of the same name is a copy or a sibling more often than a parent."""
     cuts = [m.start() for m in _SEP.finditer(name)]
     starts = [0] + [c + 1 for c in cuts[:3]]
-    ends = cuts + [len(name)]
+    ends = [*cuts, len(name)]
     out = {name[a:b] for a in starts for b in ends if MIN_BASE_CHARS <= b - a < len(name)}
     return sorted(out, key=len, reverse=True)
 
 
-def propose_parents(data: AtlasData, orphans: np.ndarray, blocked: np.ndarray | None = None
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def propose_parents(
+    data: AtlasData, orphans: np.ndarray, blocked: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(child, proposed parent, confidence) for the ``orphans`` whose name contains an older model's name.
     ``blocked`` marks nodes that may not be proposed as parents (e.g. quantized-looking ones).
 
@@ -114,7 +126,8 @@ def propose_parents(data: AtlasData, orphans: np.ndarray, blocked: np.ndarray | 
     (a base with none was the true parent of 4% of proposals, one with 100 or more of 90%), then its
     downloads. So each base name points at its model with the most documented children (then downloads),
     every base name inside the child's name is tried, and the longest whose model has children wins (the
-    longest of all when none has); the confidence grows with those children and with how much of the child's name the base covers."""
+    longest of all when none has); the confidence grows with those children and with how much of the child's
+    name the base covers."""
     names = data.names.to_pylist()
     created = data.created_day
     blocked = data.quant if blocked is None else blocked
@@ -169,10 +182,13 @@ def _relation_quality(data: AtlasData, words: NameWords, rng: np.random.Generato
     typed = np.flatnonzero(rel < len(TYPED))
     support = {t: int((rel[typed] == k).sum()) for k, t in enumerate(TYPED)}
     if sum(v >= MIN_CLASS_EDGES for v in support.values()) < 2:
-        return {"evaluated": False, "documented_types": support,
-                "reason": f"too few documented relation types to evaluate: at least two types need "
-                          f"{MIN_CLASS_EDGES} typed edges each (older Hub data tags most parents without a type)"}
-    hide = rng.choice(typed, size=max(1, int(round(frac * len(typed)))), replace=False)
+        return {
+            "evaluated": False,
+            "documented_types": support,
+            "reason": f"too few documented relation types to evaluate: at least two types need "
+            f"{MIN_CLASS_EDGES} typed edges each (older Hub data tags most parents without a type)",
+        }
+    hide = rng.choice(typed, size=max(1, round(frac * len(typed))), replace=False)
     masked = rel.copy()
     masked[hide] = -1
     p = relation_scores(data, edge_design(data, words), masked, hide)
@@ -182,11 +198,20 @@ def _relation_quality(data: AtlasData, words: NameWords, rng: np.random.Generato
     per = {}
     for k, name in enumerate(TYPED):
         tp = int(((pred == k) & (truth == k)).sum())
-        per[name] = {"precision": _ratio(tp, int((pred == k).sum())), "recall": _ratio(tp, int((truth == k).sum())),
-                     "support": int((truth == k).sum())}
-    return {"evaluated": True, "hidden": len(hide), "accuracy": _ratio(int((pred == truth).sum()), len(hide)),
-            "majority": TYPED[major], "majority_accuracy": _ratio(int((truth == major).sum()), len(hide)),
-            "per_type": per, "documented_types": support}
+        per[name] = {
+            "precision": _ratio(tp, int((pred == k).sum())),
+            "recall": _ratio(tp, int((truth == k).sum())),
+            "support": int((truth == k).sum()),
+        }
+    return {
+        "evaluated": True,
+        "hidden": len(hide),
+        "accuracy": _ratio(int((pred == truth).sum()), len(hide)),
+        "majority": TYPED[major],
+        "majority_accuracy": _ratio(int((truth == major).sum()), len(hide)),
+        "per_type": per,
+        "documented_types": support,
+    }
 
 
 def parent_quality(data: AtlasData, seed: int = 0, frac: float = 0.2) -> dict | None:
@@ -198,36 +223,54 @@ def parent_quality(data: AtlasData, seed: int = 0, frac: float = 0.2) -> dict | 
     kids = kids[~data.placeholder[kids]]
     if len(kids) == 0:
         return None
-    hidden = rng.choice(kids, size=max(1, int(round(frac * len(kids)))), replace=False)
+    hidden = rng.choice(kids, size=max(1, round(frac * len(kids))), replace=False)
     keep = ~np.isin(data.child, hidden)
     view = _without_edges(data, keep)
     c, p, conf = propose_parents(view, orphan_nodes(view))
     on_hidden = np.isin(c, hidden)
-    truth = set(zip(data.child[~keep].tolist(), data.parent[~keep].tolist()))
-    ok = np.array([(a, b) in truth for a, b in zip(c[on_hidden].tolist(), p[on_hidden].tolist())], bool)
+    truth = set(zip(data.child[~keep].tolist(), data.parent[~keep].tolist(), strict=False))
+    ok = np.array(
+        [(a, b) in truth for a, b in zip(c[on_hidden].tolist(), p[on_hidden].tolist(), strict=False)], bool
+    )
     hconf = conf[on_hidden]
     buckets, threshold = [], None
     for i, lo in enumerate(BUCKETS):
         hi = BUCKETS[i + 1] if i + 1 < len(BUCKETS) else 1.01
         inside = (hconf >= lo) & (hconf < hi)
         above = hconf >= lo
-        b = {"confidence": f"{lo:.1f}-{min(hi, 1.0):.1f}", "proposed": int(inside.sum()),
-             "precision": _ratio(int(ok[inside].sum()), int(inside.sum())),
-             "proposed_at_or_above": int(above.sum()),
-             "precision_at_or_above": _ratio(int(ok[above].sum()), int(above.sum())),
-             "recall_at_or_above": _ratio(int(ok[above].sum()), len(hidden))}
+        b = {
+            "confidence": f"{lo:.1f}-{min(hi, 1.0):.1f}",
+            "proposed": int(inside.sum()),
+            "precision": _ratio(int(ok[inside].sum()), int(inside.sum())),
+            "proposed_at_or_above": int(above.sum()),
+            "precision_at_or_above": _ratio(int(ok[above].sum()), int(above.sum())),
+            "recall_at_or_above": _ratio(int(ok[above].sum()), len(hidden)),
+        }
         buckets.append(b)
         if threshold is None and above.sum() >= MIN_PROPOSALS and ok[above].mean() >= TARGET_PRECISION:
             threshold = lo
-    at = next((b for b in buckets if threshold is not None and b["confidence"].startswith(f"{threshold:.1f}")),
-              None)
-    return {"hidden_children": len(hidden), "proposed": int(on_hidden.sum()), "correct": int(ok.sum()),
-            "precision": _ratio(int(ok.sum()), int(on_hidden.sum())), "recall": _ratio(int(ok.sum()), len(hidden)),
-            "proposed_for_undocumented": int((~on_hidden).sum()), "by_confidence": buckets,
-            "target_precision": TARGET_PRECISION, "threshold": threshold,
-            "at_threshold": None if at is None else {"precision": at["precision_at_or_above"],
-                                                     "recall": at["recall_at_or_above"],
-                                                     "proposed": at["proposed_at_or_above"]}}
+    at = next(
+        (b for b in buckets if threshold is not None and str(b["confidence"]).startswith(f"{threshold:.1f}")),
+        None,
+    )
+    return {
+        "hidden_children": len(hidden),
+        "proposed": int(on_hidden.sum()),
+        "correct": int(ok.sum()),
+        "precision": _ratio(int(ok.sum()), int(on_hidden.sum())),
+        "recall": _ratio(int(ok.sum()), len(hidden)),
+        "proposed_for_undocumented": int((~on_hidden).sum()),
+        "by_confidence": buckets,
+        "target_precision": TARGET_PRECISION,
+        "threshold": threshold,
+        "at_threshold": None
+        if at is None
+        else {
+            "precision": at["precision_at_or_above"],
+            "recall": at["recall_at_or_above"],
+            "proposed": at["proposed_at_or_above"],
+        },
+    }
 
 
 def evaluate_inference(data: AtlasData, words: NameWords, seed: int = 0, frac: float = 0.2) -> dict:
@@ -274,33 +317,50 @@ def store_inferred(store, data: AtlasData, words: NameWords, min_confidence: flo
     if len(c):  # type the proposed edges like any untyped edge
         ext = _with_edges(data, p, c)
         q = np.arange(len(data.parent), len(ext.parent))
-        prel = relation_scores(ext, edge_design(ext, words), np.where(ext.relation == UNKNOWN, -1, ext.relation),
-                               q).argmax(1)
+        prel = relation_scores(
+            ext, edge_design(ext, words), np.where(ext.relation == UNKNOWN, -1, ext.relation), q
+        ).argmax(1)
 
     def idl(a):
         return data.ids.take(pa.array(np.asarray(a, np.int64))).to_pylist()
 
     with store.transaction():
         store.conn.execute("DELETE FROM edges WHERE source='inferred'")
-        store.conn.execute("UPDATE edges SET inferred_relation=NULL, confidence=NULL WHERE inferred_relation IS NOT NULL")
+        store.conn.execute(
+            "UPDATE edges SET inferred_relation=NULL, confidence=NULL WHERE inferred_relation IS NOT NULL"
+        )
         store.conn.executemany(
             "UPDATE edges SET inferred_relation=?, confidence=? WHERE child=? AND parent=? AND relation='unknown'",
-            zip([TYPED[r] for r in rel.tolist()], conf.round(4).tolist(), idl(data.child[eidx]),
-                idl(data.parent[eidx])))
+            zip(
+                [TYPED[r] for r in rel.tolist()],
+                conf.round(4).tolist(),
+                idl(data.child[eidx]),
+                idl(data.parent[eidx]),
+                strict=False,
+            ),
+        )
         store.conn.executemany(
             "INSERT INTO edges (child, parent, relation, source, confidence) VALUES (?, ?, ?, 'inferred', ?) "
             "ON CONFLICT(child, parent) DO NOTHING",
-            zip(idl(c), idl(p), [TYPED[r] for r in prel.tolist()], pconf.round(4).tolist()))
+            zip(idl(c), idl(p), [TYPED[r] for r in prel.tolist()], pconf.round(4).tolist(), strict=False),
+        )
         store.bump_data_version()
-    return {"typed": int(len(eidx)), "proposed": int(len(c)), "min_confidence": min_confidence,
-            "calibrated": None if calibration is None else calibration.get("at_threshold"),
-            "typed_by_relation": {t: int((rel == i).sum()) for i, t in enumerate(TYPED)},
-            "proposed_by_relation": {t: int((prel == i).sum()) for i, t in enumerate(TYPED)}}
+    return {
+        "typed": len(eidx),
+        "proposed": len(c),
+        "min_confidence": min_confidence,
+        "calibrated": None if calibration is None else calibration.get("at_threshold"),
+        "typed_by_relation": {t: int((rel == i).sum()) for i, t in enumerate(TYPED)},
+        "proposed_by_relation": {t: int((prel == i).sum()) for i, t in enumerate(TYPED)},
+    }
 
 
 def _with_edges(data: AtlasData, parent: np.ndarray, child: np.ndarray) -> AtlasData:
     from dataclasses import replace
 
-    return replace(data, parent=np.concatenate([data.parent, parent]).astype(data.parent.dtype),
-                   child=np.concatenate([data.child, child]).astype(data.child.dtype),
-                   relation=np.concatenate([data.relation, np.full(len(child), UNKNOWN, data.relation.dtype)]))
+    return replace(
+        data,
+        parent=np.concatenate([data.parent, parent]).astype(data.parent.dtype),
+        child=np.concatenate([data.child, child]).astype(data.child.dtype),
+        relation=np.concatenate([data.relation, np.full(len(child), UNKNOWN, data.relation.dtype)]),
+    )

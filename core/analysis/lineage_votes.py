@@ -1,5 +1,6 @@
 """Lineage evidence about a model's missing attribute: the labels of its parents, siblings and children, as
 class scores from sparse matrix products (2M nodes take seconds)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,15 @@ class LineageVotes:
     (code ≥ 0) vote; the query nodes' own labels are never read. ``at`` makes dense (rows × classes) arrays,
     so callers ask for bounded chunks of nodes."""
 
-    def __init__(self, n: int, parent: np.ndarray, child: np.ndarray, codes: np.ndarray, k: int,
-                 weights=(2.0, 1.5, 1.0)):
+    def __init__(
+        self,
+        n: int,
+        parent: np.ndarray,
+        child: np.ndarray,
+        codes: np.ndarray,
+        k: int,
+        weights=(2.0, 1.5, 1.0),
+    ):
         self.L = one_hot(codes, k)
         self.A = sp.csr_matrix((np.ones(len(child), np.float32), (child, parent)), shape=(n, n))
         self.AT = self.A.T.tocsr()
@@ -27,7 +35,7 @@ class LineageVotes:
         sources = (Aq @ self.L, Aq @ self.up, self.AT[query] @ self.L)  # parents, siblings, children
         dist = np.zeros((len(query), self.k))
         total = np.zeros(len(query))
-        for m, w in zip(sources, self.weights):
+        for m, w in zip(sources, self.weights, strict=False):
             m = m.toarray()
             cnt = m.sum(1)
             has = cnt > 0
@@ -38,7 +46,14 @@ class LineageVotes:
         return dist, total
 
 
-def lineage_votes(n: int, parent: np.ndarray, child: np.ndarray, codes: np.ndarray, k: int,
-                  query: np.ndarray, weights=(2.0, 1.5, 1.0)) -> tuple[np.ndarray, np.ndarray]:
+def lineage_votes(
+    n: int,
+    parent: np.ndarray,
+    child: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    query: np.ndarray,
+    weights=(2.0, 1.5, 1.0),
+) -> tuple[np.ndarray, np.ndarray]:
     """(weighted label distribution, total weight) per query node from its parents, siblings and children."""
     return LineageVotes(n, parent, child, codes, k, weights).at(query)

@@ -5,6 +5,7 @@ graph), plus the sparse design-matrix helpers it and the lineage votes (analysis
 The layout's own neighbourhoods are not used: the layout is computed from the very attributes an evaluation
 hides, so it would leak them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,9 @@ def one_hot(codes: np.ndarray, k: int, weight: float = 1.0) -> sp.csr_matrix:
     n = len(codes)
     ok = codes >= 0
     rows = np.flatnonzero(ok)
-    return sp.csr_matrix((np.full(len(rows), weight, np.float32), (rows, codes[ok].astype(np.int64))),
-                         shape=(n, max(k, 1)))
+    return sp.csr_matrix(
+        (np.full(len(rows), weight, np.float32), (rows, codes[ok].astype(np.int64))), shape=(n, max(k, 1))
+    )
 
 
 def frequent_codes(codes: np.ndarray, min_count: int = 2, cap: int = MAX_VOCAB) -> np.ndarray:
@@ -53,8 +55,9 @@ class NameWords:
         code = frequent_codes(code)
         ok = code >= 0
         k = int(code.max()) + 1 if ok.any() else 1
-        self.matrix = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (owner[ok], code[ok])),
-                                    shape=(len(ids), k))
+        self.matrix = sp.csr_matrix(
+            (np.ones(int(ok.sum()), np.float32), (owner[ok], code[ok])), shape=(len(ids), k)
+        )
         self.matrix.sum_duplicates()
 
 
@@ -65,8 +68,8 @@ class NaiveBayes:
 
     def __init__(self, X: sp.csr_matrix, y: np.ndarray, train: np.ndarray, k: int):
         Y = one_hot(y[train], k)
-        N = (X[train].T @ Y).tocsr()                 # feature-class counts
-        class_feat = np.asarray(N.sum(0)).ravel()    # all feature counts per class
+        N = (X[train].T @ Y).tocsr()  # feature-class counts
+        class_feat = np.asarray(N.sum(0)).ravel()  # all feature counts per class
         self.prior = np.log(np.bincount(y[train], minlength=k) + 1.0) - np.log(len(train) + k)
         self.logn = N
         self.logn.data = np.log1p(self.logn.data / ALPHA)

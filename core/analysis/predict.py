@@ -9,6 +9,7 @@ predictor runs: predictors receive the masked codes only.
 ``predict_missing`` fills every missing value; ``save``/``load_predictions`` keep the result beside the
 snapshot in ``<cache>/analyses/predictions.arrow`` (tied to the snapshot's data version).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,14 +24,19 @@ from hubatlas.core.analysis.lineage_infer import MIN_CLASS_EDGES, TYPED, UNKNOWN
 from hubatlas.core.analysis.lineage_votes import LineageVotes
 from hubatlas.core.analysis.naive_bayes import NaiveBayes, NameWords, authors, one_hot
 from hubatlas.core.common import atomic
+from hubatlas.core.common.paths import ANALYSES_DIR
 
-PREDICTED = ATTRIBUTES + ("relation",)
+PREDICTED = (*ATTRIBUTES, "relation")
 FILE = "predictions.arrow"
 # published results to compare with (Horwitz et al. 2025): accuracy, majority-label accuracy
 CHUNK_CELLS = 4_000_000  # (rows × classes) of dense scores at a time: about 32 MB a score array
 
-PAPER = {"pipeline_tag": (0.79, 0.60), "library_name": (0.84, 0.81), "license": (0.85, 0.49),
-         "relation": (0.80, 0.61)}
+PAPER = {
+    "pipeline_tag": (0.79, 0.60),
+    "library_name": (0.84, 0.81),
+    "license": (0.85, 0.49),
+    "relation": (0.80, 0.61),
+}
 
 
 def attribute_design(data: AtlasData, words: NameWords, target: str) -> sp.csr_matrix:
@@ -43,8 +49,9 @@ def attribute_design(data: AtlasData, words: NameWords, target: str) -> sp.csr_m
     return sp.hstack(blocks, format="csr")
 
 
-def predict_attribute(data: AtlasData, words: NameWords, target: str, codes: np.ndarray,
-                      query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def predict_attribute(
+    data: AtlasData, words: NameWords, target: str, codes: np.ndarray, query: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(predicted code, confidence) for the nodes ``query`` from ``codes`` (-1 = unknown to the predictor)."""
     k = max(int(codes.max()) + 1, 1) if len(codes) else 1
     train = np.flatnonzero(codes >= 0)
@@ -56,15 +63,16 @@ def predict_attribute(data: AtlasData, words: NameWords, target: str, codes: np.
     pred, conf = np.empty(len(query), np.int64), np.empty(len(query))
     rows = max(256, CHUNK_CELLS // k)  # dense work per chunk stays ~CHUNK_CELLS cells, whatever k is
     for s in range(0, len(query), rows):
-        q = query[s:s + rows]
+        q = query[s : s + rows]
         dist, total = votes.at(q)
         score = (model.probs(q) + dist) / (1 + total)[:, None]
-        pred[s:s + rows], conf[s:s + rows] = score.argmax(1), score.max(1)
+        pred[s : s + rows], conf[s : s + rows] = score.argmax(1), score.max(1)
     return pred, conf
 
 
-def predict_relation(data: AtlasData, words: NameWords, edge_rel: np.ndarray, nodes: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def predict_relation(
+    data: AtlasData, words: NameWords, edge_rel: np.ndarray, nodes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(relation code in TYPED, confidence) of each node in ``nodes`` to its parents: the mean class
     probabilities of its edges. ``edge_rel`` holds -1 where a relation must not be read."""
     edges = np.flatnonzero(np.isin(data.child, nodes))
@@ -78,8 +86,9 @@ def predict_relation(data: AtlasData, words: NameWords, edge_rel: np.ndarray, no
     return acc.argmax(1), acc.max(1)
 
 
-def evaluate(data: AtlasData, words: NameWords, seed: int = 0, frac: float = 0.2,
-             attributes=PREDICTED) -> dict:
+def evaluate(
+    data: AtlasData, words: NameWords, seed: int = 0, frac: float = 0.2, attributes=PREDICTED
+) -> dict:
     """Hide ``frac`` of each attribute's documented values (seeded), predict them, report accuracy next
     to the majority label of the visible values and the paper's figures."""
     out = {}
@@ -89,14 +98,26 @@ def evaluate(data: AtlasData, words: NameWords, seed: int = 0, frac: float = 0.2
             truth_all = node_relation(data)
             documented = np.flatnonzero(truth_all < len(TYPED))
             kinds = np.bincount(truth_all[documented], minlength=len(TYPED))
-            if (kinds >= MIN_CLASS_EDGES).sum() < 2:  # one documented type (2024-era data): nothing to tell apart
-                out[a] = {"documented": int(len(documented)), "hidden": 0, "evaluated": False,
-                          "reason": "too few documented relation types to evaluate (" + ", ".join(
-                              f"{t} {int(k):,}" for t, k in zip(TYPED, kinds)) + ")",
-                          "accuracy": None, "majority_label": None, "majority_accuracy": None,
-                          "accuracy_when_confident": None, "confident_share": None,
-                          "paper_accuracy": PAPER[a][0], "paper_majority": PAPER[a][1],
-                          "_pred": np.zeros(0, np.int64), "_hidden": np.zeros(0, np.int64)}
+            if (
+                kinds >= MIN_CLASS_EDGES
+            ).sum() < 2:  # one documented type (2024-era data): nothing to tell apart
+                out[a] = {
+                    "documented": len(documented),
+                    "hidden": 0,
+                    "evaluated": False,
+                    "reason": "too few documented relation types to evaluate ("
+                    + ", ".join(f"{t} {int(k):,}" for t, k in zip(TYPED, kinds, strict=False))
+                    + ")",
+                    "accuracy": None,
+                    "majority_label": None,
+                    "majority_accuracy": None,
+                    "accuracy_when_confident": None,
+                    "confident_share": None,
+                    "paper_accuracy": PAPER[a][0],
+                    "paper_majority": PAPER[a][1],
+                    "_pred": np.zeros(0, np.int64),
+                    "_hidden": np.zeros(0, np.int64),
+                }
                 continue
             hidden = np.sort(rng.choice(documented, size=_k(frac, len(documented)), replace=False))
             edge_rel = data.relation.astype(np.int64).copy()
@@ -116,13 +137,20 @@ def evaluate(data: AtlasData, words: NameWords, seed: int = 0, frac: float = 0.2
         acc = float((pred == truth).mean()) if len(hidden) else None
         base = float((truth == major).mean()) if len(hidden) else None
         sure = conf >= 0.8
-        out[a] = {"documented": int(len(documented)), "hidden": int(len(hidden)), "evaluated": True,
-                  "accuracy": _r(acc), "majority_label": labels[major] if major >= 0 else None,
-                  "majority_accuracy": _r(base),
-                  "accuracy_when_confident": _r(float((pred[sure] == truth[sure]).mean()) if sure.any() else None),
-                  "confident_share": _r(float(sure.mean()) if len(sure) else None),
-                  "paper_accuracy": PAPER[a][0], "paper_majority": PAPER[a][1],
-                  "_pred": pred, "_hidden": hidden}
+        out[a] = {
+            "documented": len(documented),
+            "hidden": len(hidden),
+            "evaluated": True,
+            "accuracy": _r(acc),
+            "majority_label": labels[major] if major >= 0 else None,
+            "majority_accuracy": _r(base),
+            "accuracy_when_confident": _r(float((pred[sure] == truth[sure]).mean()) if sure.any() else None),
+            "confident_share": _r(float(sure.mean()) if len(sure) else None),
+            "paper_accuracy": PAPER[a][0],
+            "paper_majority": PAPER[a][1],
+            "_pred": pred,
+            "_hidden": hidden,
+        }
     return out
 
 
@@ -152,7 +180,7 @@ def predict_missing(data: AtlasData, words: NameWords) -> dict[str, tuple[np.nda
 
 def save(cache_dir: str | Path, preds: dict, data_version) -> Path:
     """Write predictions (dictionary columns, null where none) atomically beside the snapshot."""
-    d = Path(cache_dir) / "analyses"
+    d = Path(cache_dir) / ANALYSES_DIR
     d.mkdir(parents=True, exist_ok=True)
     cols = {}
     for a, (codes, conf, labels) in preds.items():
@@ -167,7 +195,7 @@ def save(cache_dir: str | Path, preds: dict, data_version) -> Path:
 
 def load_predictions(cache_dir: str | Path, data_version, n: int) -> pa.Table | None:
     """The saved predictions when they match this snapshot (same data version and size), else None."""
-    path = Path(cache_dir) / "analyses" / FILE
+    path = Path(cache_dir) / ANALYSES_DIR / FILE
     try:
         table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
     except (OSError, pa.ArrowInvalid):
@@ -179,7 +207,7 @@ def load_predictions(cache_dir: str | Path, data_version, n: int) -> pa.Table | 
 
 
 def _k(frac: float, n: int) -> int:
-    return min(n, max(1, int(round(frac * n)))) if n else 0
+    return min(n, max(1, round(frac * n))) if n else 0
 
 
 def _r(x):

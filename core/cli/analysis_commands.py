@@ -1,4 +1,5 @@
 """The analysis commands: predict, infer, families, drift, trends and report."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,13 +24,17 @@ def _open_snapshot(args, write: bool = False):
     from hubatlas.core.common.paths import DB_NAME
 
     if write and not (cache_for(args, write=True) / DB_NAME).exists():  # never create an empty atlas here
-        raise CLIError(f"no atlas in {cache_for(args, write=True)}: fill it with `hubatlas sync`, `hubatlas "
-                       "import` or `hubatlas synth` first (or pass --cache DIR); `--evaluate` also works on "
-                       "the bundled demo")
+        raise CLIError(
+            f"no atlas in {cache_for(args, write=True)}: fill it with `hubatlas sync`, `hubatlas "
+            "import` or `hubatlas synth` first (or pass --cache DIR); `--evaluate` also works on "
+            "the bundled demo"
+        )
     store = open_store(args, write=write)
     if store.conn.execute("SELECT 1 FROM models LIMIT 1").fetchone() is None:
         store.close()
-        raise CLIError("the atlas is empty: fill it with `hubatlas sync`, `hubatlas import` or `hubatlas synth`")
+        raise CLIError(
+            "the atlas is empty: fill it with `hubatlas sync`, `hubatlas import` or `hubatlas synth`"
+        )
     try:
         snap = snapshot_for(args, store)
     except CLIError:
@@ -57,22 +62,38 @@ def cmd_predict(args: argparse.Namespace) -> int:
     with store:
         if args.evaluate:
             r = P.public(P.evaluate(data, words, seed=args.seed, frac=args.fraction))
-            lines = [f"{'attribute':<14}{'hidden':>9}{'accuracy':>10}{'majority':>10}{'paper':>8}{'paper maj.':>11}"]
-            lines += [f"{a:<14}{v['hidden']:>9,}{_f(v['accuracy']):>10}{_f(v['majority_accuracy']):>10}"
-                      f"{v['paper_accuracy']:>8.2f}{v['paper_majority']:>11.2f}" for a, v in r.items()]
+            lines = [
+                f"{'attribute':<14}{'hidden':>9}{'accuracy':>10}{'majority':>10}{'paper':>8}{'paper maj.':>11}"
+            ]
+            lines += [
+                f"{a:<14}{v['hidden']:>9,}{_f(v['accuracy']):>10}{_f(v['majority_accuracy']):>10}"
+                f"{v['paper_accuracy']:>8.2f}{v['paper_majority']:>11.2f}"
+                for a, v in r.items()
+            ]
             lines += [f"{a}: not evaluated: {v['reason']}" for a, v in r.items() if not v["evaluated"]]
             emit(args, {"evaluation": r, "seconds": round(time.perf_counter() - t, 2)}, "\n".join(lines))
             return 0
         if store.readonly:
-            raise CLIError(f"{store.dir} is read-only: predictions are saved beside the atlas; use a writable "
-                           "--cache (or `predict --evaluate`, which saves nothing)")
+            raise CLIError(
+                f"{store.dir} is read-only: predictions are saved beside the atlas; use a writable "
+                "--cache (or `predict --evaluate`, which saves nothing)"
+            )
         preds = P.predict_missing(data, words)
         path = P.save(store.dir, preds, snap.manifest.get("data_version"))
-        summary = {a: {"predicted": int((c >= 0).sum()), "confident": int(((c >= 0) & (conf >= 0.8)).sum())}
-                   for a, (c, conf, _) in preds.items()}
-        emit(args, {"predictions": summary, "file": str(path), "seconds": round(time.perf_counter() - t, 2)},
-              "\n".join(f"{a}: {v['predicted']:,} missing values predicted ({v['confident']:,} with confidence "
-                        f">= 0.8)" for a, v in summary.items()) + f"\nsaved {path}")
+        summary = {
+            a: {"predicted": int((c >= 0).sum()), "confident": int(((c >= 0) & (conf >= 0.8)).sum())}
+            for a, (c, conf, _) in preds.items()
+        }
+        emit(
+            args,
+            {"predictions": summary, "file": str(path), "seconds": round(time.perf_counter() - t, 2)},
+            "\n".join(
+                f"{a}: {v['predicted']:,} missing values predicted ({v['confident']:,} with confidence "
+                f">= 0.8)"
+                for a, v in summary.items()
+            )
+            + f"\nsaved {path}",
+        )
     return 0
 
 
@@ -87,26 +108,45 @@ def cmd_infer(args: argparse.Namespace) -> int:
             lines = []
             rel = r["relation"]
             if not rel["evaluated"]:
-                lines.append(f"relation types: not evaluated: {rel['reason']}; typed edges: "
-                             + ", ".join(f"{k} {v:,}" for k, v in rel["documented_types"].items()))
+                lines.append(
+                    f"relation types: not evaluated: {rel['reason']}; typed edges: "
+                    + ", ".join(f"{k} {v:,}" for k, v in rel["documented_types"].items())
+                )
             else:
-                lines.append(f"relation types of {rel['hidden']:,} hidden edges: accuracy {_f(rel['accuracy'])} "
-                             f"(majority '{rel['majority']}' {_f(rel['majority_accuracy'])})")
-                lines += [f"  {k:<10} precision {_f(v['precision'])}  recall {_f(v['recall'])}  "
-                          f"support {v['support']:,}" for k, v in rel["per_type"].items()]
+                lines.append(
+                    f"relation types of {rel['hidden']:,} hidden edges: accuracy {_f(rel['accuracy'])} "
+                    f"(majority '{rel['majority']}' {_f(rel['majority_accuracy'])})"
+                )
+                lines += [
+                    f"  {k:<10} precision {_f(v['precision'])}  recall {_f(v['recall'])}  "
+                    f"support {v['support']:,}"
+                    for k, v in rel["per_type"].items()
+                ]
             if "parents" in r:
                 p = r["parents"]
-                lines.append(f"parents of {p['hidden_children']:,} models with hidden edges: {p['proposed']:,} "
-                             f"proposed, precision {_f(p['precision'])}, recall {_f(p['recall'])}")
-                lines.append(f"  {'confidence':<11}{'proposed':>9}{'precision':>10}   at or above: "
-                             f"{'proposed':>9}{'precision':>10}{'recall':>8}")
-                lines += [f"  {b['confidence']:<11}{b['proposed']:>9,}{_f(b['precision']):>10}   {'':12}"
-                          f"{b['proposed_at_or_above']:>9,}{_f(b['precision_at_or_above']):>10}"
-                          f"{_f(b['recall_at_or_above']):>8}" for b in p["by_confidence"]]
+                lines.append(
+                    f"parents of {p['hidden_children']:,} models with hidden edges: {p['proposed']:,} "
+                    f"proposed, precision {_f(p['precision'])}, recall {_f(p['recall'])}"
+                )
+                lines.append(
+                    f"  {'confidence':<11}{'proposed':>9}{'precision':>10}   at or above: "
+                    f"{'proposed':>9}{'precision':>10}{'recall':>8}"
+                )
+                lines += [
+                    f"  {b['confidence']:<11}{b['proposed']:>9,}{_f(b['precision']):>10}   {'':12}"
+                    f"{b['proposed_at_or_above']:>9,}{_f(b['precision_at_or_above']):>10}"
+                    f"{_f(b['recall_at_or_above']):>8}"
+                    for b in p["by_confidence"]
+                ]
                 at = p["at_threshold"]
-                lines.append(f"default threshold (precision >= {p['target_precision']:.2f}): "
-                             + (f"{p['threshold']:.1f}: precision {_f(at['precision'])}, recall {_f(at['recall'])}"
-                                if at else "none reaches it: `infer` proposes no parents on this atlas"))
+                lines.append(
+                    f"default threshold (precision >= {p['target_precision']:.2f}): "
+                    + (
+                        f"{p['threshold']:.1f}: precision {_f(at['precision'])}, recall {_f(at['recall'])}"
+                        if at
+                        else "none reaches it: `infer` proposes no parents on this atlas"
+                    )
+                )
             emit(args, {"evaluation": r, "seconds": round(time.perf_counter() - t, 2)}, "\n".join(lines))
             return 0
         if store.readonly:
@@ -116,12 +156,19 @@ def cmd_infer(args: argparse.Namespace) -> int:
         summary["seconds"] = round(time.perf_counter() - t, 2)
         summary["snapshot_edges"] = m["edges"]
         cal = summary["calibrated"]
-        how = (f"at confidence >= {summary['min_confidence']:.2f}" if summary["min_confidence"] is not None
-               else "none: no confidence reaches precision 0.80 on this atlas's held-back lineage")
+        how = (
+            f"at confidence >= {summary['min_confidence']:.2f}"
+            if summary["min_confidence"] is not None
+            else "none: no confidence reaches precision 0.80 on this atlas's held-back lineage"
+        )
         if cal:
             how += f" (held-back precision {_f(cal['precision'])}, recall {_f(cal['recall'])})"
-        emit(args, summary, f"typed {summary['typed']:,} edges documented without a relation type; proposed "
-                            f"{summary['proposed']:,} parents (source 'inferred') {how}")
+        emit(
+            args,
+            summary,
+            f"typed {summary['typed']:,} edges documented without a relation type; proposed "
+            f"{summary['proposed']:,} parents (source 'inferred') {how}",
+        )
     return 0
 
 
@@ -132,8 +179,11 @@ def cmd_families(args: argparse.Namespace) -> int:
     with store:
         rows = family_table(data, args.top)
     text = [f"{'size':>9} {'depth':>5} {'breadth':>8}  root (relations)"]
-    text += [f"{f['size']:>9,} {f['depth']:>5} {f['breadth']:>8,}  {f['root']}  "
-             f"({', '.join(f'{k} {v:,}' for k, v in f['relations'].items())})" for f in rows]
+    text += [
+        f"{f['size']:>9,} {f['depth']:>5} {f['breadth']:>8,}  {f['root']}  "
+        f"({', '.join(f'{k} {v:,}' for k, v in f['relations'].items())})"
+        for f in rows
+    ]
     emit(args, rows, "\n".join(text) if rows else "no families (no documented lineage)")
     return 0
 
@@ -144,8 +194,11 @@ def cmd_drift(args: argparse.Namespace) -> int:
     store, _, data, _ = _open(args, words=False)
     with store:
         d = drift(store, data, args.seed)
-    text = [f"{'yes' if f['holds'] else 'no' if f['holds'] is False else 'no data':>8}  {f['finding']}  "
-            f"(here: {' vs '.join(str(x) for x in f['this_atlas'])})" for f in d["findings"]]
+    text = [
+        f"{'yes' if f['holds'] else 'no' if f['holds'] is False else 'no data':>8}  {f['finding']}  "
+        f"(here: {' vs '.join(str(x) for x in f['this_atlas'])})"
+        for f in d["findings"]
+    ]
     emit(args, d, "\n".join(text))
     return 0
 
@@ -167,9 +220,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     store, snap = _open_snapshot(args)
     with store:
-        r = build_report(store, snap, Path(args.out), top=args.top, seed=args.seed,
-                         progress=progress_flag(args))
-    emit(args, r, f"report: {Path(args.out) / 'index.html'} ({len(r['files'])} files, {r['total_seconds']:.1f} s)")
+        r = build_report(
+            store, snap, Path(args.out), top=args.top, seed=args.seed, progress=progress_flag(args)
+        )
+    emit(
+        args,
+        r,
+        f"report: {Path(args.out) / 'index.html'} ({len(r['files'])} files, {r['total_seconds']:.1f} s)",
+    )
     return 0
 
 
@@ -187,49 +245,79 @@ def _f(x) -> str:
 SEED = argparse.ArgumentParser(add_help=False)
 SEED.add_argument("--seed", type=int, default=0, help="random seed for hidden values and samples (default 0)")
 EVALUATE = argparse.ArgumentParser(add_help=False)
-EVALUATE.add_argument("--evaluate", action="store_true",
-                      help="hide a share of the documented values, predict them and report how many are recovered "
-                           "(saves nothing)")
-EVALUATE.add_argument("--fraction", type=_fraction, default=0.2, metavar="F",
-                      help="share hidden by --evaluate (default 0.2)")
+EVALUATE.add_argument(
+    "--evaluate",
+    action="store_true",
+    help="hide a share of the documented values, predict them and report how many are recovered "
+    "(saves nothing)",
+)
+EVALUATE.add_argument(
+    "--fraction", type=_fraction, default=0.2, metavar="F", help="share hidden by --evaluate (default 0.2)"
+)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("predict", help="predict missing task, library, licence and relation type",
-                       description="Predict undocumented pipeline_tag, library_name, license and relation type from "
-                                   "lineage and feature neighbours, and save them beside the atlas for the viewer. "
-                                   "--evaluate hides a fraction of the documented values and reports accuracy.",
-                       parents=[EVALUATE, SEED, JSON])
+    s = sub.add_parser(
+        "predict",
+        help="predict missing task, library, licence and relation type",
+        description="Predict undocumented pipeline_tag, library_name, license and relation type from "
+        "lineage and feature neighbours, and save them beside the atlas for the viewer. "
+        "--evaluate hides a fraction of the documented values and reports accuracy.",
+        parents=[EVALUATE, SEED, JSON],
+    )
     s.set_defaults(func=cmd_predict)
 
-    s = sub.add_parser("infer", help="infer undocumented lineage (relation types, missing parents)",
-                       description="Type edges documented without a relation and propose parents for models that "
-                                   "declare none, from structural priors; stored as source 'inferred'. --evaluate "
-                                   "hides documented edges and reports precision and recall.",
-                       parents=[EVALUATE, SEED, JSON])
-    s.add_argument("--min-confidence", type=float, default=None, metavar="C",
-                   help="store proposed parents only at or above this confidence (default: the lowest at which "
-                        "proposals for held-back documented lineage of this atlas are at least 80%% correct)")
+    s = sub.add_parser(
+        "infer",
+        help="infer undocumented lineage (relation types, missing parents)",
+        description="Type edges documented without a relation and propose parents for models that "
+        "declare none, from structural priors; stored as source 'inferred'. --evaluate "
+        "hides documented edges and reports precision and recall.",
+        parents=[EVALUATE, SEED, JSON],
+    )
+    s.add_argument(
+        "--min-confidence",
+        type=float,
+        default=None,
+        metavar="C",
+        help="store proposed parents only at or above this confidence (default: the lowest at which "
+        "proposals for held-back documented lineage of this atlas are at least 80%% correct)",
+    )
     s.set_defaults(func=cmd_infer)
 
-    s = sub.add_parser("families", help="the largest lineage families and their shape",
-                       description="Families (weakly connected documented lineage): roots, size, depth, breadth, "
-                                   "relation and licence mix, growth by year.", parents=[JSON])
+    s = sub.add_parser(
+        "families",
+        help="the largest lineage families and their shape",
+        description="Families (weakly connected documented lineage): roots, size, depth, breadth, "
+        "relation and licence mix, growth by year.",
+        parents=[JSON],
+    )
     s.add_argument("--top", type=int, default=20, metavar="K", help="how many families (default 20)")
     s.set_defaults(func=cmd_families)
 
-    s = sub.add_parser("drift", help="trait drift from parents to children (licence, language, cards)",
-                       description="Parent-to-child transition tables and the study's drift findings checked here.",
-                       parents=[SEED, JSON])
+    s = sub.add_parser(
+        "drift",
+        help="trait drift from parents to children (licence, language, cards)",
+        description="Parent-to-child transition tables and the study's drift findings checked here.",
+        parents=[SEED, JSON],
+    )
     s.set_defaults(func=cmd_drift)
 
-    s = sub.add_parser("trends", help="models per month by modality/task, cards and relations over time",
-                       description="Monthly trend tables (JSON with --json).", parents=[JSON])
+    s = sub.add_parser(
+        "trends",
+        help="models per month by modality/task, cards and relations over time",
+        description="Monthly trend tables (JSON with --json).",
+        parents=[JSON],
+    )
     s.set_defaults(func=cmd_trends)
 
-    s = sub.add_parser("report", help="write an HTML report with charts and CSV tables of every analysis",
-                       description="Run every analysis and write DIR/index.html (self-contained), PNG charts and "
-                                   "CSV tables.", parents=[SEED, JSON, QUIET])
+    s = sub.add_parser(
+        "report",
+        help="write an HTML report with charts and CSV tables of every analysis",
+        description="Run every analysis and write DIR/index.html (self-contained), PNG charts and "
+        "CSV tables.",
+        parents=[SEED, JSON, QUIET],
+    )
     s.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     s.add_argument("--top", type=int, default=20, metavar="K", help="families listed (default 20)")
     s.set_defaults(func=cmd_report)

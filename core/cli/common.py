@@ -1,5 +1,6 @@
 """What every command shares: the user-facing error, JSON or text output, the cache and store to use,
 rebuilding the snapshot after a change, and the parent parsers of the shared options (``--json``, ``-q``)."""
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,10 @@ def cache_for(args: argparse.Namespace, *, write: bool = False) -> Path:
 
 
 def _waiting(holder) -> None:
-    print(f"hubatlas: {holder.describe()} is writing to this cache; waiting for it to finish (Ctrl+C to stop)",
-          file=sys.stderr)
+    print(
+        f"hubatlas: {holder.describe()} is writing to this cache; waiting for it to finish (Ctrl+C to stop)",
+        file=sys.stderr,
+    )
 
 
 def writer_wait(args: argparse.Namespace) -> dict:
@@ -76,7 +79,9 @@ def open_store(args: argparse.Namespace, *, write: bool = False, create: bool = 
 
     cache = cache_for(args, write=write)
     try:
-        return Store(cache, create=write and create, readonly=not write, **(writer_wait(args) if write else {}))
+        return Store(
+            cache, create=write and create, readonly=not write, **(writer_wait(args) if write else {})
+        )
     except StoreError as e:
         raise CLIError(str(e)) from None
 
@@ -107,6 +112,8 @@ def rebuild_snapshot(store, progress, *, if_changed: bool = False) -> dict:
             pass
     t = time.perf_counter()
     m = build(store, progress)
-    print(f"snapshot: {m['nodes']:,} nodes, {m['edges']:,} edges in {time.perf_counter() - t:.1f} s",
-          file=sys.stderr)
+    print(
+        f"snapshot: {m['nodes']:,} nodes, {m['edges']:,} edges in {time.perf_counter() - t:.1f} s",
+        file=sys.stderr,
+    )
     return m

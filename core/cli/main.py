@@ -1,5 +1,6 @@
 """The `hubatlas` command line: the parser of every core command, and ``main``. The viewer adds `view`,
 `export` and ``--self-test`` on top (see hubatlas.viewer.cli)."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,18 +18,25 @@ CommandAdder = Callable[[argparse._SubParsersAction], None]
 OptionAdder = Callable[[argparse.ArgumentParser], None]
 
 
-def build_parser(extra: list[CommandAdder] | None = None,
-                 options: list[OptionAdder] | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    extra: list[CommandAdder] | None = None, options: list[OptionAdder] | None = None
+) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hubatlas",
         description="An offline, GPU-accelerated atlas of every model on the Hugging Face Hub.",
         epilog=f"The cache directory is --cache, else ${ENV_VAR}, else the platform's user cache dir.",
     )
     p.add_argument("--version", action="version", version=f"hubatlas {__version__}")
-    p.add_argument("--cache", metavar="DIR", help=f"atlas cache directory (default: ${ENV_VAR} or the user cache)")
-    p.add_argument("--wait", type=float, metavar="SECONDS",
-                   help="how long a command that writes waits while another hubatlas process writes to the same "
-                        "cache (default: until it finishes)")
+    p.add_argument(
+        "--cache", metavar="DIR", help=f"atlas cache directory (default: ${ENV_VAR} or the user cache)"
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="how long a command that writes waits while another hubatlas process writes to the same "
+        "cache (default: until it finishes)",
+    )
     for add_option in options or []:
         add_option(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -40,8 +48,11 @@ def build_parser(extra: list[CommandAdder] | None = None,
     return p
 
 
-def main(argv: list[str] | None = None, extra: list[CommandAdder] | None = None,
-         options: list[OptionAdder] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    extra: list[CommandAdder] | None = None,
+    options: list[OptionAdder] | None = None,
+) -> int:
     parser = build_parser(extra, options)
     args = parser.parse_args(argv)
     try:
@@ -51,9 +62,12 @@ def main(argv: list[str] | None = None, extra: list[CommandAdder] | None = None,
         return EXIT_DATA
     except sqlite3.DatabaseError as e:  # "database disk image is malformed", "file is not a database", ...
         cache = getattr(args, "cache", None) or "the cache"
-        print(f"hubatlas: error: {printable(cache)} looks damaged ({printable(e, 200)}). Nothing was changed; "
-              "rebuild it with `hubatlas sync` or `hubatlas import` into a new --cache directory (the damaged "
-              "file can be kept for inspection).", file=sys.stderr)
+        print(
+            f"hubatlas: error: {printable(cache)} looks damaged ({printable(e, 200)}). Nothing was changed; "
+            "rebuild it with `hubatlas sync` or `hubatlas import` into a new --cache directory (the damaged "
+            "file can be kept for inspection).",
+            file=sys.stderr,
+        )
         return EXIT_DATA
     except KeyboardInterrupt:
         print("hubatlas: interrupted; nothing half-written was kept", file=sys.stderr)

@@ -1,7 +1,9 @@
 """Commands on the store: import, stats, search, info, synth, demo, sync and snapshot."""
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -36,10 +38,21 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise CLIError(f"import rejected, nothing changed: {e}") from None
         dt = time.perf_counter() - t
         rebuild_snapshot(store, None, if_changed=True)
-        out = {"files": s.files, "records": s.records, "edges": s.edges, "self_loops_dropped": s.self_loops,
-               "placeholders_added": s.placeholders_added, "formats": s.formats, "seconds": round(dt, 2)}
-        emit(args, out, f"imported {s.records:,} records ({s.edges:,} edges, {s.placeholders_added:,} placeholders, "
-                        f"{s.self_loops} self-loops dropped) from {s.files} file(s) in {dt:.1f} s")
+        out = {
+            "files": s.files,
+            "records": s.records,
+            "edges": s.edges,
+            "self_loops_dropped": s.self_loops,
+            "placeholders_added": s.placeholders_added,
+            "formats": s.formats,
+            "seconds": round(dt, 2),
+        }
+        emit(
+            args,
+            out,
+            f"imported {s.records:,} records ({s.edges:,} edges, {s.placeholders_added:,} placeholders, "
+            f"{s.self_loops} self-loops dropped) from {s.files} file(s) in {dt:.1f} s",
+        )
     return 0
 
 
@@ -48,10 +61,8 @@ def remove_atlas(cache: Path) -> None:
     for p in cache.glob(DB_NAME + "*"):
         p.unlink(missing_ok=True)
     (cache / "atlas.lock").unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):
         cache.rmdir()
-    except OSError:
-        pass
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -61,15 +72,21 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print_json(st)
         return 0
     print(f"atlas: {st['cache']}{'  [SYNTHETIC]' if st['synthetic'] else ''}")
-    print(f"models: {st['models']:,}   placeholders: {st['placeholders']:,}   removed from the Hub: "
-          f"{st['removed']:,}   edges: {st['edges']:,}")
+    print(
+        f"models: {st['models']:,}   placeholders: {st['placeholders']:,}   removed from the Hub: "
+        f"{st['removed']:,}   edges: {st['edges']:,}"
+    )
     print("edges by relation: " + ", ".join(f"{k} {v:,}" for k, v in st["edges_by_relation"].items()))
     if st["inferred_edges"] or st["inferred_relation_types"]:
-        print(f"inferred (`hubatlas infer`): {st['inferred_edges']:,} proposed parents, "
-              f"{st['inferred_relation_types']:,} relation types")
+        print(
+            f"inferred (`hubatlas infer`): {st['inferred_edges']:,} proposed parents, "
+            f"{st['inferred_relation_types']:,} relation types"
+        )
     print("modalities: " + ", ".join(f"{k} {v:,}" for k, v in st["modalities"].items() if v))
-    print(f"self-loops dropped: {st['self_loops_dropped']}   parent values that are not model ids dropped: "
-          f"{st['invalid_parents_dropped']:,}   updated: {st['updated_at']}")
+    print(
+        f"self-loops dropped: {st['self_loops_dropped']}   parent values that are not model ids dropped: "
+        f"{st['invalid_parents_dropped']:,}   updated: {st['updated_at']}"
+    )
     return 0
 
 
@@ -84,8 +101,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 1
     for h in hits:  # metadata is untrusted: printed as plain text, escape sequences and all removed
         dl = h["downloads"]
-        print(f"{printable(h['id'])}\t{printable(h['pipeline_tag'] or '-')}\t{dl if dl is not None else '-'}"
-              f"{'  (placeholder)' if h['placeholder'] else ''}")
+        print(
+            f"{printable(h['id'])}\t{printable(h['pipeline_tag'] or '-')}\t{dl if dl is not None else '-'}"
+            f"{'  (placeholder)' if h['placeholder'] else ''}"
+        )
     return 0
 
 
@@ -104,8 +123,13 @@ def cmd_info(args: argparse.Namespace) -> int:
         if k in ("parents", "children"):
             continue
         print(f"{k:>14}: {printable(v, 2000)}")
-    print("       parents: " + (", ".join(f"{printable(p['id'])} ({p['relation']}, {p['source']})"
-                                          for p in rec["parents"]) or "none"))
+    print(
+        "       parents: "
+        + (
+            ", ".join(f"{printable(p['id'])} ({p['relation']}, {p['source']})" for p in rec["parents"])
+            or "none"
+        )
+    )
     print("      children: " + ", ".join(f"{k} {v}" for k, v in rec["children"].items()))
     print(f"    raw record: {'stored' if raw else 'none'}")
     return 0
@@ -116,8 +140,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     cache = resolve_cache_dir(args.cache)
     if (cache / DB_NAME).exists() and not args.force:
-        raise CLIError(f"{cache} already holds an atlas; pass --force to replace it with a synthetic one, "
-                       "or --cache DIR for another directory")
+        raise CLIError(
+            f"{cache} already holds an atlas; pass --force to replace it with a synthetic one, "
+            "or --cache DIR for another directory"
+        )
     t = time.perf_counter()
     with open_store(args, write=True) as store:
         if args.force:
@@ -126,12 +152,16 @@ def cmd_synth(args: argparse.Namespace) -> int:
         dt = time.perf_counter() - t
         rebuild_snapshot(store, None)
         if args.parquet:
-            from hubatlas.core.ingest.synth import export_parquet
+            from hubatlas.core.ingest.parquet_export import export_parquet
 
             export_parquet(store, Path(args.parquet))
     info["seconds"] = round(dt, 2)
-    emit(args, info, f"synthetic hub: {info['models']:,} models, {info['edges']:,} edges (seed {args.seed}) "
-                     f"in {dt:.1f} s -> {cache}")
+    emit(
+        args,
+        info,
+        f"synthetic hub: {info['models']:,} models, {info['edges']:,} edges (seed {args.seed}) "
+        f"in {dt:.1f} s -> {cache}",
+    )
     return 0
 
 
@@ -150,9 +180,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from hubatlas.core.ingest.hubclient import HubUnavailable
     from hubatlas.core.ingest.sync import SyncOptions, sync
 
-    opts = SyncOptions(endpoint=args.endpoint, refresh=args.refresh, limit=args.limit, author=args.author,
-                       filters=args.filter or [], page_size=args.page_size, top_downloads=args.top_downloads,
-                       progress=progress_flag(args))
+    opts = SyncOptions(
+        endpoint=args.endpoint,
+        refresh=args.refresh,
+        limit=args.limit,
+        author=args.author,
+        filters=args.filter or [],
+        page_size=args.page_size,
+        top_downloads=args.top_downloads,
+        progress=progress_flag(args),
+    )
 
     def log(msg: str) -> None:
         print(f"hubatlas: {msg}", file=sys.stderr)
@@ -170,11 +207,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
             raise CLIError(str(e)) from None
         rebuild_snapshot(store, None, if_changed=True)
         q = s.quarantined
-    lines = [f"sync ({s.mode}{', resumed' if s.resumed else ''}): {s.fetched:,} models from {s.pages:,} pages "
-             f"in {s.seconds:.1f} s ({s.models_per_second:,.0f} models/s): {s.new:,} new, {s.updated:,} updated, "
-             f"{q:,} quarantined" + (f", {s.removed:,} no longer listed (marked removed)" if s.removed else "")
-             + (f", {s.restored:,} listed again (restored)" if s.restored else ""),
-             "edges: " + ", ".join(f"{k} {v:,}" for k, v in s.edges_by_relation.items())]
+    lines = [
+        f"sync ({s.mode}{', resumed' if s.resumed else ''}): {s.fetched:,} models from {s.pages:,} pages "
+        f"in {s.seconds:.1f} s ({s.models_per_second:,.0f} models/s): {s.new:,} new, {s.updated:,} updated, "
+        f"{q:,} quarantined"
+        + (f", {s.removed:,} no longer listed (marked removed)" if s.removed else "")
+        + (f", {s.restored:,} listed again (restored)" if s.restored else ""),
+        "edges: " + ", ".join(f"{k} {v:,}" for k, v in s.edges_by_relation.items()),
+    ]
     if any(s.faults.values()):
         lines.append("faults retried: " + ", ".join(f"{k} {v}" for k, v in s.faults.items() if v))
     if q:
@@ -191,64 +231,114 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("import", help="import Hub API records or the whole-Hub parquet dump",
-                       description="Import files into the cache in one transaction: a broken file changes nothing.",
-                       parents=[JSON, QUIET])
+    """The store's commands: import, stats, search, info, synth, demo, sync, snapshot."""
+    _add_reads(sub)
+    _add_writes(sub)
+    _add_sync(sub)
+
+
+def _add_reads(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser(
+        "import",
+        help="import Hub API records or the whole-Hub parquet dump",
+        description="Import files into the cache in one transaction: a broken file changes nothing.",
+        parents=[JSON, QUIET],
+    )
     s.add_argument("paths", nargs="+", metavar="PATH", help="JSON, JSONL or parquet files")
-    s.add_argument("--format", default="auto", choices=["auto", "hub-json", "hub-jsonl", "ecosystem-parquet"],
-                   help="input format (default: guessed from each file)")
+    s.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", "hub-json", "hub-jsonl", "ecosystem-parquet"],
+        help="input format (default: guessed from each file)",
+    )
     s.set_defaults(func=cmd_import)
 
-    s = sub.add_parser("stats", help="counts of models, edges, relations and modalities",
-                       description="Summarise the atlas in the cache.",
-                       parents=[JSON])
+    s = sub.add_parser(
+        "stats",
+        help="counts of models, edges, relations and modalities",
+        description="Summarise the atlas in the cache.",
+        parents=[JSON],
+    )
     s.set_defaults(func=cmd_stats)
 
-    s = sub.add_parser("search", help="find models by id or author prefix",
-                       description="Prefix search over ids and authors; most downloaded first.",
-                       parents=[JSON])
+    s = sub.add_parser(
+        "search",
+        help="find models by id or author prefix",
+        description="Prefix search over ids and authors; most downloaded first.",
+        parents=[JSON],
+    )
     s.add_argument("query", metavar="QUERY")
     s.add_argument("--limit", type=int, default=20, metavar="K", help="at most K results (default 20)")
     s.set_defaults(func=cmd_search)
 
-    s = sub.add_parser("info", help="a model's record, parents and children",
-                       description="Show one model: every stored field, parents with relation, children counts.",
-                       parents=[JSON])
+    s = sub.add_parser(
+        "info",
+        help="a model's record, parents and children",
+        description="Show one model: every stored field, parents with relation, children counts.",
+        parents=[JSON],
+    )
     s.add_argument("model_id", metavar="MODEL_ID")
     s.set_defaults(func=cmd_info)
 
-    s = sub.add_parser("synth", help="generate a synthetic hub calibrated on published whole-Hub figures",
-                       description="Write a synthetic atlas (marked synthetic) into the cache, for scale work.",
-                       parents=[JSON])
-    s.add_argument("--models", type=int, default=100_000, metavar="N", help="number of models (default 100000)")
+
+def _add_writes(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser(
+        "synth",
+        help="generate a synthetic hub calibrated on published whole-Hub figures",
+        description="Write a synthetic atlas (marked synthetic) into the cache, for scale work.",
+        parents=[JSON],
+    )
+    s.add_argument(
+        "--models", type=int, default=100_000, metavar="N", help="number of models (default 100000)"
+    )
     s.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     s.add_argument("--parquet", metavar="FILE", help="also export it as an ecosystem-format parquet file")
     s.add_argument("--force", action="store_true", help="replace an atlas already in the cache")
     s.set_defaults(func=cmd_synth)
 
-    s = sub.add_parser("demo", help="(re)build the bundled real demo atlas",
-                       description="Build the demo atlas from the bundled SmolLM2 family and MTEB embedding models.",
-                       parents=[JSON])
+    s = sub.add_parser(
+        "demo",
+        help="(re)build the bundled real demo atlas",
+        description="Build the demo atlas from the bundled SmolLM2 family and MTEB embedding models.",
+        parents=[JSON],
+    )
     s.add_argument("--out", metavar="DIR", help="output cache directory (default: resources/demo)")
     s.set_defaults(func=cmd_demo)
+    s = sub.add_parser(
+        "snapshot",
+        help="rebuild the Arrow snapshot from the store",
+        description="Rebuild the memory-mapped Arrow columns (done automatically after changes).",
+        parents=[JSON],
+    )
+    s.set_defaults(func=cmd_snapshot)
 
-    s = sub.add_parser("sync", help="crawl every public model from the Hub (resumable; --refresh for updates)",
-                       description="Fetch model metadata from the Hub API into the cache. Each page is committed "
-                                   "with its cursor: an interrupted sync resumes where it stopped. Uses your "
-                                   "huggingface_hub login and HF_ENDPOINT; respects HF_HUB_OFFLINE.",
-                       parents=[JSON, QUIET])
-    s.add_argument("--refresh", action="store_true",
-                   help="only fetch models changed since the last complete sync (and refresh top download counts)")
-    s.add_argument("--endpoint", metavar="URL", help="Hub endpoint (default: HF_ENDPOINT or https://huggingface.co)")
+
+def _add_sync(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser(
+        "sync",
+        help="crawl every public model from the Hub (resumable; --refresh for updates)",
+        description="Fetch model metadata from the Hub API into the cache. Each page is committed "
+        "with its cursor: an interrupted sync resumes where it stopped. Uses your "
+        "huggingface_hub login and HF_ENDPOINT; respects HF_HUB_OFFLINE.",
+        parents=[JSON, QUIET],
+    )
+    s.add_argument(
+        "--refresh",
+        action="store_true",
+        help="only fetch models changed since the last complete sync (and refresh top download counts)",
+    )
+    s.add_argument(
+        "--endpoint", metavar="URL", help="Hub endpoint (default: HF_ENDPOINT or https://huggingface.co)"
+    )
     s.add_argument("--limit", type=int, metavar="N", help="stop after N models (a partial atlas)")
     s.add_argument("--author", metavar="NAME", help="only this author's or organisation's models")
     s.add_argument("--filter", action="append", metavar="TAG", help="only models with this tag (repeatable)")
     s.add_argument("--page-size", type=int, default=1000, metavar="N", help="models per page (default 1000)")
-    s.add_argument("--top-downloads", type=int, default=10_000, metavar="N",
-                   help="with --refresh, also refresh counts of the N most downloaded models (default 10000)")
+    s.add_argument(
+        "--top-downloads",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="with --refresh, also refresh counts of the N most downloaded models (default 10000)",
+    )
     s.set_defaults(func=cmd_sync)
-
-    s = sub.add_parser("snapshot", help="rebuild the Arrow snapshot from the store",
-                       description="Rebuild the memory-mapped Arrow columns (done automatically after changes).",
-                       parents=[JSON])
-    s.set_defaults(func=cmd_snapshot)

@@ -1,6 +1,7 @@
 """Atomic file writes: write beside the target, then rename over it, so a reader (or a crash) never sees a
 half-written file. The one helper every writer of the cache (snapshot, layouts, predictions) and of exported
 images uses."""
+
 from __future__ import annotations
 
 import os
@@ -32,6 +33,9 @@ def write_arrow(path: str | os.PathLike, table, max_chunksize: int | None = None
     """An Arrow IPC file (memory-mappable by readers)."""
     import pyarrow as pa
 
-    with atomic_path(path) as tmp:
-        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
-            w.write_table(table, max_chunksize=max_chunksize)
+    with (
+        atomic_path(path) as tmp,
+        pa.OSFile(str(tmp), "wb") as sink,
+        pa.ipc.new_file(sink, table.schema) as w,
+    ):
+        w.write_table(table, max_chunksize=max_chunksize)

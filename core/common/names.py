@@ -1,5 +1,6 @@
 """Model names (the part of an id after its namespace) and their words, dictionary-coded: shared by the
 layout features, the map's labels and the analyses' name-word predictors."""
+
 from __future__ import annotations
 
 import re
@@ -27,5 +28,8 @@ def name_tokens(ids: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         toks.extend(words)
         owners.extend([i] * len(words))
     enc = pa.array(toks, type=pa.string()).dictionary_encode()
-    return (np.asarray(owners, dtype=np.int64), enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-            enc.dictionary.to_pylist())
+    return (
+        np.asarray(owners, dtype=np.int64),
+        enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        enc.dictionary.to_pylist(),
+    )

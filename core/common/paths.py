@@ -1,5 +1,6 @@
 """Where things live: the atlas cache (``--cache DIR``, else ``$HUBATLAS_CACHE``, else the platform's user cache
 dir), the package's resources (``hubatlas.resources``: icon, desktop entry, demo sources) and the demo atlas."""
+
 from __future__ import annotations
 
 import os
@@ -9,7 +10,9 @@ from pathlib import Path
 ENV_VAR = "HUBATLAS_CACHE"
 DEMO_ENV_VAR = "HUBATLAS_DEMO_DIR"
 DB_NAME = "atlas.sqlite"
-SNAPSHOT_DIR = "snapshot"
+SNAPSHOT_DIR = "snapshot"  # the Arrow snapshot (core.store.snapshot) and the labels beside it
+LAYOUTS_DIR = "layouts"  # cached layouts by content key (core.layout.pipeline)
+ANALYSES_DIR = "analyses"  # predictions (core.analysis.predict)
 
 
 def default_cache_dir() -> Path:

@@ -1,4 +1,5 @@
 """What a Hugging Face model id may be (the rule every id of the atlas, and every parent id, must follow)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Modality taxonomy: every Hub pipeline tag maps to one modality (the mapping is data, see data/)."""
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ def _load() -> dict:
 
 def modalities() -> list[str]:
     """The modalities in display order, followed by ``Unknown``."""
-    return list(_load()["modalities"]) + [UNKNOWN]
+    return [*list(_load()["modalities"]), UNKNOWN]
 
 
 def tag_map() -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Untrusted text (model metadata, user input) made safe to print on a terminal: control characters, bidi
 overrides and zero-width characters replaced, length bounded. Nothing is interpreted."""
+
 from __future__ import annotations
 
 LIMIT = 200

@@ -4,6 +4,7 @@ Every import is one transaction over all its files: a file broken anywhere (bad 
 types, an invalid record) raises ImportFailed naming the file and the record, and the cache is left exactly
 as it was. Re-importing the same data is idempotent (rows are upserted, a model's documented edges replaced).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -19,6 +20,8 @@ from hubatlas.core.ingest.records import RecordError, record_to_row
 from hubatlas.core.store.database import Store, utcnow
 
 FORMATS = ("auto", "hub-json", "hub-jsonl", "ecosystem-parquet")
+
+
 @dataclass
 class ImportSummary:
     files: int = 0
@@ -200,7 +203,8 @@ def parse_in_process(path: Path, fmt: str, depth: int = 3) -> Iterator[Batch]:
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     q = ctx.Queue(maxsize=depth)
-    proc = ctx.Process(target=_parse_worker, args=(str(path), fmt, q), daemon=True)
+    # every start method's context has Process (the stubs give only the base class)
+    proc = ctx.Process(target=_parse_worker, args=(str(path), fmt, q), daemon=True)  # type: ignore[attr-defined]
     proc.start()
     try:
         while True:
@@ -247,8 +251,9 @@ def _check_readable(p: Path) -> None:
         raise ImportFailed(f"{p}: cannot be read ({e.strerror or type(e).__name__})") from None
 
 
-def import_paths(store: Store, paths: list[str | Path], fmt: str = "auto", progress: bool | None = None
-                 ) -> ImportSummary:
+def import_paths(
+    store: Store, paths: list[str | Path], fmt: str = "auto", progress: bool | None = None
+) -> ImportSummary:
     """Import files into the store atomically (all or nothing) and return what was added."""
     if fmt not in FORMATS:
         raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -263,22 +268,15 @@ def import_paths(store: Store, paths: list[str | Path], fmt: str = "auto", progr
             with bar(total=total, desc=f"import {p.name}", unit="models", enabled=progress) as pb:
                 batches = parse_in_process(p, f) if f == "ecosystem-parquet" else prefetch(iter_batches(p, f))
                 for b in batches:
-                    ids = [r[0] for r in b.rows]
-                    store.upsert_models(b.rows)
-                    store.replace_edges(ids, b.edges)
-                    store.record_self_loops(b.self_loops)
-                    store.record_dropped_parents(ids, b.dropped_parents)
+                    store.write_batch(b)
                     summary.records += len(b.rows)
                     summary.edges += len(b.edges)
                     summary.self_loops += len(b.self_loops)
                     summary.formats[f] = summary.formats.get(f, 0) + len(b.rows)
                     pb.update(len(b.rows))
-        summary.placeholders_added = store.add_placeholders()
         if summary.records:
             sources = sorted(summary.formats)
-            store.set_meta(source=",".join(sources), imported_at=utcnow())
-            if store.meta().get("synthetic") is None:
-                store.set_meta(synthetic="false")
-            store.bump_data_version()
+            summary.placeholders_added = store.finish(source=",".join(sources), imported_at=utcnow())
+        else:
+            summary.placeholders_added = store.add_placeholders()
     return summary
-

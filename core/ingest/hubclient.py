@@ -4,6 +4,7 @@ with its own patient budget, bounded exponential backoff with jitter on 5xx and 
 retries of malformed page bodies. Requests, and with them the user's token, go only to the endpoint's origin: a
 next-page link to another scheme, host or port is refused, never followed; cursors are kept relative to the
 endpoint."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,17 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 # Fields the atlas needs, fetched through `expand` (which cannot be combined with full/config/cardData=True).
 # Tags carry licence (license:*), languages (ISO codes) and lineage (base_model:*), so cardData is not needed.
-EXPAND = ("author", "createdAt", "lastModified", "downloads", "likes", "pipeline_tag", "library_name", "tags",
-          "gated")
+EXPAND = (
+    "author",
+    "createdAt",
+    "lastModified",
+    "downloads",
+    "likes",
+    "pipeline_tag",
+    "library_name",
+    "tags",
+    "gated",
+)
 PAGE_SIZE = 1000
 
 
@@ -37,15 +47,15 @@ class ForeignLink(HubUnavailable):
 
 @dataclass
 class RetryPolicy:
-    retries: int = 6            # for errors: 5xx, dropped connections, malformed pages
+    retries: int = 6  # for errors: 5xx, dropped connections, malformed pages
     base: float = float(os.environ.get("HUBATLAS_BACKOFF_BASE", "1.0"))
     cap: float = 60.0
-    max_retry_after: float = 120.0   # one wait on a 429 at most (absurd Retry-After values are clamped)
+    max_retry_after: float = 120.0  # one wait on a 429 at most (absurd Retry-After values are clamped)
     rate_limit_budget: float = 900.0  # seconds a page may wait on 429s in all before the sync gives up
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with full jitter."""
-        return random.uniform(0, min(self.cap, self.base * (2 ** attempt)))
+        return random.uniform(0, min(self.cap, self.base * (2**attempt)))
 
 
 @dataclass
@@ -65,11 +75,23 @@ def endpoint(override: str | None = None) -> str:
 def is_offline() -> bool:
     from huggingface_hub import constants
 
-    return bool(constants.HF_HUB_OFFLINE) or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
+    return bool(constants.HF_HUB_OFFLINE) or os.environ.get("HF_HUB_OFFLINE", "").upper() in (
+        "1",
+        "ON",
+        "YES",
+        "TRUE",
+    )
 
 
-def first_url(base: str, *, sort: str | None = None, direction: int | None = None, author: str | None = None,
-              filters: list[str] | None = None, page_size: int = PAGE_SIZE) -> str:
+def first_url(
+    base: str,
+    *,
+    sort: str | None = None,
+    direction: int | None = None,
+    author: str | None = None,
+    filters: list[str] | None = None,
+    page_size: int = PAGE_SIZE,
+) -> str:
     params: list[tuple[str, str]] = [("limit", str(page_size))]
     params += [("expand", e) for e in EXPAND]
     if sort:
@@ -89,7 +111,13 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
 
     mod = __import__(type(get_session()).__module__.split(".")[0])
     errs: list[type[BaseException]] = [OSError]
-    for name in ("TransportError", "ConnectionError", "RemoteProtocolError", "DecodingError", "ChunkedEncodingError"):
+    for name in (
+        "TransportError",
+        "ConnectionError",
+        "RemoteProtocolError",
+        "DecodingError",
+        "ChunkedEncodingError",
+    ):
         e = getattr(mod, name, None)
         if isinstance(e, type) and issubclass(e, BaseException):
             errs.append(e)
@@ -135,15 +163,23 @@ def _next_link(resp) -> str | None:
 class HubClient:
     """Fetches pages with huggingface_hub's HTTP session and headers (the user's token, never logged)."""
 
-    def __init__(self, base: str, policy: RetryPolicy | None = None, log: Callable[[str], None] | None = None,
-                 timeout: float = 60.0, on_wait: Callable[[float, float, float], None] | None = None):
+    def __init__(
+        self,
+        base: str,
+        policy: RetryPolicy | None = None,
+        log: Callable[[str], None] | None = None,
+        timeout: float = 60.0,
+        on_wait: Callable[[float, float, float], None] | None = None,
+    ):
         """``base``: the endpoint; every request stays on its origin. ``on_wait(seconds, used, budget)`` hears
         each wait on a 429 (for a progress bar)."""
         from huggingface_hub.utils import build_hf_headers, get_session
 
         if is_offline():
-            raise Offline("HF_HUB_OFFLINE is set: hubatlas will not contact the Hub. Unset it to sync, or use "
-                          "`hubatlas import` with files you already have.")
+            raise Offline(
+                "HF_HUB_OFFLINE is set: hubatlas will not contact the Hub. Unset it to sync, or use "
+                "`hubatlas import` with files you already have."
+            )
         self.base = base.rstrip("/")
         self.origin = origin(self.base)
         self.on_wait = on_wait or (lambda wait, used, budget: None)
@@ -158,8 +194,10 @@ class HubClient:
     # -- cursors: kept relative to the endpoint, followed only on its origin -----------------------------------
     def check(self, url: str) -> str:
         if origin(url) != self.origin:
-            raise ForeignLink(f"refusing {_short(url)!r}: it is not on the endpoint {self.base} (your token is "
-                              "only ever sent there). Nothing was fetched from it or stored.")
+            raise ForeignLink(
+                f"refusing {_short(url)!r}: it is not on the endpoint {self.base} (your token is "
+                "only ever sent there). Nothing was fetched from it or stored."
+            )
         return url
 
     def relative(self, url: str | None) -> str | None:
@@ -193,16 +231,22 @@ class HubClient:
                     self.faults["429"] += 1
                     ra = resp.headers.get("Retry-After")
                     asked = retry_after_seconds(ra)
-                    wait = min(asked, self.policy.max_retry_after) if asked is not None else \
-                        self.policy.delay(min(self.faults["429"], 6))
+                    wait = (
+                        min(asked, self.policy.max_retry_after)
+                        if asked is not None
+                        else self.policy.delay(min(self.faults["429"], 6))
+                    )
                     if waited_429 + wait > self.policy.rate_limit_budget:
                         raise HubUnavailable(
                             f"the Hub kept rate-limiting this sync for {waited_429:.0f} s (HTTP 429). Everything up "
-                            "to the last committed page is saved; run the same `hubatlas sync` again later.")
+                            "to the last committed page is saved; run the same `hubatlas sync` again later."
+                        )
                     waited_429 += wait
                     self.on_wait(wait, waited_429, self.policy.rate_limit_budget)
-                    self.log(f"rate limited by the Hub (HTTP 429, Retry-After: {_short(str(ra), 40)}); waiting "
-                             f"{wait:.1f} s ({waited_429:.0f} of {self.policy.rate_limit_budget:.0f} s allowed)")
+                    self.log(
+                        f"rate limited by the Hub (HTTP 429, Retry-After: {_short(str(ra), 40)}); waiting "
+                        f"{wait:.1f} s ({waited_429:.0f} of {self.policy.rate_limit_budget:.0f} s allowed)"
+                    )
                     time.sleep(wait)
                     continue
                 elif status >= 500:
@@ -220,7 +264,9 @@ class HubClient:
                         last = f"malformed page body ({len(body)} bytes): {str(e)[:120]}"
                     else:
                         link = _next_link(resp)
-                        return Page(url=url, items=items, next_url=self.check(urljoin(url, link)) if link else None)
+                        return Page(
+                            url=url, items=items, next_url=self.check(urljoin(url, link)) if link else None
+                        )
             except HfHubHTTPError:
                 raise
             except self.transport_errors as e:
@@ -232,5 +278,7 @@ class HubClient:
             attempt += 1
             self.log(f"{last}; retrying in {wait:.1f} s ({attempt}/{self.policy.retries})")
             time.sleep(wait)
-        raise HubUnavailable(f"giving up on a page after {self.policy.retries} retries: {last}. Everything up to "
-                             "the last committed page is saved; run the same `hubatlas sync` again to resume.")
+        raise HubUnavailable(
+            f"giving up on a page after {self.policy.retries} retries: {last}. Everything up to "
+            "the last committed page is saved; run the same `hubatlas sync` again to resume."
+        )

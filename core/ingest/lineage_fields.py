@@ -6,12 +6,14 @@ Sources, in the order a model's parents are listed:
 - tags ``base_model:<relation>:<id>`` (relation in finetune|adapter|quantized|merge) and ``base_model:<id>``;
 - the ``baseModels`` expand (a list of ids or ``{"id": ...}`` objects, or ``{"relation": r, "models": [...]}``).
 """
+
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
 from hubatlas.core.common.repo_ids import is_model_id
+from hubatlas.core.store.rows import EdgeRow
 from hubatlas.core.store.schema import RELATIONS
 
 TYPED = frozenset(r for r in RELATIONS if r != "unknown")
@@ -34,7 +36,7 @@ def clean_id(value: object) -> str | None:
     v = value.strip()
     for p in _HF_PREFIXES:
         if v.startswith(p):
-            v = v[len(p):]
+            v = v[len(p) :]
             break
     v = v.rstrip("/")  # (a leading one is an absolute path, not an id)
     m = _URL_PATH.match(v)
@@ -75,8 +77,13 @@ def parse_base_models(value: object) -> tuple[list[str], str | None]:
 TAG_PRECEDENCE = ("adapter", "quantized", "merge", "finetune")
 
 
-def edges_for(model_id: str, tags: Iterable[str] | None, card: dict | None, base_models: object = None,
-              dropped: list[str] | None = None) -> tuple[list[tuple[str, str, str, str]], bool]:
+def edges_for(
+    model_id: str,
+    tags: Iterable[str] | None,
+    card: dict | None,
+    base_models: object = None,
+    dropped: list[str] | None = None,
+) -> tuple[list[EdgeRow], bool]:
     """All (child, parent, relation, source) edges of one model and whether a self-loop was dropped.
 
     Parents are matched case-insensitively (the Hub resolves ids so) and spelled as the first source that
@@ -123,7 +130,7 @@ def edges_for(model_id: str, tags: Iterable[str] | None, card: dict | None, base
     for t in tags or ():
         if not t.startswith("base_model:"):
             continue
-        rest = t[len("base_model:"):]
+        rest = t[len("base_model:") :]
         head, sep, tail = rest.partition(":")
         typed = bool(sep) and head in TYPED
         key = note(tail if typed else rest, 0, in_tags)
@@ -145,5 +152,5 @@ def edges_for(model_id: str, tags: Iterable[str] | None, card: dict | None, base
         if rel is None:
             rel = "merge" if several else "unknown"
         src = "tag" if k in in_tags else "card" if k in in_card else "baseModels"
-        edges.append((model_id, spelling[k][1], rel, src))
+        edges.append(EdgeRow(model_id, spelling[k][1], rel, src))
     return edges, self_loop

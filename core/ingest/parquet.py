@@ -1,5 +1,6 @@
 """Reader for the published whole-Hub parquet dump of "Anatomy of a Machine Learning Ecosystem"
 (``modelbiome/ai_ecosystem``): one row per model, parents in typed columns (one id or a list)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 from hubatlas.core.common.text import shown
 from hubatlas.core.ingest.batch import BATCH, Batch, ImportFailed
 from hubatlas.core.ingest.records import ID_PATTERN_RE2, ID_RE, RecordError, author_of, json_list
+from hubatlas.core.store.rows import EdgeRow, ModelRow
 
 REQUIRED = ("model_id",)
 INT_COLS = ("likes", "downloads", "card_length")
@@ -32,15 +34,23 @@ def _check_schema(path: Path, schema) -> list[str]:
     names = set(schema.names)
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        raise ImportFailed(f"{path}: not an ecosystem dump: missing column(s) {', '.join(missing)} "
-                           f"(has: {', '.join(sorted(names)[:12])})")
+        raise ImportFailed(
+            f"{path}: not an ecosystem dump: missing column(s) {', '.join(missing)} "
+            f"(has: {', '.join(sorted(names)[:12])})"
+        )
     if not (names & (set(PARENT_COLS) | {"tags", "pipeline_tag", "downloads"})):
-        raise ImportFailed(f"{path}: not an ecosystem dump: none of the expected columns "
-                           "(tags, pipeline_tag, downloads, *_parent)")
+        raise ImportFailed(
+            f"{path}: not an ecosystem dump: none of the expected columns "
+            "(tags, pipeline_tag, downloads, *_parent)"
+        )
 
     def is_str(ty):
-        return t.is_string(ty) or t.is_large_string(ty) or t.is_null(ty) or (
-            t.is_dictionary(ty) and (t.is_string(ty.value_type) or t.is_large_string(ty.value_type)))
+        return (
+            t.is_string(ty)
+            or t.is_large_string(ty)
+            or t.is_null(ty)
+            or (t.is_dictionary(ty) and (t.is_string(ty.value_type) or t.is_large_string(ty.value_type)))
+        )
 
     def is_str_list(ty):
         return (t.is_list(ty) or t.is_large_list(ty)) and is_str(ty.value_type)
@@ -67,7 +77,7 @@ def _listish(v: object) -> list[str]:
         return []
     if isinstance(v, list):
         return [x for x in v if isinstance(x, str) and x.strip()]
-    s = v.strip()
+    s = str(v).strip()
     if not s:
         return []
     if s.startswith("[") and s.endswith("]"):
@@ -85,7 +95,7 @@ def _int(v: object, col: str) -> int | None:
         if not v.is_integer():
             raise RecordError(f"column {col!r} holds a non-integer value {shown(v)}")
         return int(v)
-    return int(v)
+    return int(v)  # type: ignore[call-overload]  # str or numpy ints; anything else raises, which is caught
 
 
 def _date(v: object) -> str | None:
@@ -95,7 +105,7 @@ def _date(v: object) -> str | None:
         return v.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     if isinstance(v, date):
         return v.isoformat() + "T00:00:00.000Z"
-    return v or None
+    return str(v) if v else None
 
 
 def iter_parquet(path: Path) -> Iterator[Batch]:
@@ -162,19 +172,34 @@ def _batch(path: Path, rb, cols: list[str], start: int) -> Batch:
                     del edges[mid]
                 if len(edges) > 1:
                     edges = {p: ("merge" if r == "unknown" else r) for p, r in edges.items()}
-                all_edges.extend((mid, p, r, "card") for p, r in edges.items() if ID_RE.fullmatch(p) and ".." not in p)
+                all_edges.extend(
+                    EdgeRow(mid, p, r, "card")
+                    for p, r in edges.items()
+                    if ID_RE.fullmatch(p) and ".." not in p
+                )
             lic = lic_c[i]
             if lic is not None and not isinstance(lic, list):
                 lic = _listish(lic)
             tg, lg = tags_c[i], lang_c[i]
-            rows.append((
-                mid, author_of(mid), created[i] or None, None,
-                _int(downloads[i], "downloads"), _int(likes[i], "likes"), ptag[i] or None, lib[i] or None,
-                lic[0] if lic else None,
-                json_list(_listish(lg)),
-                json_list(_listish(tg)),
-                None, _int(card[i], "card_length"), "ecosystem-parquet", None,
-            ))
+            rows.append(
+                ModelRow(
+                    mid,
+                    author_of(mid),
+                    created[i] or None,
+                    None,
+                    _int(downloads[i], "downloads"),
+                    _int(likes[i], "likes"),
+                    ptag[i] or None,
+                    lib[i] or None,
+                    lic[0] if lic else None,
+                    json_list(_listish(lg)),
+                    json_list(_listish(tg)),
+                    None,
+                    _int(card[i], "card_length"),
+                    "ecosystem-parquet",
+                    None,
+                )
+            )
         except (RecordError, TypeError, ValueError) as e:
             raise ImportFailed(f"{path}: row {start + i} ({shown(mid)}): {e}") from None
     return b

@@ -11,6 +11,7 @@ deterministic placement of everyone else:
 Small atlases (<= ``anchors`` nodes) are laid out by UMAP in full. Deterministic for a seed on small
 atlases; at the real Hub's scale two runs differ (see the README's layout section).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,15 +22,20 @@ from hubatlas.core.layout.features import principal_axes, project
 from hubatlas.core.layout.knn import join_lineage, knn
 from hubatlas.core.layout.params import LayoutParams
 
-PCA_DIMS = 12   # feature dimensions for the nearest-anchor search (a k-d tree is fast up to about 12)
-NEAR = 8        # anchors whose positions a placed model's position is interpolated from
+PCA_DIMS = 12  # feature dimensions for the nearest-anchor search (a k-d tree is fast up to about 12)
+NEAR = 8  # anchors whose positions a placed model's position is interpolated from
 EXACT_KNN = 30_000  # above this many anchors, their kNN graph comes from nearest-neighbour descent
 DERIVED_REACH = 20.0  # anchor spacings at which a derivative's offset reaches the family radius
-SPREAD = 0.05   # jitter of models placed by an anchor, in units of the anchors' spacing
+SPREAD = 0.05  # jitter of models placed by an anchor, in units of the anchors' spacing
 
 
-def umap_embed(features: np.ndarray, parent: np.ndarray, child: np.ndarray, p: LayoutParams,
-               stage: Callable[[str], None] = lambda s: None) -> np.ndarray:
+def umap_embed(
+    features: np.ndarray,
+    parent: np.ndarray,
+    child: np.ndarray,
+    p: LayoutParams,
+    stage: Callable[[str], None] = lambda s: None,
+) -> np.ndarray:
     """UMAP of the rows of ``features`` on their kNN graph joined with the given lineage edges."""
     import umap
 
@@ -44,9 +50,18 @@ def umap_embed(features: np.ndarray, parent: np.ndarray, child: np.ndarray, p: L
     stage("optimise")
     import warnings
 
-    reducer = umap.UMAP(n_neighbors=k, n_components=2, min_dist=p.min_dist, n_epochs=p.n_epochs,
-                        random_state=p.seed, init="spectral" if n > k + 1 else "random",
-                        precomputed_knn=(idx, dist, None), metric="euclidean", low_memory=True, verbose=False)
+    reducer = umap.UMAP(
+        n_neighbors=k,
+        n_components=2,
+        min_dist=p.min_dist,
+        n_epochs=p.n_epochs,
+        random_state=p.seed,
+        init="spectral" if n > k + 1 else "random",
+        precomputed_knn=(idx, dist, None),
+        metric="euclidean",
+        low_memory=True,
+        verbose=False,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # seeded (single-threaded) run, no search index, disconnected points
         out = reducer.fit_transform(features).astype(np.float32)
@@ -60,17 +75,25 @@ def feature_knn(features: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np
     n = len(features)
     if n <= EXACT_KNN:
         idx, dist = knn(features, features, k - 1, exclude_self=True)
-        return (np.hstack([np.arange(n)[:, None], idx]),
-                np.hstack([np.zeros((n, 1), np.float32), dist]))
+        return (np.hstack([np.arange(n)[:, None], idx]), np.hstack([np.zeros((n, 1), np.float32), dist]))
     from pynndescent import NNDescent
 
-    nd = NNDescent(features, n_neighbors=k, metric="euclidean", random_state=seed, low_memory=True,
-                   compressed=True, verbose=False)
+    nd = NNDescent(
+        features,
+        n_neighbors=k,
+        metric="euclidean",
+        random_state=seed,
+        low_memory=True,
+        compressed=True,
+        verbose=False,
+    )
     idx, dist = nd.neighbor_graph
     return idx.astype(np.int64), dist.astype(np.float32)
 
 
-def choose_anchors(pp: np.ndarray, family: np.ndarray, root: np.ndarray, budget: int, seed: int) -> np.ndarray:
+def choose_anchors(
+    pp: np.ndarray, family: np.ndarray, root: np.ndarray, budget: int, seed: int
+) -> np.ndarray:
     """Models without a parent (roots and isolated models): all of them when they fit the budget, else the
     roots of the largest families (up to half the budget) and an even random sample of the rest.
     Derived models are never anchors: they are placed by their parents."""
@@ -109,22 +132,25 @@ def _pca(features: np.ndarray, rows: np.ndarray, dims: int, seed: int) -> np.nda
 
 def _hash_uniform(n: int, seed: int, salt: int) -> np.ndarray:
     """Per-node uniforms in [0,1) that depend only on the node index and seed (stable across runs)."""
-    x = (np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ np.uint64((seed * 7919 + salt) & 0xFFFFFFFF)
+    x = (np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ np.uint64(
+        (seed * 7919 + salt) & 0xFFFFFFFF
+    )
     x ^= x >> np.uint64(33)
     x *= np.uint64(0xFF51AFD7ED558CCD)
     x ^= x >> np.uint64(33)
     return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-def nearest_ref(targets: np.ndarray, ref: np.ndarray, features: np.ndarray, seed: int, k: int = 1
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_ref(
+    targets: np.ndarray, ref: np.ndarray, features: np.ndarray, seed: int, k: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each target, its ``k`` nearest ``ref`` nodes in PCA-reduced feature space (k-d tree):
     (distances, positions in ``ref``), each (len(targets), k), and the reduced features of ref + targets."""
     from scipy.spatial import cKDTree
 
     red = _pca(features, np.concatenate([ref, targets]), PCA_DIMS, seed)
     k = min(k, len(ref))
-    dist, near = cKDTree(red[: len(ref)]).query(red[len(ref):], k=k, workers=-1)
+    dist, near = cKDTree(red[: len(ref)]).query(red[len(ref) :], k=k, workers=-1)
     return dist.reshape(len(targets), k), near.reshape(len(targets), k), red
 
 
@@ -133,43 +159,57 @@ def _weights(dist: np.ndarray) -> np.ndarray:
     nearest (a model between two groups lands between them; one that matches an anchor lands on it)."""
     d0 = dist[:, :1]
     scale = np.maximum(d0, 0.05 * np.maximum(dist[:, -1:], 1e-6))
-    w = np.exp(-((dist ** 2 - d0 ** 2) / (scale ** 2)).clip(0, 50))
+    w = np.exp(-((dist**2 - d0**2) / (scale**2)).clip(0, 50))
     return w / w.sum(1, keepdims=True)
 
 
-def interpolated(xy: np.ndarray, ref: np.ndarray, dist: np.ndarray, near: np.ndarray,
-                 red: np.ndarray | None = None, chunk: int = 200_000) -> np.ndarray:
+def interpolated(
+    xy: np.ndarray,
+    ref: np.ndarray,
+    dist: np.ndarray,
+    near: np.ndarray,
+    red: np.ndarray | None = None,
+    chunk: int = 200_000,
+) -> np.ndarray:
     """Positions interpolated from the nearest anchors' positions; with ``red`` (reduced features of ref then
     targets), plus a local affine correction: the target's feature offset from the weighted anchors mapped
     to 2-D by the ridge least-squares map of those anchors (features -> positions), bounded by their spread.
     Models that differ inside one neighbourhood then differ on the map in the same direction as the anchors
     do, instead of by chance."""
     w = _weights(dist)
-    pts = xy[ref[near]].astype(np.float64)                    # (t, k, 2)
+    pts = xy[ref[near]].astype(np.float64)  # (t, k, 2)
     pos = (w[:, :, None] * pts).sum(1)
     if red is None or near.shape[1] < 3:
         return pos
     n_ref = len(ref)
     for s in range(0, len(near), chunk):
         sl = slice(s, s + chunk)
-        r = red[near[sl]].astype(np.float64)                  # (c, k, d)
+        r = red[near[sl]].astype(np.float64)  # (c, k, d)
         m = (w[sl, :, None] * r).sum(1)
         a = r - m[:, None, :]
         b = pts[sl] - pos[sl, None, :]
         g = a @ a.transpose(0, 2, 1)
         lam = 0.1 * np.trace(g, axis1=1, axis2=2)[:, None, None] / near.shape[1] + 1e-9
         x = np.linalg.solve(g + lam * np.eye(near.shape[1])[None], b)  # (c, k, 2)
-        q = red[n_ref + s:n_ref + s + len(r)].astype(np.float64) - m
+        q = red[n_ref + s : n_ref + s + len(r)].astype(np.float64) - m
         off = np.einsum("ck,ckj->cj", np.einsum("cd,ckd->ck", q, a), x)
-        cap = np.sqrt((b ** 2).sum(-1).max(1))[:, None]
+        cap = np.sqrt((b**2).sum(-1).max(1))[:, None]
         norm = np.linalg.norm(off, axis=1, keepdims=True)
         pos[sl] += off * np.minimum(1.0, cap / np.maximum(norm, 1e-12))
     return pos
 
 
-def place_derived_by_features(xy: np.ndarray, placed: np.ndarray, pp: np.ndarray, depth: np.ndarray,
-                              ref: np.ndarray, features: np.ndarray, fam_size: np.ndarray, unit: float,
-                              seed: int) -> None:
+def place_derived_by_features(
+    xy: np.ndarray,
+    placed: np.ndarray,
+    pp: np.ndarray,
+    depth: np.ndarray,
+    ref: np.ndarray,
+    features: np.ndarray,
+    fam_size: np.ndarray,
+    unit: float,
+    seed: int,
+) -> None:
     """Derivatives go from their parent toward where models like them lie: the offset points at the
     derivative's nearest anchor in feature space, its length grows with that distance but stays within the
     family's radius, so siblings that look alike sit together and every derivative stays by its parent."""
@@ -196,8 +236,15 @@ def place_derived_by_features(xy: np.ndarray, placed: np.ndarray, pp: np.ndarray
         placed[at] = True
 
 
-def place_by_features(xy: np.ndarray, placed: np.ndarray, targets: np.ndarray, ref: np.ndarray,
-                      features: np.ndarray, unit: float, seed: int) -> None:
+def place_by_features(
+    xy: np.ndarray,
+    placed: np.ndarray,
+    targets: np.ndarray,
+    ref: np.ndarray,
+    features: np.ndarray,
+    unit: float,
+    seed: int,
+) -> None:
     """Place ``targets`` next to their nearest ``ref`` node in PCA-reduced feature space (in place)."""
     if not len(targets) or not len(ref):
         return
@@ -222,9 +269,18 @@ def local_unit(xy: np.ndarray, seed: int) -> float:
     return float(max(np.median(d[:, 0]), 1e-6))
 
 
-def layout_cpu(features: np.ndarray, parent: np.ndarray, child: np.ndarray, pp: np.ndarray, depth: np.ndarray,
-               relation: np.ndarray, family: np.ndarray, root: np.ndarray, p: LayoutParams,
-               stage: Callable[[str], None] = lambda s: None) -> np.ndarray:
+def layout_cpu(
+    features: np.ndarray,
+    parent: np.ndarray,
+    child: np.ndarray,
+    pp: np.ndarray,
+    depth: np.ndarray,
+    relation: np.ndarray,
+    family: np.ndarray,
+    root: np.ndarray,
+    p: LayoutParams,
+    stage: Callable[[str], None] = lambda s: None,
+) -> np.ndarray:
     """Raw 2-D coordinates (not yet normalised) for every node."""
     n = len(features)
     xy = np.full((n, 2), np.nan, dtype=np.float32)
@@ -236,7 +292,7 @@ def layout_cpu(features: np.ndarray, parent: np.ndarray, child: np.ndarray, pp: 
     sub = (pos[parent] >= 0) & (pos[child] >= 0)
     xy[anchors] = umap_embed(features[anchors], pos[parent[sub]], pos[child[sub]], p, stage)
     contract_to_parents(xy, pp, depth, p.contract)
-    placed = np.isfinite(xy).all(1)
+    placed: np.ndarray = np.asarray(np.isfinite(xy).all(1), dtype=bool)
     if placed.all():
         return xy
     stage("placement")

@@ -9,6 +9,7 @@ alike models are near each other instead of every author being equally far from 
 are then **reduced** to their first REDUCED principal components (89% of the variance on the real 2024-07
 Hub): the layout, the cuML path, incremental placement and the quality report all use these.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -22,13 +23,28 @@ from hubatlas.core.store.snapshot import Snapshot
 
 FEATURES_VERSION = 4
 # block name -> (dimensions, weight)
-BLOCKS = {"modality": (8, 4.0), "task": (12, 4.0), "library": (8, 3.0), "license": (6, 2.0),
-          "author": (16, 2.5), "name": (32, 0.6), "tags": (24, 0.5), "family": (14, 3.0)}
+BLOCKS = {
+    "modality": (8, 4.0),
+    "task": (12, 4.0),
+    "library": (8, 3.0),
+    "license": (6, 2.0),
+    "author": (16, 2.5),
+    "name": (32, 0.6),
+    "tags": (24, 0.5),
+    "family": (14, 3.0),
+}
 # (weights chosen on the real 2024-07 snapshot: categorical blocks strong, text blocks as tie-breakers; see
 # the README's layout table for the figures of the alternatives tried)
 DIMS = sum(d for d, _ in BLOCKS.values())
-CONTENT = ("modality", "task", "library", "license", "name", "tags")  # what authors and families are embedded by
-REDUCED = 16     # principal components the layout uses
+CONTENT = (
+    "modality",
+    "task",
+    "library",
+    "license",
+    "name",
+    "tags",
+)  # what authors and families are embedded by
+REDUCED = 16  # principal components the layout uses
 PCA_SAMPLE = 100_000  # rows the principal axes are fitted on (a seeded sample; all rows below this)
 
 
@@ -43,8 +59,14 @@ def _mix(x: np.ndarray) -> np.ndarray:
 def _directions(labels: list, dims: int, salt: str) -> np.ndarray:
     """A unit vector per label, the same for the same label string on every machine and run (seeded by the
     label's CRC-32, Gaussian by Box-Muller; vectorised, so a million authors take a second)."""
-    seeds = np.fromiter((zlib.crc32(f"{salt}:{lab}".encode("utf-8", "surrogatepass")) if lab is not None else 0
-                         for lab in labels), dtype=np.uint64, count=len(labels))
+    seeds = np.fromiter(
+        (
+            zlib.crc32(f"{salt}:{lab}".encode("utf-8", "surrogatepass")) if lab is not None else 0
+            for lab in labels
+        ),
+        dtype=np.uint64,
+        count=len(labels),
+    )
     j = np.arange(dims + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         u = (_mix(seeds[:, None] * np.uint64(1 << 20) + j[None, :]) >> np.uint64(11)).astype(np.float64)
@@ -63,31 +85,44 @@ def _categorical(col: pa.ChunkedArray, dims: int, salt: str) -> np.ndarray:
     idx = arr.indices.to_numpy(zero_copy_only=False)
     table = _directions(labels, dims, salt)
     valid = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool) if arr.null_count else None
-    out = table[np.nan_to_num(idx, nan=0).astype(np.int64)] if len(labels) else np.zeros((len(arr), dims), np.float32)
+    out = (
+        table[np.nan_to_num(idx, nan=0).astype(np.int64)]
+        if len(labels)
+        else np.zeros((len(arr), dims), np.float32)
+    )
     if valid is not None:
         out[~valid] = 0
     return out
 
 
-def weighted_blocks(nodes: pa.Table, edges: pa.Table | None = None,
-                    tags_json: list[str | None] | None = None) -> np.ndarray:
+def weighted_blocks(
+    nodes: pa.Table, edges: pa.Table | None = None, tags_json: list[str | None] | None = None
+) -> np.ndarray:
     """The weighted blocks before the reduction, (n, DIMS) float32, in the order of BLOCKS. ``edges``: lineage
     (source = parent index), so placeholders (known only by id) take their children's content;
     ``tags_json``: each node's stored tag list (JSON), in node order."""
     n = nodes.num_rows
     blocks: dict[str, np.ndarray] = {}
-    for name, col in (("modality", "modality"), ("task", "pipeline_tag"), ("library", "library_name"),
-                      ("license", "license")):
+    for name, col in (
+        ("modality", "modality"),
+        ("task", "pipeline_tag"),
+        ("library", "library_name"),
+        ("license", "license"),
+    ):
         blocks[name] = _categorical(nodes.column(col), BLOCKS[name][0], name)
     ids = nodes.column("id")
     blocks["name"] = text_features.name_trigrams(ids, BLOCKS["name"][0])
-    skip = set()
+    skip: set[str] = set()
     for col in ("pipeline_tag", "library_name"):
         skip.update(x for x in nodes.column(col).combine_chunks().dictionary.to_pylist() if x)
     blocks["tags"] = text_features.tag_vectors(tags_json, n, BLOCKS["tags"][0], skip)
     if edges is not None and edges.num_rows and "placeholder" in nodes.column_names:
-        _from_children(blocks, nodes.column("placeholder").to_numpy(zero_copy_only=False).astype(bool),
-                       edges.column("source").to_numpy(), edges.column("target").to_numpy())
+        _from_children(
+            blocks,
+            nodes.column("placeholder").to_numpy(zero_copy_only=False).astype(bool),
+            edges.column("source").to_numpy(),
+            edges.column("target").to_numpy(),
+        )
     content = np.hstack([blocks[b] * BLOCKS[b][1] for b in CONTENT]) if n else np.zeros((0, 1), np.float32)
     axes = _principal_axes(content, max(BLOCKS["author"][0], BLOCKS["family"][0]))
     blocks["author"] = _by_content(_author_codes(ids), content, axes, BLOCKS["author"][0])
@@ -97,20 +132,25 @@ def weighted_blocks(nodes: pa.Table, edges: pa.Table | None = None,
     out = np.empty((n, DIMS), dtype=np.float32)
     at = 0
     for name, (dims, w) in BLOCKS.items():
-        out[:, at:at + dims] = blocks[name] * w
+        out[:, at : at + dims] = blocks[name] * w
         at += dims
     return out
 
 
-def build_features(nodes: pa.Table, edges: pa.Table | None = None,
-                   tags_json: list[str | None] | None = None) -> np.ndarray:
+def build_features(
+    nodes: pa.Table, edges: pa.Table | None = None, tags_json: list[str | None] | None = None
+) -> np.ndarray:
     """The layout's features, (n, REDUCED) float32: the weighted blocks reduced to their principal components."""
     return reduce(weighted_blocks(nodes, edges, tags_json))
 
 
 def _principal_axes(x: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
     """(mean, axes (d, dims)) of the rows of ``x``, fitted on a seeded sample of at most PCA_SAMPLE rows."""
-    rows = np.random.default_rng(0).choice(len(x), size=PCA_SAMPLE, replace=False) if len(x) > PCA_SAMPLE else slice(None)
+    rows = (
+        np.random.default_rng(0).choice(len(x), size=PCA_SAMPLE, replace=False)
+        if len(x) > PCA_SAMPLE
+        else slice(None)
+    )
     return principal_axes(x[rows].astype(np.float64), dims)
 
 
@@ -129,15 +169,16 @@ def principal_axes(sample: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarra
     return mean, axes
 
 
-def project(x: np.ndarray, mean: np.ndarray, axes: np.ndarray, rows: np.ndarray | None = None,
-            chunk: int = 1 << 18) -> np.ndarray:
+def project(
+    x: np.ndarray, mean: np.ndarray, axes: np.ndarray, rows: np.ndarray | None = None, chunk: int = 1 << 18
+) -> np.ndarray:
     """``x[rows]`` (all rows by default) projected on ``axes`` about ``mean``, float32, in chunks: the selected
     rows are never copied whole (2M rows of blocks are about 1 GB)."""
     n = len(x) if rows is None else len(rows)
     out = np.empty((n, axes.shape[1]), np.float32)
     for s in range(0, n, chunk):
-        part = x[s:s + chunk] if rows is None else x[rows[s:s + chunk]]
-        out[s:s + chunk] = (part - mean) @ axes
+        part = x[s : s + chunk] if rows is None else x[rows[s : s + chunk]]
+        out[s : s + chunk] = (part - mean) @ axes
     return out
 
 
@@ -151,13 +192,17 @@ def _author_codes(ids: pa.ChunkedArray) -> np.ndarray:
     arr = text_features.authors(ids).dictionary_encode()
     codes = arr.indices.to_numpy(zero_copy_only=False)
     if arr.null_count:
-        codes = np.where(np.asarray(arr.is_null().to_numpy(zero_copy_only=False), bool), -1,
-                         np.nan_to_num(codes.astype(np.float64), nan=-1))
+        codes = np.where(
+            np.asarray(arr.is_null().to_numpy(zero_copy_only=False), bool),
+            -1,
+            np.nan_to_num(codes.astype(np.float64), nan=-1),
+        )
     return np.asarray(codes, dtype=np.int64)
 
 
-def _by_content(codes: np.ndarray, content: np.ndarray, axes: tuple[np.ndarray, np.ndarray],
-                dims: int) -> np.ndarray:
+def _by_content(
+    codes: np.ndarray, content: np.ndarray, axes: tuple[np.ndarray, np.ndarray], dims: int
+) -> np.ndarray:
     """A unit vector per group (an author, a family) of more than one model: the mean content of its members
     on the content's principal axes, so groups that hold alike models point alike. Rows of a single-model
     group or without one (code -1) stay zero: they carry no neighbourhood."""
@@ -181,8 +226,9 @@ def _by_content(codes: np.ndarray, content: np.ndarray, axes: tuple[np.ndarray, 
     return out
 
 
-def _from_children(blocks: dict[str, np.ndarray], placeholder: np.ndarray, parent: np.ndarray,
-                   child: np.ndarray) -> None:
+def _from_children(
+    blocks: dict[str, np.ndarray], placeholder: np.ndarray, parent: np.ndarray, child: np.ndarray
+) -> None:
     """A placeholder (a parent known only by its id) has no metadata of its own: each block becomes the mean
     of its children's (twice, so a placeholder whose children are placeholders gets their averages), mixed
     with its own name so that it still sits closest to the children named like it."""
@@ -222,4 +268,6 @@ def stored_tags(store: Store, n: int) -> list[str | None] | None:
 
 def snapshot_features(snap: Snapshot, store: Store | None = None) -> np.ndarray:
     """The layout's features for a snapshot: with the tags from ``store`` where one is given."""
-    return build_features(snap.nodes, snap.edges, stored_tags(store, len(snap)) if store is not None else None)
+    return build_features(
+        snap.nodes, snap.edges, stored_tags(store, len(snap)) if store is not None else None
+    )

@@ -16,13 +16,16 @@ This path cannot run on the project's machines (cuML and RAPIDS are far larger t
 the lent GPU): a contract test checks the exact calls against the documented signatures and semantics, and it
 runs for real on users' NVIDIA GPUs.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 GPU_HOWTO = "`pip install 'hubatlas[gpu]'` on a CUDA 12 machine enables it"
-GPU_HOWTO_FROZEN = ("the app bundle does not include it: on an NVIDIA machine, `pip install 'hubatlas[gpu]'` and run "
-                    "`hubatlas layout --backend cuml` on the same cache; the app then opens that layout")
+GPU_HOWTO_FROZEN = (
+    "the app bundle does not include it: on an NVIDIA machine, `pip install 'hubatlas[gpu]'` and run "
+    "`hubatlas layout --backend cuml` on the same cache; the app then opens that layout"
+)
 
 
 def _frozen() -> bool:
@@ -34,10 +37,13 @@ def _frozen() -> bool:
 def cuml_status() -> tuple[bool, str]:
     """(usable, why) for cuML on this machine."""
     try:
-        import cuml  # noqa: F401
+        import cuml
         import cupy
     except Exception as e:  # ImportError or a broken CUDA install
-        return False, f"cuML is not installed ({type(e).__name__}); {GPU_HOWTO_FROZEN if _frozen() else GPU_HOWTO}"
+        return (
+            False,
+            f"cuML is not installed ({type(e).__name__}); {GPU_HOWTO_FROZEN if _frozen() else GPU_HOWTO}",
+        )
     try:
         n = cupy.cuda.runtime.getDeviceCount()
     except Exception as e:
@@ -62,8 +68,16 @@ def umap_kwargs(n_neighbors: int, n_epochs: int, min_dist: float, seed: int | No
     }
 
 
-def layout_cuml(features: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, *, seed: int, n_epochs: int,
-                min_dist: float, deterministic: bool = False) -> np.ndarray:
+def layout_cuml(
+    features: np.ndarray,
+    knn_idx: np.ndarray,
+    knn_dist: np.ndarray,
+    *,
+    seed: int,
+    n_epochs: int,
+    min_dist: float,
+    deterministic: bool = False,
+) -> np.ndarray:
     """UMAP of all rows on the GPU with the given (self-first) kNN graph; returns (n, 2) float32."""
     from cuml.manifold import UMAP
 
@@ -80,8 +94,10 @@ def self_first(idx: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarra
     order = np.argsort(idx == rows, axis=1, kind="stable")  # others first (in distance order), self last
     others_i = np.take_along_axis(idx, order, 1)[:, : k - 1]
     others_d = np.take_along_axis(dist, order, 1)[:, : k - 1]
-    return (np.hstack([rows, others_i]).astype(np.int64),
-            np.hstack([np.zeros((n, 1), np.float32), others_d]).astype(np.float32))
+    return (
+        np.hstack([rows, others_i]).astype(np.int64),
+        np.hstack([np.zeros((n, 1), np.float32), others_d]).astype(np.float32),
+    )
 
 
 def gpu_knn(features: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

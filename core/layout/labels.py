@@ -3,12 +3,15 @@
 Regions are k-means clusters of the laid-out points at four scales (about 24, 64, 200 and 600 regions);
 each is named by whatever names it best among its dominant family root, author, task, library and name word:
 the candidate with the highest share of the region's models weighted by how much more common it is there
-than on the whole map (its lift); a text is used once per level (a second region takes its next best). Coarse regions are shown at the overview (``min_zoom`` 1), finer ones from
-zoom 2, 4 and 8; the most downloaded models' own names from zoom 16 and 32. Each label says how many models
+than on the whole map (its lift); a text is used once per level (a second region takes its next best). Coarse
+regions are shown at the overview (``min_zoom`` 1), finer ones from zoom 2, 4 and 8; the most downloaded
+models' own names from zoom 16 and 32. Each label says how many models
 it names (``count``). The texts come from untrusted metadata: the viewer draws them as plain text.
 """
+
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +23,21 @@ from hubatlas.core.layout.text_features import authors
 from hubatlas.core.store.snapshot import Snapshot, write_table
 
 LABELS_FILE = "labels.arrow"
-LEVELS = ((1.0, 24), (2.0, 64), (4.0, 200), (8.0, 600))   # (min_zoom, regions)
-MODEL_LABELS = ((16.0, 400), (32.0, 1600))               # (min_zoom, most downloaded models)
-MIN_SHARE = 0.12         # a name must cover at least this share of its region
+LEVELS = ((1.0, 24), (2.0, 64), (4.0, 200), (8.0, 600))  # (min_zoom, regions)
+MODEL_LABELS = ((16.0, 400), (32.0, 1600))  # (min_zoom, most downloaded models)
+MIN_SHARE = 0.12  # a name must cover at least this share of its region
 KIND_WEIGHT = {"family": 1.25, "author": 1.0, "word": 0.9, "task": 0.8, "library": 0.6}
 MAX_TEXT = 40
-SCHEMA = pa.schema([("text", pa.string()), ("x", pa.float32()), ("y", pa.float32()), ("min_zoom", pa.float32()),
-                    ("count", pa.int64()), ("kind", pa.string())])
+SCHEMA = pa.schema(
+    [
+        ("text", pa.string()),
+        ("x", pa.float32()),
+        ("y", pa.float32()),
+        ("min_zoom", pa.float32()),
+        ("count", pa.int64()),
+        ("kind", pa.string()),
+    ]
+)
 
 
 def _kmeans_assign(xy: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -51,7 +62,7 @@ def _top_per_region(region: np.ndarray, code: np.ndarray, n_regions: int) -> tup
     reg, val = keys // vmax, keys % vmax
     best_val = np.full(n_regions, -1, np.int64)
     best_cnt = np.zeros(n_regions, np.int64)
-    order = np.lexsort((-counts, reg))           # by region, most frequent first
+    order = np.lexsort((-counts, reg))  # by region, most frequent first
     first = np.ones(len(order), bool)
     first[1:] = reg[order][1:] != reg[order][:-1]
     top = order[first]
@@ -69,11 +80,13 @@ def _candidates(snap: Snapshot) -> dict[str, tuple[np.ndarray, list[str]]]:
     fam_size = np.bincount(fam, minlength=int(fam.max(initial=0)) + 1)[fam] if n else np.zeros(0, np.int64)
     rcode = np.where(fam_size >= 3, root, -1)
     names = name_part(ids).to_pylist()
-    out["family"] = (rcode, names)                # codes are node indices: the root's name
+    out["family"] = (rcode, names)  # codes are node indices: the root's name
     a = authors(ids).dictionary_encode()
     acode = a.indices.to_numpy(zero_copy_only=False)
-    out["author"] = (np.nan_to_num(acode, nan=-1).astype(np.int64) if a.null_count else acode.astype(np.int64),
-                     a.dictionary.to_pylist())
+    out["author"] = (
+        np.nan_to_num(acode, nan=-1).astype(np.int64) if a.null_count else acode.astype(np.int64),
+        a.dictionary.to_pylist(),
+    )
     tcode, tlabels = snap.codes("pipeline_tag")
     out["task"] = (tcode.astype(np.int64), tlabels)
     lcode, llabels = snap.codes("library_name")
@@ -84,7 +97,7 @@ def _candidates(snap: Snapshot) -> dict[str, tuple[np.ndarray, list[str]]]:
     usable = (freq[wcode] >= 20) & np.array([len(w) >= 3 and not w.isdigit() for w in words], bool)[wcode]
     best = np.full(n, -1, np.int64)
     o, c = owner[usable], wcode[usable]
-    order = np.lexsort((freq[c], o))              # by owner, rarest word first
+    order = np.lexsort((freq[c], o))  # by owner, rarest word first
     first = np.ones(len(order), bool)
     first[1:] = o[order][1:] != o[order][:-1]
     best[o[order][first]] = c[order][first]
@@ -101,15 +114,17 @@ def compute_labels(snap: Snapshot, xy: np.ndarray, seed: int = 0) -> pa.Table:
         return pa.Table.from_pylist([], schema=SCHEMA)
     pts = np.flatnonzero(ok)
     cands = _candidates(snap)
-    totals = {k: np.bincount(c[c >= 0], minlength=max(len(t) if k != "family" else n, 1))
-              for k, (c, t) in cands.items()}  # (at least one entry: a kind may have no values at all)
+    totals = {
+        k: np.bincount(c[c >= 0], minlength=max(len(t) if k != "family" else n, 1))
+        for k, (c, t) in cands.items()
+    }  # (at least one entry: a kind may have no values at all)
     for min_zoom, k in LEVELS:
         region = np.full(n, -1, np.int64)
         region[pts] = _kmeans_assign(xy[pts], min(k, max(len(pts) // 20, 1)), seed)
         m = int(region.max()) + 1
         size = np.bincount(region[pts], minlength=m).astype(np.float64)
         per_kind = []
-        for kind, (code, texts) in cands.items():
+        for kind, (code, _texts) in cands.items():
             c = np.where(ok, code, -1)
             val, cnt = _top_per_region(np.where(c >= 0, region, 0), c, m)
             share = cnt / np.maximum(size, 1)
@@ -129,7 +144,7 @@ def compute_labels(snap: Snapshot, xy: np.ndarray, seed: int = 0) -> pa.Table:
                 text = texts[val[r]]
                 if text in used:
                     continue
-                seg = by_region[bounds[r]:bounds[r + 1]]
+                seg = by_region[bounds[r] : bounds[r + 1]]
                 members = seg[code[seg] == val[r]]
                 if not len(members):
                     continue
@@ -140,21 +155,33 @@ def compute_labels(snap: Snapshot, xy: np.ndarray, seed: int = 0) -> pa.Table:
     rows = _dedupe(rows)
     dl = snap.column("downloads").astype(np.float64)
     dl[~ok] = -1
-    ph = snap.column("placeholder").astype(bool) if "placeholder" in snap.nodes.column_names else np.zeros(n, bool)
+    ph = (
+        snap.column("placeholder").astype(bool)
+        if "placeholder" in snap.nodes.column_names
+        else np.zeros(n, bool)
+    )
     dl[ph] = -1
     top = np.argsort(-dl, kind="stable")
     names = cands["family"][1]
     at = 0
     for min_zoom, count in MODEL_LABELS:
-        for i in top[at:at + count]:
+        for i in top[at : at + count]:
             if dl[i] >= 0:
                 rows.append((names[i], float(xy[i, 0]), float(xy[i, 1]), min_zoom, 1, "model"))
         at += count
-    cols = list(zip(*rows)) if rows else [[]] * 6
+    cols: list = list(zip(*rows, strict=True)) if rows else [()] * 6
     texts = [printable(t, MAX_TEXT) for t in cols[0]]  # plain, bounded text
-    return pa.table([pa.array(texts, pa.string()), pa.array(cols[1], pa.float32()), pa.array(cols[2], pa.float32()),
-                     pa.array(cols[3], pa.float32()), pa.array(cols[4], pa.int64()), pa.array(cols[5], pa.string())],
-                    schema=SCHEMA)
+    return pa.table(
+        [
+            pa.array(texts, pa.string()),
+            pa.array(cols[1], pa.float32()),
+            pa.array(cols[2], pa.float32()),
+            pa.array(cols[3], pa.float32()),
+            pa.array(cols[4], pa.int64()),
+            pa.array(cols[5], pa.string()),
+        ],
+        schema=SCHEMA,
+    )
 
 
 def _dedupe(rows: list[tuple]) -> list[tuple]:
@@ -220,8 +247,6 @@ def ensure_labels(snap: Snapshot, seed: int = 0, write: bool = True) -> pa.Table
         return pa.Table.from_pylist([], schema=SCHEMA)
     t = compute_labels(snap, xy, seed)
     if write:
-        try:
+        with contextlib.suppress(OSError):  # a read-only atlas: the labels live in memory for this session
             write_labels(snap.dir, t, key)
-        except OSError:
-            pass  # a read-only atlas: the labels live in memory for this session
     return t

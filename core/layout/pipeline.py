@@ -7,6 +7,7 @@ atomically to ``<cache>/layouts/<key>.arrow``. An unchanged atlas is not recompu
 since the last layout, only the new ones are placed (near their parents or feature neighbours) and nobody
 else moves, unless ``full`` is asked.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hubatlas.core.common.paths import LAYOUTS_DIR
 from hubatlas.core.common.progress import bar
 from hubatlas.core.layout.cpu import (
     contract_to_parents,
@@ -58,9 +60,15 @@ def _digest(*arrays: pa.ChunkedArray | pa.Array) -> str:
 def cache_key(snap: Snapshot, p: LayoutParams, backend: str) -> str:
     content = {
         "nodes": _digest(snap.nodes.column("id")),
-        "edges": _digest(snap.edges.column("source"), snap.edges.column("target"), snap.edges.column("relation")),
-        "attrs": _digest(*(snap.nodes.column(c).combine_chunks().indices for c in
-                           ("pipeline_tag", "library_name", "license"))),
+        "edges": _digest(
+            snap.edges.column("source"), snap.edges.column("target"), snap.edges.column("relation")
+        ),
+        "attrs": _digest(
+            *(
+                snap.nodes.column(c).combine_chunks().indices
+                for c in ("pipeline_tag", "library_name", "license")
+            )
+        ),
         "params": {k: v for k, v in asdict(p).items() if k != "backend"},
         "backend": backend,
         "versions": [LAYOUT_VERSION, FEATURES_VERSION],
@@ -104,17 +112,30 @@ def _graph(snap: Snapshot) -> dict:
     child = snap.edges.column("target").to_numpy().astype(np.int64)
     from hubatlas.core.store.graph import primary_parents
 
-    return {"parent": parent, "child": child, "pp": primary_parents(len(snap), parent, child).astype(np.int64),
-            "depth": snap.column("depth").astype(np.int64), "relation": pp_rel,
-            "family": snap.column("family").astype(np.int64), "root": snap.column("root").astype(np.int64)}
+    return {
+        "parent": parent,
+        "child": child,
+        "pp": primary_parents(len(snap), parent, child).astype(np.int64),
+        "depth": snap.column("depth").astype(np.int64),
+        "relation": pp_rel,
+        "family": snap.column("family").astype(np.int64),
+        "root": snap.column("root").astype(np.int64),
+    }
 
 
-def compute(snap: Snapshot, p: LayoutParams, backend: str, stage: Callable[[str], None],
-            store: Store | None = None) -> np.ndarray:
-    """Raw coordinates for every node with the chosen backend (features with the tags of ``store``)."""
+def compute(
+    snap: Snapshot,
+    p: LayoutParams,
+    backend: str,
+    stage: Callable[[str], None],
+    store: Store | None = None,
+    g: dict | None = None,
+) -> np.ndarray:
+    """Raw coordinates for every node with the chosen backend (features with the tags of ``store``; ``g``:
+    the lineage graph of ``_graph``, made here when not given)."""
     stage("features")
     feats = snapshot_features(snap, store)
-    g = _graph(snap)
+    g = g if g is not None else _graph(snap)
     if backend == "cuml":
         from hubatlas.core.layout.gpu import gpu_knn, layout_cuml
         from hubatlas.core.layout.knn import join_lineage
@@ -124,25 +145,27 @@ def compute(snap: Snapshot, p: LayoutParams, backend: str, stage: Callable[[str]
         idx, dist = join_lineage(idx, dist, g["parent"], g["child"])
         stage("optimise")
         return layout_cuml(feats, idx, dist, seed=p.seed, n_epochs=p.n_epochs, min_dist=p.min_dist)
-    return layout_cpu(feats, g["parent"], g["child"], g["pp"], g["depth"], g["relation"], g["family"], g["root"],
-                      p, stage)
+    return layout_cpu(
+        feats, g["parent"], g["child"], g["pp"], g["depth"], g["relation"], g["family"], g["root"], p, stage
+    )
 
 
-def open_up(snap: Snapshot, xy: np.ndarray) -> np.ndarray:
+def open_up(snap: Snapshot, xy: np.ndarray, g: dict | None = None) -> np.ndarray:
     """Spread dense regions over the canvas (layout.spread), then pull derivatives back toward their parents
     by RECONTRACT of their distance, so families stay compact after the spreading."""
     out = spread_dense(xy).astype(np.float64)
-    g = _graph(snap)
+    g = g if g is not None else _graph(snap)
     contract_to_parents(out, g["pp"], g["depth"], RECONTRACT)
     return out
 
 
-def place_new(snap: Snapshot, xy: np.ndarray, p: LayoutParams, stage: Callable[[str], None],
-              store: Store | None = None) -> np.ndarray:
+def place_new(
+    snap: Snapshot, xy: np.ndarray, p: LayoutParams, stage: Callable[[str], None], store: Store | None = None
+) -> np.ndarray:
     """Place nodes without coordinates near their parents or feature neighbours (the same features as the
     full layout); placed nodes do not move."""
     xy = xy.astype(np.float64).copy()
-    placed = np.isfinite(xy).all(1)
+    placed: np.ndarray = np.asarray(np.isfinite(xy).all(1), dtype=bool)
     stage("features")
     feats = snapshot_features(snap, store)
     g = _graph(snap)
@@ -160,7 +183,7 @@ def place_new(snap: Snapshot, xy: np.ndarray, p: LayoutParams, stage: Callable[[
 
 
 def layouts_dir(cache: Path) -> Path:
-    return Path(cache) / "layouts"
+    return Path(cache) / LAYOUTS_DIR
 
 
 def _write_layout(path: Path, ids: pa.ChunkedArray, xy: np.ndarray) -> None:
@@ -192,8 +215,14 @@ def apply_to_snapshot(snap: Snapshot, xy: np.ndarray, info: dict) -> None:
     write_manifest(d, dict(snap.manifest, layout=info))
 
 
-def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: bool | None = None,
-               log: Callable[[str], None] = lambda m: None) -> dict:
+def run_layout(
+    store: Store,
+    p: LayoutParams,
+    *,
+    full: bool = False,
+    progress: bool | None = None,
+    log: Callable[[str], None] = lambda m: None,
+) -> dict:
     """Lay out the atlas in ``store`` and apply it; returns what was done."""
     t0 = time.perf_counter()
     snap = ensure_snapshot(store)
@@ -201,18 +230,24 @@ def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: b
     backend, why = resolve_backend(p.backend)
     key = cache_key(snap, p, backend)
     path = layouts_dir(store.dir) / f"{key}.arrow"
-    info = {"key": key, "backend": backend, "backend_detail": why, "nodes": n, "params": asdict(p),
-            "computed_at": utcnow()}
+    info = {
+        "key": key,
+        "backend": backend,
+        "backend_detail": why,
+        "nodes": n,
+        "params": asdict(p),
+        "computed_at": utcnow(),
+    }
     stages = ["features", "knn", "optimise", "placement"]
     with bar(total=len(stages), desc="layout", unit="stage", enabled=progress) as pb:
         timings: dict[str, float] = {}
-        last = [time.perf_counter(), None]
+        started, current = [time.perf_counter()], [""]
 
         def stage(name: str) -> None:
             now = time.perf_counter()
-            if last[1]:
-                timings[last[1]] = round(now - last[0], 2)
-            last[0], last[1] = now, name
+            if current[0]:
+                timings[current[0]] = round(now - started[0], 2)
+            started[0], current[0] = now, name
             pb.set_postfix_str(name)
             pb.update(1)
             log(f"layout: {name}")
@@ -231,11 +266,12 @@ def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: b
                 xy = old
                 info["mode"] = "unchanged"
             else:
-                raw = compute(snap, p, backend, stage, store) if n else np.zeros((0, 2), np.float32)
-                xy = to_unit_square(open_up(snap, raw)) if n else raw
+                g = _graph(snap) if n else {}  # once per run: the placement and the spreading share it
+                raw = compute(snap, p, backend, stage, store, g) if n else np.zeros((0, 2), np.float32)
+                xy = to_unit_square(open_up(snap, raw, g)) if n else raw
                 info["mode"] = "full"
-            if last[1]:
-                timings[last[1]] = round(time.perf_counter() - last[0], 2)
+            if current[0]:
+                timings[current[0]] = round(time.perf_counter() - started[0], 2)
             info["stage_seconds"] = timings
             if not np.isfinite(xy).all():
                 raise LayoutError("the layout produced non-finite coordinates; nothing was saved")
@@ -243,10 +279,14 @@ def run_layout(store: Store, p: LayoutParams, *, full: bool = False, progress: b
             _write_layout(path, snap.nodes.column("id"), xy)
     apply_to_snapshot(snap, xy, info)
     t1 = time.perf_counter()
-    labels = labels_for_layout(layouts_dir(store.dir) / f"{key}.labels.arrow", open_snapshot(store.dir), p.seed)
+    labels = labels_for_layout(
+        layouts_dir(store.dir) / f"{key}.labels.arrow", open_snapshot(store.dir), p.seed
+    )
     write_labels(snap.dir, labels, key)
-    info["labels"] = {"count": labels.num_rows, "overview": int(pc.sum(pc.equal(labels.column("min_zoom"), 1.0)).as_py() or 0),
-                      "seconds": round(time.perf_counter() - t1, 2)}
+    info["labels"] = {
+        "count": labels.num_rows,
+        "overview": int(pc.sum(pc.equal(labels.column("min_zoom"), 1.0)).as_py() or 0),
+        "seconds": round(time.perf_counter() - t1, 2),
+    }
     info["seconds"] = round(time.perf_counter() - t0, 2)
     return info
-

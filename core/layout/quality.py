@@ -4,6 +4,7 @@ trustworthiness (scikit-learn) and modality purity of layout neighbourhoods.
 kNN preservation and trustworthiness are measured against the features the layout used (the weighted blocks
 reduced to their principal components) and, so the reduction hides nothing, against the unreduced blocks too
 (``*_unreduced``)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +15,9 @@ from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import Snapshot
 
 
-def measure(snap: Snapshot, sample: int = 20_000, k: int = 10, seed: int = 0, store: Store | None = None) -> dict:
+def measure(
+    snap: Snapshot, sample: int = 20_000, k: int = 10, seed: int = 0, store: Store | None = None
+) -> dict:
     from sklearn.manifold import trustworthiness
 
     n = len(snap)
@@ -43,13 +46,25 @@ def measure(snap: Snapshot, sample: int = 20_000, k: int = 10, seed: int = 0, st
 
     def preserved(f: np.ndarray) -> float:
         fi, _ = knn(f, f, k, exclude_self=True)
-        return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(fi.tolist(), li.tolist())]))
+        return float(
+            np.mean([len(set(a) & set(b)) / k for a, b in zip(fi.tolist(), li.tolist(), strict=False)])
+        )
 
     mod, _ = snap.codes("modality")
     m = mod[idx]
     purity = float((m[li] == m[:, None]).mean())
-    return {"sample": len(idx), "k": k, "lineage_locality": locality, "knn_preservation": preserved(feats),
-            "trustworthiness": float(trustworthiness(feats, y, n_neighbors=k)), "modality_purity": purity,
-            "knn_preservation_unreduced": preserved(unreduced),
-            "trustworthiness_unreduced": float(trustworthiness(unreduced, y, n_neighbors=k)),
-            "targets": {"lineage_locality": "<= 0.05", "trustworthiness": ">= 0.92", "knn_preservation": ">= 0.30"}}
+    return {
+        "sample": len(idx),
+        "k": k,
+        "lineage_locality": locality,
+        "knn_preservation": preserved(feats),
+        "trustworthiness": float(trustworthiness(feats, y, n_neighbors=k)),
+        "modality_purity": purity,
+        "knn_preservation_unreduced": preserved(unreduced),
+        "trustworthiness_unreduced": float(trustworthiness(unreduced, y, n_neighbors=k)),
+        "targets": {
+            "lineage_locality": "<= 0.05",
+            "trustworthiness": ">= 0.92",
+            "knn_preservation": ">= 0.30",
+        },
+    }

@@ -3,9 +3,11 @@ tags beyond task/library/licence (datasets, languages, arXiv ids, architecture w
 adapter markers). Both are hashed into a fixed number of buckets, weighted by how rare they are (IDF), and
 projected to a few dense dimensions by a fixed random matrix (the hashing trick): the same model gets the
 same vector on every machine, and the cost is linear in the number of models."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Set
 
 import numpy as np
 import pyarrow as pa
@@ -15,11 +17,22 @@ from hubatlas.core.common.names import name_part
 
 NAME_BUCKETS = 1 << 15
 TAG_BUCKETS = 1 << 15
-NAME_CHARS = 48          # characters of a name that count (longer names are cut)
-MIN_TAG_MODELS = 3       # tags on fewer models carry no neighbourhood
+NAME_CHARS = 48  # characters of a name that count (longer names are cut)
+MIN_TAG_MODELS = 3  # tags on fewer models carry no neighbourhood
 # tags that say nothing about what a model is, or are encoded by other blocks or the lineage
-SKIP_PREFIXES = ("region:", "license:", "base_model:", "endpoints_compatible", "autotrain_compatible",
-                 "has_space", "deploy:", "doi:", "co2_eq_emissions", "model-index", "template:")
+SKIP_PREFIXES = (
+    "region:",
+    "license:",
+    "base_model:",
+    "endpoints_compatible",
+    "autotrain_compatible",
+    "has_space",
+    "deploy:",
+    "doi:",
+    "co2_eq_emissions",
+    "model-index",
+    "template:",
+)
 
 
 def _projection(buckets: int, dims: int, salt: int) -> np.ndarray:
@@ -70,7 +83,11 @@ def name_trigrams(ids: pa.ChunkedArray | pa.Array, dims: int) -> np.ndarray:
     rows, cols = [], []
     for i in range(max(int(length.max(initial=0)) - 2, 0)):
         ok = np.flatnonzero(length >= i + 3)
-        h = (b[ok, i] * np.uint32(0x01000193)) ^ (b[ok, i + 1] * np.uint32(0x9E3779B1)) ^ (b[ok, i + 2] << np.uint32(16))
+        h = (
+            (b[ok, i] * np.uint32(0x01000193))
+            ^ (b[ok, i + 1] * np.uint32(0x9E3779B1))
+            ^ (b[ok, i + 2] << np.uint32(16))
+        )
         h = (h * np.uint32(0x85EBCA6B)) ^ (h >> np.uint32(13))
         rows.append(ok)
         cols.append((h % np.uint32(NAME_BUCKETS)).astype(np.int64))
@@ -98,7 +115,9 @@ def tag_lists(tags_json: list[str | None]) -> tuple[np.ndarray, list[str]]:
     return np.asarray(owners, dtype=np.int64), flat
 
 
-def tag_vectors(tags_json: list[str | None] | None, n: int, dims: int, skip: set[str] = frozenset()) -> np.ndarray:
+def tag_vectors(
+    tags_json: list[str | None] | None, n: int, dims: int, skip: Set[str] = frozenset()
+) -> np.ndarray:
     """(n, dims) float32: the IDF-weighted informative tags of each model, hashed and projected. ``skip``: tags
     already encoded by other blocks (the task, library and licence names)."""
     if tags_json is None:
@@ -110,8 +129,13 @@ def tag_vectors(tags_json: list[str | None] | None, n: int, dims: int, skip: set
     code = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     labels = enc.dictionary.to_pylist()
     counts = np.bincount(code, minlength=len(labels))
-    keep_label = np.array([c >= MIN_TAG_MODELS and not lab.startswith(SKIP_PREFIXES) and lab not in skip
-                           for lab, c in zip(labels, counts)], dtype=bool)
+    keep_label = np.array(
+        [
+            c >= MIN_TAG_MODELS and not lab.startswith(SKIP_PREFIXES) and lab not in skip
+            for lab, c in zip(labels, counts, strict=False)
+        ],
+        dtype=bool,
+    )
     bucket = np.array([_stable_hash(lab) % TAG_BUCKETS for lab in labels], dtype=np.int64)
     keep = keep_label[code]
     return _project(owners[keep], bucket[code[keep]], n, TAG_BUCKETS, dims, salt=2)

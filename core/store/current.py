@@ -1,6 +1,7 @@
 """How every command and the window get the snapshot to show: current and intact where possible, without
 failing because another process is writing, and rebuilt (by a short-lived writer) when it is stale, missing
 or damaged and the cache can be written."""
+
 from __future__ import annotations
 
 import time
@@ -8,7 +9,13 @@ from collections.abc import Callable
 
 from hubatlas.core.store.database import Store, is_writable
 from hubatlas.core.store.lock import Holder, WriterLock
-from hubatlas.core.store.snapshot import Snapshot, SnapshotError, damaged_files, ensure_snapshot, open_snapshot
+from hubatlas.core.store.snapshot import (
+    Snapshot,
+    SnapshotError,
+    damaged_files,
+    ensure_snapshot,
+    open_snapshot,
+)
 
 RETRY_S, RETRIES = 0.2, 50
 
@@ -27,8 +34,9 @@ def _state(store: Store) -> tuple[Snapshot | None, str | None]:
     return snap, None
 
 
-def current_snapshot(store: Store, *, wait: float | None = None,
-                     on_wait: Callable[[Holder], None] | None = None) -> Snapshot:
+def current_snapshot(
+    store: Store, *, wait: float | None = None, on_wait: Callable[[Holder], None] | None = None
+) -> Snapshot:
     """The snapshot of ``store``'s data, checked against its checksums.
 
     A writing store rebuilds it when needed. A reading one takes it as it is while another process writes
@@ -40,7 +48,7 @@ def current_snapshot(store: Store, *, wait: float | None = None,
     lock = WriterLock(store.dir)
     for _ in range(RETRIES):
         snap, problem = _state(store)
-        if problem is None:
+        if problem is None and snap is not None:
             return snap
         if not lock.busy():
             break
@@ -48,7 +56,8 @@ def current_snapshot(store: Store, *, wait: float | None = None,
             return snap  # a writer is at work: what it last published
         time.sleep(RETRY_S)  # being replaced right now
     if not is_writable(store.dir):
-        raise SnapshotError(f"{problem}, and {store.dir} is a read-only cache: run `hubatlas snapshot` on a "
-                            "writable copy")
+        raise SnapshotError(
+            f"{problem}, and {store.dir} is a read-only cache: run `hubatlas snapshot` on a writable copy"
+        )
     with Store(store.dir, create=False, wait=wait, on_wait=on_wait) as writer:
         return ensure_snapshot(writer)

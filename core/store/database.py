@@ -1,4 +1,5 @@
 """The atlas cache: one SQLite file (WAL) managed with sqlite-utils, the source of truth for every view."""
+
 from __future__ import annotations
 
 import json
@@ -11,12 +12,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from hubatlas.core.common.paths import DB_NAME
+from hubatlas.core.common.paths import DB_NAME, SNAPSHOT_DIR
 from hubatlas.core.store import integrity
 from hubatlas.core.store.integrity import CacheDamaged, damaged_message
 from hubatlas.core.store.lock import CacheBusy, Holder, WriterLock
 from hubatlas.core.store.parent_ids import resolve_parent_case
-from hubatlas.core.store.schema import MIGRATIONS, MODEL_COLUMNS, RELATIONS, SCHEMA_VERSION
+from hubatlas.core.store.reads import StoreReads
+from hubatlas.core.store.rows import Batch
+from hubatlas.core.store.schema import MIGRATIONS, MODEL_COLUMNS, SCHEMA_VERSION
 
 
 class StoreError(RuntimeError):
@@ -50,11 +53,18 @@ _EDGE_UPSERT = (
 )
 
 
-class Store:
+class Store(StoreReads):
     """An open atlas cache directory. Use as a context manager; writes go through :meth:`transaction`."""
 
-    def __init__(self, cache_dir: str | Path, *, create: bool = True, readonly: bool = False,
-                 wait: float | None = None, on_wait: Callable[[Holder], None] | None = None):
+    def __init__(
+        self,
+        cache_dir: str | Path,
+        *,
+        create: bool = True,
+        readonly: bool = False,
+        wait: float | None = None,
+        on_wait: Callable[[Holder], None] | None = None,
+    ):
         """``readonly``: read through a read-only connection (an immutable one where the cache cannot be
         written at all: a read-only mount, a packaged atlas). Otherwise this is the cache's one writer: it
         takes the writer lock first, waiting up to ``wait`` seconds (None: as long as it takes; ``on_wait``
@@ -66,7 +76,9 @@ class Store:
         existed = self.path.exists()
         if not existed:
             if not create or readonly:
-                raise StoreError(f"no atlas cache at {self.dir} (run `hubatlas import`, `sync`, `synth` or `demo`)")
+                raise StoreError(
+                    f"no atlas cache at {self.dir} (run `hubatlas import`, `sync`, `synth` or `demo`)"
+                )
             try:
                 self.dir.mkdir(parents=True, exist_ok=True)
             except OSError as e:
@@ -74,8 +86,10 @@ class Store:
         writable = is_writable(self.dir)
         if not readonly:
             if not writable:
-                raise ReadOnlyCache(f"{self.dir} is a read-only cache: reading commands, `view` and `export` work "
-                                    "on it; to change it, copy it to a writable --cache directory")
+                raise ReadOnlyCache(
+                    f"{self.dir} is a read-only cache: reading commands, `view` and `export` work "
+                    "on it; to change it, copy it to a writable --cache directory"
+                )
             self._lock = WriterLock(self.dir)
             try:
                 self._lock.acquire(wait, on_wait)
@@ -84,7 +98,11 @@ class Store:
                 raise StoreError(str(e)) from None
         try:
             self._connect(writable)
-            if existed and integrity.needs_check(self.path) and (not readonly or not WriterLock(self.dir).busy()):
+            if (
+                existed
+                and integrity.needs_check(self.path)
+                and (not readonly or not WriterLock(self.dir).busy())
+            ):
                 integrity.check(self.conn, self.path)  # changed by something other than hubatlas
             if not readonly:
                 self._migrate()
@@ -96,10 +114,12 @@ class Store:
                 raise
             if isinstance(e, CacheDamaged):
                 raise StoreError(str(e)) from None
-            if getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
-                raise StoreError(f"{self.path} is not a usable atlas cache ({e}): damaged, or not an atlas; "
-                                 "rebuild it with `hubatlas sync` or `hubatlas import` into a new --cache "
-                                 "directory") from None
+            if getattr(e, "sqlite_errorcode", None) == getattr(sqlite3, "SQLITE_NOTADB", 26):
+                raise StoreError(
+                    f"{self.path} is not a usable atlas cache ({e}): damaged, or not an atlas; "
+                    "rebuild it with `hubatlas sync` or `hubatlas import` into a new --cache "
+                    "directory"
+                ) from None
             raise StoreError(damaged_message(self.dir, e)) from None
 
     def _connect(self, writable: bool) -> None:
@@ -145,7 +165,7 @@ class Store:
         self.db.conn.close()
         for p in self.dir.glob(DB_NAME + "*"):
             p.unlink()
-        shutil.rmtree(self.dir / "snapshot", ignore_errors=True)
+        shutil.rmtree(self.dir / SNAPSHOT_DIR, ignore_errors=True)
         self._connect(True)
         self._migrate()
 
@@ -156,7 +176,7 @@ class Store:
         self.close()
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> sqlite3.Connection:  # type: ignore[override]  # StoreReads declares it as an attribute
         return self.db.conn
 
     def _check_version(self) -> int:
@@ -172,8 +192,10 @@ class Store:
         short-lived writer), or, where the cache cannot be written, a clear error."""
         self.db.conn.close()
         if not writable:
-            raise StoreError(f"{self.dir} was written by an older hubatlas and is read-only: open it once where "
-                             "it can be written (any command) to upgrade it")
+            raise StoreError(
+                f"{self.dir} was written by an older hubatlas and is read-only: open it once where "
+                "it can be written (any command) to upgrade it"
+            )
         Store(self.dir, create=False, wait=wait, on_wait=on_wait).close()
         self._connect(writable)
 
@@ -182,7 +204,9 @@ class Store:
         if names and "_migrations" not in names:
             raise StoreError(f"{self.path} is an SQLite file but not a hubatlas cache")
         if "_migrations" not in names:
-            self.db["_migrations"].create({"version": int, "name": str, "applied_at": str}, pk="version")
+            self.db.table("_migrations").create(
+                {"version": int, "name": str, "applied_at": str}, pk="version"
+            )
         self._check_version()
         done = {r[0] for r in self.conn.execute("SELECT version FROM _migrations")}
         for version, name, sql in MIGRATIONS:
@@ -191,7 +215,9 @@ class Store:
             with self.transaction():
                 for stmt in _split_sql(sql):
                     self.conn.execute(stmt)
-                self.db["_migrations"].insert({"version": version, "name": name, "applied_at": utcnow()})
+                self.db.table("_migrations").insert(
+                    {"version": version, "name": name, "applied_at": utcnow()}
+                )
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
@@ -226,8 +252,9 @@ class Store:
 
     def _index_new(self, since_rowid: int) -> None:
         """Add rows inserted after ``since_rowid`` to the full-text index (one bulk statement)."""
-        self.conn.execute("INSERT INTO models_fts (rowid, id) SELECT rowid, id FROM models WHERE rowid > ?",
-                          (since_rowid,))
+        self.conn.execute(
+            "INSERT INTO models_fts (rowid, id) SELECT rowid, id FROM models WHERE rowid > ?", (since_rowid,)
+        )
 
     def upsert_models(self, rows: Iterable[tuple]) -> None:
         """Insert or update normalised rows (see schema.MODEL_COLUMNS); a placeholder becomes real.
@@ -241,8 +268,10 @@ class Store:
 
     def replace_edges(self, children: Iterable[str], edges: Iterable[tuple[str, str, str, str]]) -> None:
         """Replace the documented (non-inferred) parents of ``children`` with ``edges``."""
-        self.conn.execute("DELETE FROM edges WHERE child IN (SELECT value FROM json_each(?)) AND source!='inferred'",
-                          (json.dumps(list(children)),))
+        self.conn.execute(
+            "DELETE FROM edges WHERE child IN (SELECT value FROM json_each(?)) AND source!='inferred'",
+            (json.dumps(list(children)),),
+        )
         self.conn.executemany(_EDGE_UPSERT, edges)
 
     def add_edges(self, edges: Iterable[tuple[str, str, str, str]]) -> None:
@@ -253,18 +282,24 @@ class Store:
 
     def record_dropped_parents(self, children: Iterable[str], dropped: Iterable[tuple[str, str]]) -> None:
         """Replace what ``children`` named as parents that are not model ids (counted in `stats`)."""
-        self.conn.execute("DELETE FROM dropped_parents WHERE child IN (SELECT value FROM json_each(?))",
-                          (json.dumps(list(children)),))
-        self.conn.executemany("INSERT OR IGNORE INTO dropped_parents (child, value) VALUES (?, ?)",
-                              ((c, v[:300]) for c, v in dropped))
+        self.conn.execute(
+            "DELETE FROM dropped_parents WHERE child IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(children)),),
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO dropped_parents (child, value) VALUES (?, ?)",
+            ((c, v[:300]) for c, v in dropped),
+        )
 
     def add_placeholders(self) -> int:
         """A placeholder node for every parent missing from the data, so families keep their root (parents
         are first spelled as the models they name, case-insensitively); a placeholder no edge names any more
         (its children were re-imported or synced without it) is removed."""
         resolve_parent_case(self.conn)
-        self.conn.execute("DELETE FROM models WHERE placeholder = 1 AND NOT EXISTS "
-                          "(SELECT 1 FROM edges e WHERE e.parent = models.id)")
+        self.conn.execute(
+            "DELETE FROM models WHERE placeholder = 1 AND NOT EXISTS "
+            "(SELECT 1 FROM edges e WHERE e.parent = models.id)"
+        )
         start = self._max_rowid()
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO models (id, author, placeholder, source) "
@@ -281,15 +316,33 @@ class Store:
             [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in values.items()],
         )
 
-    # -- reads -----------------------------------------------------------------------------------------------
-    def meta(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT key, value FROM meta"))
+    def write_batch(self, batch: Batch, *, replace_edges: bool = True) -> None:
+        """Write a batch of models with their documented parents, self-loops dropped and parent values that
+        are not ids (inside the caller's transaction). ``replace_edges``: the batch's models' documented
+        parents are exactly those given (an import or sync); else edges are only added (a new atlas)."""
+        self.upsert_models(batch.rows)
+        if replace_edges:
+            self.replace_edges([r.id for r in batch.rows], batch.edges)
+        else:
+            self.add_edges(batch.edges)
+        self.record_self_loops(batch.self_loops)
+        if batch.dropped_parents or replace_edges:
+            self.record_dropped_parents([r.id for r in batch.rows], batch.dropped_parents)
 
+    def finish(self, **meta: object) -> int:
+        """The end of every write of models (import, sync, demo, synthetic hub), inside its transaction: a
+        placeholder for every missing parent, the metadata given (a real atlas unless it says otherwise) and
+        a new data version (the snapshot is then stale). Returns the placeholders added."""
+        added = self.add_placeholders()
+        if "synthetic" not in meta and self.meta().get("synthetic") is None:
+            meta["synthetic"] = "false"
+        self.set_meta(**meta)
+        self.bump_data_version()
+        return added
+
+    # -- reads -----------------------------------------------------------------------------------------------
     def is_synthetic(self) -> bool:
         return self.meta().get("synthetic") == "true"
-
-    def count_models(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM models").fetchone()[0]
 
     def data_version(self) -> str:
         """Changes whenever models or edges change (used to know when the snapshot is stale)."""
@@ -297,89 +350,6 @@ class Store:
 
     def bump_data_version(self) -> None:
         self.set_meta(data_version=str(int(self.data_version()) + 1), updated_at=utcnow())
-
-    def stats(self) -> dict:
-        """Counts for `hubatlas stats`."""
-        from hubatlas.core.common.taxonomy import modalities, modality_of
-
-        c = self.conn
-        by_rel = {r: 0 for r in RELATIONS}
-        for rel, n in c.execute("SELECT relation, count(*) FROM edges WHERE source!='inferred' GROUP BY relation"):
-            by_rel[rel] = n
-        by_src = dict(c.execute("SELECT source, count(*) FROM edges GROUP BY source"))
-        mods = {m: 0 for m in modalities()}
-        for tag, n in c.execute("SELECT pipeline_tag, count(*) FROM models WHERE placeholder=0 AND removed_at IS NULL "
-                                "GROUP BY pipeline_tag"):
-            mods[modality_of(tag)] += n
-        meta = self.meta()
-        placeholders = c.execute("SELECT count(*) FROM models WHERE placeholder=1").fetchone()[0]
-        removed = c.execute("SELECT count(*) FROM models WHERE removed_at IS NOT NULL").fetchone()[0]
-        total = self.count_models()
-        return {
-            "models": total - placeholders - removed,
-            "placeholders": placeholders,
-            "removed": removed,  # gone from the Hub (a complete sync no longer lists them); kept, out of views
-            "nodes": total - removed,
-            "edges": sum(by_rel.values()),  # documented lineage; inferred edges are counted apart
-            "edges_by_relation": by_rel,
-            "inferred_edges": by_src.get("inferred", 0),
-            "inferred_relation_types": c.execute(
-                "SELECT count(*) FROM edges WHERE inferred_relation IS NOT NULL").fetchone()[0],
-            "edges_by_source": by_src,
-            "self_loops_dropped": c.execute("SELECT count(*) FROM self_loops").fetchone()[0],
-            "invalid_parents_dropped": c.execute("SELECT count(*) FROM dropped_parents").fetchone()[0],
-            "synthetic": meta.get("synthetic") == "true",
-            "source": meta.get("source"),
-            "updated_at": meta.get("updated_at"),
-            "modalities": mods,
-            "schema_version": SCHEMA_VERSION,
-            "cache": str(self.dir),
-        }
-
-    def get(self, model_id: str) -> dict | None:
-        cur = self.conn.execute("SELECT * FROM models WHERE id=?", (model_id,))
-        row = cur.fetchone()
-        if row is None:
-            return None
-        rec = dict(zip([d[0] for d in cur.description], row))
-        for k in ("languages", "tags"):
-            rec[k] = json.loads(rec[k]) if rec[k] else []
-        rec["raw"] = json.loads(rec["raw"]) if rec["raw"] else None
-        rec["placeholder"] = bool(rec["placeholder"])
-        rec.pop("rowid", None)
-        return rec
-
-    def parents(self, model_id: str) -> list[dict]:
-        return [
-            {"id": p, "relation": r, "source": s}
-            for p, r, s in self.conn.execute(
-                "SELECT parent, relation, source FROM edges WHERE child=? ORDER BY parent", (model_id,))
-        ]
-
-    def children_counts(self, model_id: str) -> dict[str, int]:
-        out = {r: 0 for r in RELATIONS}
-        for r, n in self.conn.execute("SELECT relation, count(*) FROM edges WHERE parent=? GROUP BY relation",
-                                      (model_id,)):
-            out[r] = n
-        return out
-
-    def info(self, model_id: str) -> dict | None:
-        """The stored record, parents with relation, and children counts by relation."""
-        rec = self.get(model_id)
-        if rec is None:
-            return None
-        from hubatlas.core.common.taxonomy import modality_of
-
-        rec["modality"] = modality_of(rec.get("pipeline_tag"))
-        rec["parents"] = self.parents(model_id)
-        rec["children"] = self.children_counts(model_id)
-        return rec
-
-    def search(self, query: str, limit: int = 20) -> list[dict]:
-        """Type-ahead search over ids and authors: every word of the query as a prefix, most downloaded first."""
-        from hubatlas.core.store.search import search
-
-        return search(self.conn, query, limit)
 
 
 def _split_sql(sql: str) -> list[str]:

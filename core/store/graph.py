@@ -5,6 +5,7 @@
 - root and depth: breadth-first from nodes without a primary parent. Nodes that are never reached sit on a
   cycle (or below one): the cycle is broken at its lowest-index node, which becomes a root, and counted.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,10 +15,10 @@ import numpy as np
 
 @dataclass
 class Families:
-    family: np.ndarray          # int32 component label per node (labels ordered by first node)
+    family: np.ndarray  # int32 component label per node (labels ordered by first node)
     primary_parent: np.ndarray  # int32, -1 for roots
-    root: np.ndarray            # int32 node index of the tree root
-    depth: np.ndarray           # int16 hops from the root
+    root: np.ndarray  # int32 node index of the tree root
+    depth: np.ndarray  # int16 hops from the root
     cycles_broken: int
 
 

@@ -6,8 +6,10 @@ hubatlas's own writers record the database file's size and modification time whe
 for the 575K-model real atlas on a 2-core VM) before anything reads it, and a passing check is recorded so
 the next open is free again. A damaged file is reported with how to recover; nothing is changed in it.
 """
+
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -24,9 +26,11 @@ class CacheDamaged(RuntimeError):
 
 
 def damaged_message(where: object, detail: object) -> str:
-    return (f"the atlas cache {printable(where)} is damaged ({printable(detail, 200)}). Nothing was changed; "
-            "rebuild it with `hubatlas sync` or `hubatlas import` into a new --cache directory (the damaged "
-            "file can be kept for inspection).")
+    return (
+        f"the atlas cache {printable(where)} is damaged ({printable(detail, 200)}). Nothing was changed; "
+        "rebuild it with `hubatlas sync` or `hubatlas import` into a new --cache directory (the damaged "
+        "file can be kept for inspection)."
+    )
 
 
 def fingerprint(db: Path) -> dict:
@@ -48,10 +52,8 @@ def recorded(db: Path) -> dict | None:
 
 def record(db: Path, fp: dict | None = None) -> None:
     """Note the file as it is now (or as ``fp`` saw it) as known good; silently skipped on a read-only cache."""
-    try:
+    with contextlib.suppress(OSError):
         atomic.write_text(_record_path(db), json.dumps(fp or fingerprint(db)))
-    except OSError:
-        pass
 
 
 def needs_check(db: Path) -> bool:

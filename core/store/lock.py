@@ -6,6 +6,7 @@ left by a dead process is never in the way: the next writer simply takes it ("st
 guessing from pids). The file holds the holder's pid, command and start time, for the waiting message.
 Readers never take it: SQLite's WAL lets them read while a writer writes.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,14 +38,14 @@ except ImportError:  # Windows
     def _try_lock(fd: int) -> bool:
         try:
             os.lseek(fd, 0, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]  # Windows only
             return True
         except OSError:
             return False
 
     def _unlock(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]  # Windows only
 
 
 @dataclass
@@ -56,8 +57,9 @@ class Holder:
     since: str = ""
 
     def describe(self) -> str:
-        who = f"`{self.command}`" + (f" (pid {self.pid}" + (f", since {self.since}" if self.since else "") + ")"
-                                     if self.pid else "")
+        who = f"`{self.command}`" + (
+            f" (pid {self.pid}" + (f", since {self.since}" if self.since else "") + ")" if self.pid else ""
+        )
         return f"another hubatlas process, {who},"
 
 
@@ -81,8 +83,11 @@ class WriterLock:
     def holder(self) -> Holder:
         try:
             d = json.loads(self.path.read_text(encoding="utf-8") or "{}")
-            return Holder(int(d["pid"]) if isinstance(d.get("pid"), int) else None,
-                          str(d.get("command", "hubatlas"))[:80], str(d.get("since", ""))[:40])
+            return Holder(
+                int(d["pid"]) if isinstance(d.get("pid"), int) else None,
+                str(d.get("command", "hubatlas"))[:80],
+                str(d.get("since", ""))[:40],
+            )
         except (OSError, ValueError):
             return Holder()
 
@@ -109,8 +114,10 @@ class WriterLock:
         try:
             while not _try_lock(fd):
                 if deadline is not None and time.monotonic() >= deadline:
-                    raise CacheBusy(f"{self.holder().describe()} is writing to {self.path.parent}; try again "
-                                    "when it has finished (or pass a longer --wait)")
+                    raise CacheBusy(
+                        f"{self.holder().describe()} is writing to {self.path.parent}; try again "
+                        "when it has finished (or pass a longer --wait)"
+                    )
                 if not told and on_wait is not None:
                     on_wait(self.holder())
                     told = True
@@ -119,8 +126,9 @@ class WriterLock:
             os.close(fd)
             raise
         self.fd = fd
-        info = json.dumps({"pid": os.getpid(), "command": _command(),
-                           "since": time.strftime("%Y-%m-%d %H:%M:%S")}).encode()
+        info = json.dumps(
+            {"pid": os.getpid(), "command": _command(), "since": time.strftime("%Y-%m-%d %H:%M:%S")}
+        ).encode()
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, info)

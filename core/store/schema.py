@@ -1,4 +1,5 @@
 """SQLite schema of the atlas cache, as an ordered list of recorded migrations."""
+
 from __future__ import annotations
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge", "unknown")
@@ -106,9 +107,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
-# Column order of a normalised row (matches Store.upsert_models; ingest.records.record_to_row builds rows in it).
-MODEL_COLUMNS = (
-    "id", "author", "created_at", "last_modified", "downloads", "likes", "pipeline_tag", "library_name",
-    "license", "languages", "tags", "gated", "card_length", "source", "raw",
-)
+from hubatlas.core.store.rows import MODEL_COLUMNS  # noqa: E402 (re-exported: the models table's columns)
 
+__all__ = ["EDGE_SOURCES", "MIGRATIONS", "MODEL_COLUMNS", "RELATIONS", "SCHEMA_VERSION"]

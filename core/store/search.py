@@ -6,6 +6,7 @@ that start with it; then every other match; within each group the spelling typed
 real models before placeholders, most downloaded first, then by id. Removed models (gone from the Hub) are not
 searched. Only the best ``limit`` of each source are read, ordered and cut by SQLite (see ``search``), so a
 query matching 10^5 models costs what sorting them in SQLite costs, not building them all in Python."""
+
 from __future__ import annotations
 
 import heapq
@@ -38,10 +39,13 @@ ORDER = "m.placeholder, m.downloads IS NULL, m.downloads DESC, m.id"  # the rank
 
 def _exact(conn: sqlite3.Connection, text: str) -> list[tuple]:
     """The model whose id is the text, and (for text without a namespace) those whose name is."""
-    rows = conn.execute(f"SELECT {COLS} FROM models m WHERE m.id = ? COLLATE NOCASE AND {LIVE}", (text,)).fetchall()
+    rows = conn.execute(
+        f"SELECT {COLS} FROM models m WHERE m.id = ? COLLATE NOCASE AND {LIVE}", (text,)
+    ).fetchall()
     if "/" not in text:
-        rows += conn.execute(f"SELECT {COLS} FROM models m WHERE {NAME_SQL} = ? COLLATE NOCASE AND {LIVE}",
-                             (text,)).fetchall()
+        rows += conn.execute(
+            f"SELECT {COLS} FROM models m WHERE {NAME_SQL} = ? COLLATE NOCASE AND {LIVE}", (text,)
+        ).fetchall()
     return rows
 
 
@@ -49,11 +53,17 @@ def _prefixed(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple]:
     """The ``limit`` best models whose id, and those whose name, starts with the text: ranges of the
     case-insensitive indexes, ordered and cut in SQLite (a namespace prefix can hold 10^5 models)."""
     hi = text + "\U0010ffff"
-    rows = conn.execute(f"SELECT {COLS} FROM models m WHERE m.id >= ? COLLATE NOCASE AND m.id < ? COLLATE NOCASE "
-                        f"AND {LIVE} ORDER BY {ORDER} LIMIT ?", (text, hi, limit)).fetchall()
+    rows = conn.execute(
+        f"SELECT {COLS} FROM models m WHERE m.id >= ? COLLATE NOCASE AND m.id < ? COLLATE NOCASE "
+        f"AND {LIVE} ORDER BY {ORDER} LIMIT ?",
+        (text, hi, limit),
+    ).fetchall()
     if "/" not in text:
-        rows += conn.execute(f"SELECT {COLS} FROM models m WHERE {NAME_SQL} >= ? COLLATE NOCASE AND {NAME_SQL} < ? "
-                             f"COLLATE NOCASE AND {LIVE} ORDER BY {ORDER} LIMIT ?", (text, hi, limit)).fetchall()
+        rows += conn.execute(
+            f"SELECT {COLS} FROM models m WHERE {NAME_SQL} >= ? COLLATE NOCASE AND {NAME_SQL} < ? "
+            f"COLLATE NOCASE AND {LIVE} ORDER BY {ORDER} LIMIT ?",
+            (text, hi, limit),
+        ).fetchall()
     return rows
 
 
@@ -62,8 +72,11 @@ def _words(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple]:
     q = fts_query(text)
     if not q:
         return []
-    return conn.execute(f"SELECT {COLS} FROM models_fts f JOIN models m ON m.rowid = f.rowid "
-                        f"WHERE models_fts MATCH ? AND {LIVE} ORDER BY {ORDER} LIMIT ?", (q, limit)).fetchall()
+    return conn.execute(
+        f"SELECT {COLS} FROM models_fts f JOIN models m ON m.rowid = f.rowid "
+        f"WHERE models_fts MATCH ? AND {LIVE} ORDER BY {ORDER} LIMIT ?",
+        (q, limit),
+    ).fetchall()
 
 
 def _group(mid: str, low: str) -> int:
@@ -94,12 +107,16 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
     if len(unique) < limit:
         for r in _words(conn, text, limit):
             unique.setdefault(r[0], r)
-    unique = unique.values()
+    found = list(unique.values())
 
     def rank(r: tuple) -> tuple:
-        spelled = r[0] == text or r[0].partition("/")[2] == text  # as typed, case included, before other cases
+        spelled = (
+            r[0] == text or r[0].partition("/")[2] == text
+        )  # as typed, case included, before other cases
         return _group(r[0], low), not spelled, r[4], -(r[3] if r[3] is not None else -1), r[0]
 
-    best = heapq.nsmallest(limit, unique, key=rank)
-    return [{"id": mid, "author": author, "pipeline_tag": tag, "downloads": dl, "placeholder": bool(ph)}
-            for mid, author, tag, dl, ph in best]
+    best = heapq.nsmallest(limit, found, key=rank)
+    return [
+        {"id": mid, "author": author, "pipeline_tag": tag, "downloads": dl, "placeholder": bool(ph)}
+        for mid, author, tag, dl, ph in best
+    ]

@@ -9,6 +9,7 @@ edges.arrow  source (parent node index, int32), target (child node index, int32)
              proposed (bool: the edge itself was proposed by `hubatlas infer`, not documented)
 manifest.json counts, the store's data_version it was built from, and when.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hubatlas.core.common import atomic
-from hubatlas.core.common.paths import SNAPSHOT_DIR
+from hubatlas.core.common.paths import LAYOUTS_DIR, SNAPSHOT_DIR
 from hubatlas.core.common.taxonomy import modality_of
 from hubatlas.core.store.database import Store, utcnow
 from hubatlas.core.store.graph import families
@@ -71,92 +72,51 @@ def write_table(table: pa.Table, path: Path) -> None:
     atomic.write_arrow(path, table, max_chunksize=1 << 22)
 
 
+NODE_COLUMNS = (
+    "rowid",
+    "id",
+    "pipeline_tag",
+    "library_name",
+    "license",
+    "downloads",
+    "likes",
+    "created_at",
+    "placeholder",
+)
+EDGE_COLUMNS = ("child", "parent", "relation", "proposed", "typed")
+
+
 def build(store: Store, progress: bool | None = None) -> dict:
     """Rebuild the snapshot from the store (atomic per file; manifest written last). Returns the manifest."""
     t0 = time.perf_counter()
     rows, erows, data_version, synthetic = _read(store)
-    n = len(rows)
-    cols = list(zip(*rows)) if n else [()] * 9
+    cols = _columns(rows, NODE_COLUMNS)
     del rows
-    rowid = np.fromiter(cols[0], dtype=np.int64, count=n)
-    ids = pa.array(cols[1], type=pa.string())
-    tags = pa.array(cols[2], type=pa.string())
-    tag_dict = tags.dictionary_encode()
-    labels = tag_dict.dictionary.to_pylist()
-    mod_of_label = pa.array([modality_of(x) for x in labels], type=pa.string())
-    modality = pc.take(mod_of_label, tag_dict.indices) if n else pa.array([], type=pa.string())
-    modality = pc.fill_null(modality, modality_of(None)).dictionary_encode()
-
-    # edges as node indices (nodes are in rowid order)
-    # an edge documented without a type shows its inferred type; both it and edges proposed by inference are
-    # flagged `inferred`. Families, depth and parent counts come from documented edges only.
-    m = len(erows)
-    ecols = list(zip(*erows)) if m else [(), (), (), (), ()]
+    n = len(cols["rowid"])
+    rowid = np.fromiter(cols["rowid"], dtype=np.int64, count=n)
+    edges = _edge_arrays(_columns(erows, EDGE_COLUMNS), rowid)
     del erows
-    child = np.searchsorted(rowid, np.fromiter(ecols[0], dtype=np.int64, count=m)).astype(np.int32)
-    parent = np.searchsorted(rowid, np.fromiter(ecols[1], dtype=np.int64, count=m)).astype(np.int32)
-    rel_code = np.fromiter((RELATION_CODE[r] for r in ecols[2]), dtype=np.uint8, count=m)
-    proposed = np.fromiter(ecols[3], dtype=bool, count=m)
-    typed = np.fromiter(ecols[4], dtype=bool, count=m)
-    order = np.lexsort((child, parent))
-    parent, child, rel_code, proposed, typed = (a[order] for a in (parent, child, rel_code, proposed, typed))
-    doc = ~proposed
-
-    fam = families(n, parent[doc], child[doc])
-    # relation of each node to its primary parent
-    rel_names = list(RELATIONS) + [NO_PARENT]
-    node_rel = np.full(n, len(RELATIONS), dtype=np.int32)
-    has = fam.primary_parent >= 0
-    if m:
-        # edge (pp[v], v) for each child v: find it among the sorted edges
-        key_e = parent.astype(np.int64) * max(n, 1) + child
-        kids = np.flatnonzero(has)
-        key_v = fam.primary_parent[kids].astype(np.int64) * max(n, 1) + kids
-        pos = np.searchsorted(key_e, key_v)
-        node_rel[kids] = rel_code[pos]
-    n_parents = np.bincount(child[doc], minlength=n).astype(np.uint8) if n else np.zeros(0, np.uint8)
-
-    created = pa.array(cols[7], type=pa.string())
-    day = pc.strptime(pc.utf8_slice_codeunits(created, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True)
-    created_day = pc.cast(pc.cast(day, pa.date32()), pa.int32())
-
+    doc = ~edges["proposed"]
+    fam = families(n, edges["source"][doc], edges["target"][doc])
+    ids = pa.array(cols["id"], type=pa.string())
     old_xy, old_layout = _previous_xy(store.dir, ids)
-    nodes = pa.table({
-        "id": ids,
-        "modality": modality,
-        "pipeline_tag": tag_dict,
-        "library_name": pa.array(cols[3], type=pa.string()).dictionary_encode(),
-        "license": pa.array(cols[4], type=pa.string()).dictionary_encode(),
-        "relation": pa.DictionaryArray.from_arrays(pa.array(node_rel, type=pa.int32()), pa.array(rel_names)),
-        "downloads": pa.array(cols[5], type=pa.int64()),
-        "likes": pa.array(cols[6], type=pa.int32()),
-        "created_day": created_day,
-        "family": pa.array(fam.family, type=pa.int32()),
-        "root": pa.array(fam.root, type=pa.int32()),
-        "depth": pa.array(fam.depth, type=pa.int16()),
-        "n_parents": pa.array(n_parents, type=pa.uint8()),
-        "placeholder": pa.array(np.fromiter(cols[8], dtype=np.uint8, count=n).astype(bool)),
-        "x": pa.array(old_xy[0], type=pa.float32()),
-        "y": pa.array(old_xy[1], type=pa.float32()),
-    })
-    edges = pa.table({
-        "source": pa.array(parent, type=pa.int32()),
-        "target": pa.array(child, type=pa.int32()),
-        "relation": pa.array(rel_code, type=pa.uint8()),
-        "inferred": pa.array(proposed | typed),
-        "proposed": pa.array(proposed),
-    })
+    nodes = _nodes_table(cols, ids, fam, edges, old_xy)
     d = snapshot_dir(store.dir)
     d.mkdir(parents=True, exist_ok=True)
     write_table(nodes, d / "nodes.arrow")
-    write_table(edges, d / "edges.arrow")
+    write_table(
+        pa.table({k: edges[k] for k in ("source", "target", "relation", "inferred", "proposed")}),
+        d / "edges.arrow",
+    )
     manifest = {
         "snapshot_version": SNAPSHOT_VERSION,
         "data_version": data_version,
         "built_at": utcnow(),
         "nodes": n,
-        "edges": m,
-        "inferred_edges": int(proposed.sum()),
+        "models": n - int(np.fromiter(cols["placeholder"], dtype=np.uint8, count=n).sum()),
+        "data_date": store.data_date(),
+        "edges": len(edges["source"]),
+        "inferred_edges": int(edges["proposed"].sum()),
         "families": int(fam.family.max() + 1) if n else 0,
         "cycles_broken": fam.cycles_broken,
         "relations": list(RELATIONS),
@@ -166,6 +126,86 @@ def build(store: Store, progress: bool | None = None) -> dict:
     if old_layout and np.isfinite(old_xy[0]).any():
         manifest["layout"] = old_layout  # the positions kept are that layout's
     return write_manifest(d, manifest)
+
+
+def _columns(rows: list[tuple], names: tuple[str, ...]) -> dict[str, tuple]:
+    """Rows of a query as columns by name."""
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return dict(zip(names, cols, strict=True))
+
+
+def _edge_arrays(e: dict[str, tuple], rowid: np.ndarray) -> dict[str, np.ndarray]:
+    """Edges as node indices (nodes are in rowid order), sorted by (parent, child). An edge documented without
+    a type shows its inferred type; both it and edges proposed by inference are flagged ``inferred``."""
+    m = len(e["child"])
+    child = np.searchsorted(rowid, np.fromiter(e["child"], dtype=np.int64, count=m)).astype(np.int32)
+    parent = np.searchsorted(rowid, np.fromiter(e["parent"], dtype=np.int64, count=m)).astype(np.int32)
+    rel_code = np.fromiter((RELATION_CODE[r] for r in e["relation"]), dtype=np.uint8, count=m)
+    proposed = np.fromiter(e["proposed"], dtype=bool, count=m)
+    typed = np.fromiter(e["typed"], dtype=bool, count=m)
+    order = np.lexsort((child, parent))
+    arrays: dict[str, np.ndarray] = {
+        "source": parent,
+        "target": child,
+        "relation": rel_code,
+        "proposed": proposed,
+        "typed": typed,
+    }
+    out = {k: v[order] for k, v in arrays.items()}
+    out["inferred"] = out["proposed"] | out["typed"]
+    return out
+
+
+def _relation_to_primary_parent(n: int, fam, edges: dict[str, np.ndarray]) -> np.ndarray:
+    """Each node's relation code to its primary parent (``len(RELATIONS)``: none)."""
+    node_rel = np.full(n, len(RELATIONS), dtype=np.int32)
+    kids = np.flatnonzero(fam.primary_parent >= 0)
+    if len(edges["source"]) and len(kids):
+        # edge (pp[v], v) for each child v: found among the edges sorted by (parent, child)
+        key_e = edges["source"].astype(np.int64) * max(n, 1) + edges["target"]
+        key_v = fam.primary_parent[kids].astype(np.int64) * max(n, 1) + kids
+        node_rel[kids] = edges["relation"][np.searchsorted(key_e, key_v)]
+    return node_rel
+
+
+def _nodes_table(
+    cols: dict[str, tuple], ids: pa.Array, fam, edges: dict[str, np.ndarray], old_xy
+) -> pa.Table:
+    n = len(ids)
+    tag_dict = pa.array(cols["pipeline_tag"], type=pa.string()).dictionary_encode()
+    labels = tag_dict.dictionary.to_pylist()
+    mod_of_label = pa.array([modality_of(x) for x in labels], type=pa.string())
+    modality = pc.take(mod_of_label, tag_dict.indices) if n else pa.array([], type=pa.string())
+    modality = pc.fill_null(modality, modality_of(None)).dictionary_encode()
+    doc_child = edges["target"][~edges["proposed"]]
+    n_parents = np.bincount(doc_child, minlength=n).astype(np.uint8) if n else np.zeros(0, np.uint8)
+    created = pa.array(cols["created_at"], type=pa.string())
+    day = pc.strptime(
+        pc.utf8_slice_codeunits(created, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True
+    )
+    node_rel = _relation_to_primary_parent(n, fam, edges)
+    return pa.table(
+        {
+            "id": ids,
+            "modality": modality,
+            "pipeline_tag": tag_dict,
+            "library_name": pa.array(cols["library_name"], type=pa.string()).dictionary_encode(),
+            "license": pa.array(cols["license"], type=pa.string()).dictionary_encode(),
+            "relation": pa.DictionaryArray.from_arrays(
+                pa.array(node_rel, type=pa.int32()), pa.array([*RELATIONS, NO_PARENT])
+            ),
+            "downloads": pa.array(cols["downloads"], type=pa.int64()),
+            "likes": pa.array(cols["likes"], type=pa.int32()),
+            "created_day": pc.cast(pc.cast(day, pa.date32()), pa.int32()),
+            "family": pa.array(fam.family, type=pa.int32()),
+            "root": pa.array(fam.root, type=pa.int32()),
+            "depth": pa.array(fam.depth, type=pa.int16()),
+            "n_parents": pa.array(n_parents, type=pa.uint8()),
+            "placeholder": pa.array(np.fromiter(cols["placeholder"], dtype=np.uint8, count=n).astype(bool)),
+            "x": pa.array(old_xy[0], type=pa.float32()),
+            "y": pa.array(old_xy[1], type=pa.float32()),
+        }
+    )
 
 
 DATA_FILES = ("nodes.arrow", "edges.arrow")
@@ -206,17 +246,19 @@ def _read(store: Store) -> tuple[list, list, str, bool]:
     with store.reading():
         # a model removed from the Hub is left out, unless models still listed descend from it: then it
         # stays as their family's root, drawn as a placeholder
-        rows = c.execute(
+        rows = c.execute(  # NODE_COLUMNS
             "SELECT rowid, id, pipeline_tag, library_name, license, downloads, likes, created_at, "
             "placeholder OR removed_at IS NOT NULL FROM models m WHERE removed_at IS NULL OR EXISTS "
             "(SELECT 1 FROM edges e JOIN models c ON c.id = e.child WHERE e.parent = m.id AND c.removed_at IS NULL) "
-            "ORDER BY rowid").fetchall()
-        erows = c.execute(
+            "ORDER BY rowid"
+        ).fetchall()
+        erows = c.execute(  # EDGE_COLUMNS
             "SELECT mc.rowid, mp.rowid, CASE WHEN e.relation='unknown' AND e.inferred_relation IS NOT NULL "
             "THEN e.inferred_relation ELSE e.relation END, e.source='inferred', "
             "e.relation='unknown' AND e.inferred_relation IS NOT NULL FROM edges e "
             "JOIN models mc ON mc.id = e.child JOIN models mp ON mp.id = e.parent "
-            "WHERE mc.removed_at IS NULL").fetchall()
+            "WHERE mc.removed_at IS NULL"
+        ).fetchall()
         return rows, erows, store.data_version(), store.is_synthetic()
 
 
@@ -235,7 +277,7 @@ def _previous_xy(cache_dir: Path, ids: pa.Array) -> tuple[tuple[np.ndarray, np.n
     source = old.nodes
     if old.manifest.get("checksums") and damaged_files(old):
         try:
-            path = Path(cache_dir) / "layouts" / f"{(layout or {})['key']}.arrow"
+            path = Path(cache_dir) / LAYOUTS_DIR / f"{(layout or {})['key']}.arrow"
             source = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
         except (KeyError, TypeError, OSError, pa.ArrowException):
             return (x, y), None

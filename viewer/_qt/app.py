@@ -1,12 +1,14 @@
 """Starting the desktop app: open the atlas (or the demo), handle every 'cannot show this' case with a
 clear message instead of a crash, and run the Qt event loop."""
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
 from hubatlas.core.common.text import printable
-from hubatlas.viewer._qt.opening import Problem, prepare, problem_box
+from hubatlas.viewer._qt.opening import problem_box
+from hubatlas.viewer.layers.opening import Problem, open_demo, prepare
 
 
 def icon_path() -> Path:
@@ -59,20 +61,27 @@ def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
     app, icon = make_app()
     why = check_gl()
     if why:
-        QMessageBox.critical(None, "No usable OpenGL", f"hubatlas needs OpenGL 2.1 or newer to draw the map.\n\n"
-                             f"{why}\n\nUpdate your graphics driver, or use `hubatlas export` with Mesa.")
+        QMessageBox.critical(
+            None,
+            "No usable OpenGL",
+            f"hubatlas needs OpenGL 2.1 or newer to draw the map.\n\n"
+            f"{why}\n\nUpdate your graphics driver, or use `hubatlas export` with Mesa.",
+        )
         return 3
 
     def ask(missing: int, n: int) -> bool:
-        r = QMessageBox.question(None, "Compute the layout?",
-                                 f"{missing:,} of {n:,} models have no position on the map yet.\n\n"
-                                 "Compute the layout now? (CPU: about a minute per 200,000 models)")
+        r = QMessageBox.question(
+            None,
+            "Compute the layout?",
+            f"{missing:,} of {n:,} models have no position on the map yet.\n\n"
+            "Compute the layout now? (CPU: about a minute per 200,000 models)",
+        )
         return r == QMessageBox.Yes
 
     from hubatlas.viewer._qt.layout_job import compute_with_dialog
 
     try:
-        store, snap = prepare(cache, ask_layout=ask, compute_layout=compute_with_dialog)
+        model = prepare(cache, ask_layout=ask, compute_layout=compute_with_dialog)
     except Problem as p:
         print(f"hubatlas: {p.title.lower()}: {printable(p, 2000)}", file=sys.stderr)
         if screenshot is not None:  # (a scripted run has nobody to close the dialog)
@@ -81,17 +90,15 @@ def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
         box.exec()
         if demo is None or box.clickedButton() is not demo:
             return 2
-        from hubatlas.core.demo import ensure_demo
-
         try:
-            store, snap = prepare(ensure_demo(), ask_layout=ask, compute_layout=compute_with_dialog)
+            model = open_demo(ask_layout=ask, compute_layout=compute_with_dialog)
         except Problem as again:
             QMessageBox.warning(None, again.title, str(again))
             return 2
         label = "demo"
     from hubatlas.viewer._qt.window import MainWindow
 
-    w = MainWindow(store, snap, label=label, icon=icon)
+    w = MainWindow(model, label=label, icon=icon)
     w.show()
     if screenshot is not None:  # used by `view --screenshot` and smoke tests
         from PySide6.QtCore import QTimer

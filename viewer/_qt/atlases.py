@@ -1,5 +1,6 @@
 """File › Open atlas… and File › Recent atlases: any cache directory opens in a window of its own (the one
 it replaces closes when it opened); the last ten are remembered (QSettings)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +23,7 @@ def recent() -> list[str]:
 
 def remember(cache: str | Path) -> None:
     path = str(Path(cache).resolve())
-    settings().setValue("recent_atlases", [path] + [p for p in recent() if p != path][: RECENT - 1])
+    settings().setValue("recent_atlases", [path, *[p for p in recent() if p != path][: RECENT - 1]])
 
 
 class Atlases:
@@ -53,8 +54,9 @@ class Atlases:
         self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
 
     def ask(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.w, "Open atlas (a hubatlas cache directory)",
-                                                  str(Path(self.w.store.dir).parent))
+        folder = QFileDialog.getExistingDirectory(
+            self.w, "Open atlas (a hubatlas cache directory)", str(Path(self.w.store.dir).parent)
+        )
         if folder:
             self.open(folder)
 
@@ -62,19 +64,28 @@ class Atlases:
         """Open ``folder`` in a new window; a clear message when it is not a usable atlas. Returns the window
         or None."""
         from hubatlas.viewer._qt.layout_job import compute_with_dialog
-        from hubatlas.viewer._qt.opening import Problem, prepare
+        from hubatlas.viewer.layers.opening import Problem, prepare
 
         if not (Path(folder) / DB_NAME).exists():
             QMessageBox.warning(self.w, "Not an atlas", f"{folder} holds no hubatlas atlas ({DB_NAME}).")
             return None
         try:
-            store, snap = prepare(Path(folder), ask_layout=lambda missing, n: QMessageBox.question(
-                self.w, "Compute the layout?", f"{missing:,} of {n:,} models have no position yet. Compute the "
-                "layout now?") == QMessageBox.Yes, compute_layout=lambda c, m, n: compute_with_dialog(c, m, n, self.w))
+            model = prepare(
+                Path(folder),
+                ask_layout=lambda missing, n: (
+                    QMessageBox.question(
+                        self.w,
+                        "Compute the layout?",
+                        f"{missing:,} of {n:,} models have no position yet. Compute the layout now?",
+                    )
+                    == QMessageBox.Yes
+                ),
+                compute_layout=lambda c, m, n: compute_with_dialog(c, m, n, self.w),
+            )
         except Problem as p:
             QMessageBox.warning(self.w, p.title, str(p))
             return None
-        win = type(self.w)(store, snap, icon=self.w.windowIcon())  # another window of the same kind
+        win = type(self.w)(model, icon=self.w.windowIcon())  # another window of the same kind
         win.show()
         self.opened.append(win)
         remember(folder)

@@ -1,4 +1,5 @@
 """File → Export image…: size presets, PNG/JPEG, legend, title, attribution, background; quick export."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -76,7 +77,9 @@ class ExportDialog(QDialog):
         form.addRow(buttons)
 
     def _browse(self) -> None:
-        p, _ = QFileDialog.getSaveFileName(self, "Export image", self.path.text(), "PNG (*.png);;JPEG (*.jpg *.jpeg)")
+        p, _ = QFileDialog.getSaveFileName(
+            self, "Export image", self.path.text(), "PNG (*.png);;JPEG (*.jpg *.jpeg)"
+        )
         if p:
             self.path.setText(p)
 
@@ -84,8 +87,13 @@ class ExportDialog(QDialog):
         native = self.win.atlas.canvas.size
         w, h = preset_size(self.preset.currentIndex(), native, (self.w.value(), self.h.value()))
         return Path(self.path.text()).expanduser(), ExportOptions(
-            width=w, height=h, legend=self.legend.isChecked(), title=self.title.text() or None,
-            attribution=self.attribution.isChecked(), transparent=self.transparent.isChecked())
+            width=w,
+            height=h,
+            legend=self.legend.isChecked(),
+            title=self.title.text() or None,
+            attribution=self.attribution.isChecked(),
+            transparent=self.transparent.isChecked(),
+        )
 
     def save(self) -> None:
         path, opts = self.options()

@@ -2,6 +2,7 @@
 dialog shows its stage and elapsed time and can cancel it. The window stays responsive (nothing heavy runs
 on the GUI thread), and cancelling is immediate and safe: the child is stopped, the operating system releases
 its writer lock, and a layout is only ever written whole (atomic files), so the atlas is left as it was."""
+
 from __future__ import annotations
 
 import os
@@ -14,9 +15,13 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QObject, QProcess, QProcessEnvironment, Qt, QTimer, Signal
 
 STAGES = ("features", "knn", "optimise", "placement")
-STAGE_TEXT = {"features": "reading the models' features", "knn": "finding feature neighbours",
-              "optimise": "optimising the map (UMAP)", "placement": "placing the remaining models"}
-WAIT_S = 30      # for another process's writer lock, as the window's own writers wait
+STAGE_TEXT = {
+    "features": "reading the models' features",
+    "knn": "finding feature neighbours",
+    "optimise": "optimising the map (UMAP)",
+    "placement": "placing the remaining models",
+}
+WAIT_S = 30  # for another process's writer lock, as the window's own writers wait
 GRACE_MS = 3000  # after a cancel, the child's time to stop cleanly before it is killed
 
 
@@ -101,8 +106,13 @@ def compute_with_dialog(cache: Path, missing: int, n: int, parent=None) -> tuple
     from PySide6.QtWidgets import QProgressDialog
 
     job = LayoutJob(cache)
-    dlg = QProgressDialog(f"Computing the layout of {n:,} models ({missing:,} without a position)…", "Cancel",
-                          0, len(STAGES), parent)
+    dlg = QProgressDialog(
+        f"Computing the layout of {n:,} models ({missing:,} without a position)…",
+        "Cancel",
+        0,
+        len(STAGES),
+        parent,
+    )
     dlg.setWindowTitle("Computing the layout")
     dlg.setWindowModality(Qt.ApplicationModal)
     dlg.setMinimumDuration(0)
@@ -114,8 +124,10 @@ def compute_with_dialog(cache: Path, missing: int, n: int, parent=None) -> tuple
 
     def show_stage() -> None:
         what = STAGE_TEXT.get(job.current, "starting")
-        dlg.setLabelText(f"Computing the layout of {n:,} models: {what}… "
-                         f"({time.monotonic() - job.started_at:.0f} s)\nCancel leaves the atlas as it was.")
+        dlg.setLabelText(
+            f"Computing the layout of {n:,} models: {what}… "
+            f"({time.monotonic() - job.started_at:.0f} s)\nCancel leaves the atlas as it was."
+        )
 
     tick = QTimer()
     tick.setInterval(500)

@@ -2,10 +2,11 @@
 views and selections (Alt+Left / Alt+Right), the arrow keys pan, a right-click menu on a model (copy id, open on
 the Hub, show its family, centre here), the View menu reopens every panel, and opening a model on the Hub
 falls back to showing its link with a copy button where no browser opens."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
@@ -69,22 +70,31 @@ def open_on_hub(model_id: str, parent: QWidget | None = None) -> UrlFallback | N
 
 
 class Navigation(QObject):
-    """History, keyboard panning and the context menu of one window's map."""
+    """History, keyboard panning and the context menu of one window's map. ``select(node)`` selects a model
+    (None: nothing); ``show_family(node)`` selects it and shows its family panel."""
 
-    def __init__(self, window):
+    def __init__(self, window, canvas, model, state, select, show_family):
         super().__init__(window)
-        self.w = window
+        self.window, self.canvas, self.model, self.state = window, canvas, model, state
+        self._select, self._show_family = select, show_family
         self.back: list[tuple] = []
         self.forward: list[tuple] = []
         self.last = self.current()
         self.fallback: UrlFallback | None = None
-        canvas = window.atlas.canvas.native
-        for key, dx, dy in ((Qt.Key_Left, -1, 0), (Qt.Key_Right, 1, 0), (Qt.Key_Up, 0, 1), (Qt.Key_Down, 0, -1)):
-            sc = QShortcut(QKeySequence(key), canvas)
-            sc.setContext(Qt.WidgetShortcut)  # only while the map has the keyboard: text fields keep their arrows
+        native = canvas.canvas.native
+        for key, dx, dy in (
+            (Qt.Key_Left, -1, 0),
+            (Qt.Key_Right, 1, 0),
+            (Qt.Key_Up, 0, 1),
+            (Qt.Key_Down, 0, -1),
+        ):
+            sc = QShortcut(QKeySequence(key), native)
+            sc.setContext(
+                Qt.WidgetShortcut
+            )  # only while the map has the keyboard: text fields keep their arrows
             sc.activated.connect(lambda dx=dx, dy=dy: self.pan(dx, dy))
-        canvas.setContextMenuPolicy(Qt.CustomContextMenu)
-        canvas.customContextMenuRequested.connect(lambda pos: self.context_menu_at(pos.x(), pos.y()))
+        native.setContextMenuPolicy(Qt.CustomContextMenu)
+        native.customContextMenuRequested.connect(lambda pos: self.context_menu_at(pos.x(), pos.y()))
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.remember)
@@ -92,16 +102,22 @@ class Navigation(QObject):
 
     # -- history ---------------------------------------------------------------------------------------------
     def current(self) -> tuple:
-        r = self.w.atlas.view.camera.rect
-        return round(r.left, 6), round(r.bottom, 6), round(r.width, 6), round(r.height, 6), self.w.atlas.selected
+        r = self.canvas.view.camera.rect
+        return (
+            round(r.left, 6),
+            round(r.bottom, 6),
+            round(r.width, 6),
+            round(r.height, 6),
+            self.state.selection.node,
+        )
 
     def remember(self) -> None:
         """Note the view and selection as a step of history once they changed and came to rest."""
-        if self.w.atlas.interacting:
+        if self.canvas.interacting:
             return
         now = self.current()
         if now != self.last:
-            self.back = (self.back + [self.last])[-HISTORY:]
+            self.back = ([*self.back, self.last])[-HISTORY:]
             self.forward.clear()
             self.last = now
 
@@ -123,61 +139,55 @@ class Navigation(QObject):
 
     def _restore(self, step: tuple) -> None:
         x, y, w, h, node = step
-        self.w.atlas.view.camera.rect = (x, y, w, h)
-        if node != self.w.atlas.selected:
-            self.w.select(node)
+        self.canvas.view.camera.rect = (x, y, w, h)
+        if node != self.state.selection.node:
+            self._select(node)
         self.last = self.current()
 
     # -- keyboard panning --------------------------------------------------------------------------------------
     def pan(self, dx: int, dy: int) -> None:
-        r = self.w.atlas.view.camera.rect
+        r = self.canvas.view.camera.rect
         step = PAN_STEP * r.width
-        self.w.atlas.view.camera.rect = (r.left + dx * step, r.bottom + dy * step, r.width, r.height)
+        self.canvas.view.camera.rect = (r.left + dx * step, r.bottom + dy * step, r.width, r.height)
 
     # -- context menu ------------------------------------------------------------------------------------------
     def context_menu(self, node: int | None, px: float, py: float) -> QMenu:
         """The menu for a right-click at canvas pixel (px, py) on ``node`` (None: empty map)."""
-        menu = QMenu(self.w)
+        menu = QMenu(self.window)
         if node is not None:
-            mid = self.w.model.model_id(node)
+            mid = self.model.model_id(node)
             title = menu.addAction(plain(mid, 80))
             title.setEnabled(False)
             menu.addSeparator()
             menu.addAction("Copy id", lambda: QGuiApplication.clipboard().setText(mid))
-            menu.addAction("Open on huggingface.co", lambda: self.open(mid))
+            if not self.model.is_placeholder(node):  # a placeholder is not on the Hub under this id
+                menu.addAction("Open on huggingface.co", lambda: self.open(mid))
             menu.addAction("Show family", lambda: self.show_family(node))
         menu.addAction("Centre here", lambda: self.centre_at(px, py))
         return menu
 
     def context_menu_at(self, px: float, py: float) -> None:
-        node = self.w.atlas.pick(px, py)
+        node = self.canvas.pick(px, py)
         menu = self.context_menu(node, px, py)
-        menu.popup(self.w.atlas.canvas.native.mapToGlobal(QPoint(int(px), int(py))))
+        menu.popup(self.canvas.canvas.native.mapToGlobal(QPoint(int(px), int(py))))
 
     def open(self, model_id: str) -> None:
-        self.fallback = open_on_hub(model_id, self.w)
+        self.fallback = open_on_hub(model_id, self.window)
 
     def show_family(self, node: int) -> None:
-        self.w.select(node)
-        self.w.family_dock.show()
-        self.w.family_dock.raise_()
+        self._show_family(node)
 
     def centre_at(self, px: float, py: float) -> None:
-        x, y = self.w.atlas.scene_coords(px, py)
-        r = self.w.atlas.view.camera.rect
-        self.w.atlas.view.camera.rect = (x - r.width / 2, y - r.height / 2, r.width, r.height)
+        x, y = self.canvas.scene_coords(px, py)
+        r = self.canvas.view.camera.rect
+        self.canvas.view.camera.rect = (x - r.width / 2, y - r.height / 2, r.width, r.height)
 
 
-def install(window) -> Navigation:
-    """Add navigation to a MainWindow: the Go menu (Back, Forward), the arrow keys, the map's right-click
-    menu, and every panel (and the search bar) in View › Panels."""
-    nav = Navigation(window)
+def install(window, nav: Navigation) -> Navigation:
+    """The Go menu (Back, Forward) and View › Panels (every panel and toolbar of the window)."""
     go = menus.add_before_help(window, "&Go")
-    for text, slot, key in (("Back", nav.go_back, "Alt+Left"), ("Forward", nav.go_forward, "Alt+Right")):
-        a = QAction(text, window)
-        a.setShortcut(QKeySequence(key))
-        a.triggered.connect(slot)
-        go.addAction(a)
+    menus.action(window, go, "Back", nav.go_back, "Alt+Left")
+    menus.action(window, go, "Forward", nav.go_forward, "Alt+Right")
     panels = menus.menu_named(window, "&View").addMenu("Panels")
     for d in window.findChildren(QDockWidget):
         panels.addAction(d.toggleViewAction())

@@ -1,18 +1,23 @@
 """Box and lasso selection on the map, as in napari, Gephi and Embedding Atlas: Shift+drag draws a box,
-Ctrl+drag a lasso (or B / O make a plain drag do so until Esc); the models shown inside are selected,
-highlighted, summarised in the Selection panel (counts by task, licence, library and modality; total
-downloads) and can be exported as CSV. Select › Select all shown (Ctrl+A) takes everything the filters show."""
+Ctrl+drag a lasso (or B / O make a plain drag do so until Esc); the models shown inside are selected (the
+state's ``region``: every other model fades), summarised in the Selection panel (counts by task, licence,
+library and modality; a sortable table of the most downloaded, a row click flies there) and can be saved as
+CSV, JSON Lines or Parquet. Select › Select all shown (Ctrl+A) takes everything the filters show."""
+
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -22,55 +27,105 @@ from hubatlas.viewer._qt import menus
 from hubatlas.viewer._qt.shown import fit_view
 from hubatlas.viewer._qt.text import plain
 from hubatlas.viewer._vispy.overlays import RegionOverlay
-from hubatlas.viewer.layers.region import in_box, in_polygon, summarise, write_csv
+from hubatlas.viewer.layers import limits
+from hubatlas.viewer.layers.atlas_state import Region
+from hubatlas.viewer.layers.region import in_box, in_polygon, selection_rows, summarise, write_selection
 
 MIN_DRAG_PX = 4  # a shorter drag is a click (it selects one model)
+COLUMNS = ("model", "task", "library", "downloads", "created", "relation")
+NOTHING = "Nothing selected. Shift+drag a box or Ctrl+drag a lasso on the map."
 
 
 class SelectionPanel(QWidget):
-    def __init__(self, parent=None):
+    """The region's summary and its most downloaded models in a sortable table."""
+
+    def __init__(self, on_row, parent=None):
         super().__init__(parent)
         lay = QVBoxLayout(self)
-        self.header = QLabel("Nothing selected. Shift+drag a box or Ctrl+drag a lasso on the map.")
+        self.header = QLabel(NOTHING)
         self.header.setTextFormat(Qt.PlainText)
         self.header.setWordWrap(True)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)  # plain text: values come from untrusted metadata
+        self.text.setMaximumHeight(140)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setTextElideMode(Qt.ElideMiddle)
+        self.table.cellClicked.connect(lambda row, _col: on_row(self.node_at(row)))
         row = QHBoxLayout()
         self.zoom_btn = QPushButton("Zoom to")
-        self.export_btn = QPushButton("Export CSV…")
+        self.export_btn = QPushButton("Export…")
         self.clear_btn = QPushButton("Clear")
         for b in (self.zoom_btn, self.export_btn, self.clear_btn):
             b.setEnabled(False)
             row.addWidget(b)
         lay.addWidget(self.header)
         lay.addWidget(self.text)
+        lay.addWidget(self.table, 1)
         lay.addLayout(row)
+
+    def node_at(self, row: int) -> int | None:
+        item = self.table.item(row, 0)
+        return None if item is None else int(item.data(Qt.UserRole))
+
+    def fill(self, rows: list[tuple]) -> None:
+        """(node, id, task, library, downloads, created, relation) rows, most downloaded first."""
+        t = self.table
+        t.setSortingEnabled(False)
+        t.setRowCount(len(rows))
+        for r, (node, *values) in enumerate(rows):
+            for c, v in enumerate(values):
+                item = QTableWidgetItem()
+                if c == 3:  # downloads sort as numbers
+                    item.setData(Qt.DisplayRole, -1 if v is None else int(v))
+                else:
+                    item.setText(plain("-" if v is None else v, 200))
+                if c == 0:
+                    item.setData(Qt.UserRole, node)
+                    item.setToolTip(plain(v, 300))
+                t.setItem(r, c, item)
+        t.setSortingEnabled(True)
+        t.sortItems(3, Qt.DescendingOrder)
+        t.resizeColumnsToContents()
+        t.setColumnWidth(0, min(t.columnWidth(0), 280))
 
 
 class RegionSelect:
-    def __init__(self, window):
-        self.w = window
-        atlas = window.atlas
-        self.overlay = RegionOverlay(atlas.view.scene, atlas.xy, atlas.order)
-        self.tool: str | None = None       # "box" or "lasso": what a plain drag draws (None: it pans)
-        self.kind: str | None = None       # the shape being drawn now
+    def __init__(self, window, model, state, canvas, beside_dock, fly_to):
+        self.w, self.model, self.state, self.canvas = window, model, state, canvas
+        self.bar = window.statusBar()
+        self._fly_to = fly_to
+        self.overlay = RegionOverlay(canvas.view.scene)
+        self.tool: str | None = None  # "box" or "lasso": what a plain drag draws (None: it pans)
+        self.kind: str | None = None  # the shape being drawn now
         self.path: list[tuple[float, float]] = []
         self._press_px = (0.0, 0.0)
-        self.nodes = np.zeros(0, dtype=np.int64)
-        self.outline: np.ndarray | None = None
-        self.panel = SelectionPanel()
+        self.panel = SelectionPanel(self._row_clicked)
         self.panel.zoom_btn.clicked.connect(self.zoom_to)
         self.panel.export_btn.clicked.connect(self.export_dialog)
         self.panel.clear_btn.clicked.connect(self.clear)
-        self.dock = window._dock("Selection", self.panel, Qt.RightDockWidgetArea)
+        # a tab beside the details: showing it never resizes the map
+        self.dock = menus.dock(window, "Selection", self.panel, Qt.RightDockWidgetArea, beside=beside_dock)
         self.dock.hide()
-        window.state.on_change(lambda names: self._restyle() if "theme" in names else None)
-        c = atlas.canvas
+        self._unsubscribe = state.on_change(self._follow)
+        c = canvas.canvas
         c.events.mouse_press.connect(self._press)
         c.events.mouse_move.connect(self._move)
         c.events.mouse_release.connect(self._release)
         self._menu()
+
+    @property
+    def nodes(self) -> np.ndarray:
+        n = self.state.region.nodes
+        return np.zeros(0, dtype=np.int64) if n is None else n
+
+    @property
+    def outline(self) -> np.ndarray | None:
+        return self.state.region.outline
 
     # -- menu ----------------------------------------------------------------------------------------------------
     def _menu(self) -> None:
@@ -79,34 +134,56 @@ class RegionSelect:
         group = QActionGroup(w)
         group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         self.tool_actions = {}
-        for tool, text, key, tip in (("box", "Box select", "B", "A drag draws a box (or Shift+drag at any time)"),
-                                     ("lasso", "Lasso select", "O", "A drag draws a lasso (or Ctrl+drag at any time)")):
-            a = w._action(menu, text, lambda on, t=tool: self.set_tool(t if on else None), key, checkable=True,
-                          tip=tip)
+        for tool, text, key, tip in (
+            ("box", "Box select", "B", "A drag draws a box (or Shift+drag at any time)"),
+            ("lasso", "Lasso select", "O", "A drag draws a lasso (or Ctrl+drag at any time)"),
+        ):
+            a = menus.action(
+                w,
+                menu,
+                text,
+                lambda on, t=tool: self.set_tool(t if on else None),
+                key,
+                checkable=True,
+                tip=tip,
+            )
             group.addAction(a)
             self.tool_actions[tool] = a
         menu.addSeparator()
-        w._action(menu, "Select all shown", self.select_shown, QKeySequence.SelectAll,
-                  tip="Select every model the filters and legend show")
-        self.export_action = w._action(menu, "Export selected ids as CSV…", self.export_dialog, "Ctrl+Shift+S",
-                                       tip="Save the selected models (id, task, library, licence, downloads…)")
-        w._action(menu, "Clear region selection", self.clear)
+        menus.action(
+            w,
+            menu,
+            "Select all shown",
+            self.select_shown,
+            QKeySequence.SelectAll,
+            tip="Select every model the filters and legend show",
+        )
+        self.export_action = menus.action(
+            w,
+            menu,
+            "Export selected models…",
+            self.export_dialog,
+            "Ctrl+Shift+S",
+            tip="Save the selected models as CSV, JSON Lines or Parquet",
+        )
+        menus.action(w, menu, "Clear region selection", self.clear)
         menu.addSeparator()
         menu.addAction(self.dock.toggleViewAction())
-        panels = menus.menu_named(w, "Panels", menus.menu_named(w, "&View"))
-        if panels is not None:  # View › Panels reopens every panel, this one too
-            panels.insertAction(panels.actions()[0] if panels.actions() else None, self.dock.toggleViewAction())
-        # Esc also leaves the tool and clears the region
-        esc = next(a for a in w.findChildren(QAction) if a.text() == "Clear selection")
-        esc.triggered.connect(lambda: self.set_tool(None) if self.tool else self.clear())
+
+    def leave_tool_or_clear(self) -> None:
+        """Esc: leave the tool, else clear the region."""
+        if self.tool:
+            self.set_tool(None)
+        else:
+            self.clear()
 
     def set_tool(self, tool: str | None) -> None:
         self.tool = tool
         for name, a in self.tool_actions.items():
             a.setChecked(name == tool)
-        self.w.atlas.view.camera.interactive = tool is None  # with a tool, a plain drag selects, not pans
+        self.canvas.view.camera.interactive = tool is None  # with a tool, a plain drag selects, not pans
         if tool:
-            self.w.statusBar().showMessage(f"{tool.title()} select: drag on the map (Esc to pan again)", 5000)
+            self.bar.showMessage(f"{tool.title()} select: drag on the map (Esc to pan again)", 5000)
 
     # -- the mouse -----------------------------------------------------------------------------------------------
     def _shape_for(self, event) -> str | None:
@@ -124,31 +201,30 @@ class RegionSelect:
         if self.kind is None:
             return
         self._press_px = tuple(event.pos[:2])
-        self.path = [self.w.atlas.scene_coords(*event.pos[:2])]
-        self.w.atlas.view.camera.interactive = False  # the drag draws, it does not pan (even if Shift is let go)
+        self.path = [self.canvas.scene_coords(*event.pos[:2])]
+        self.canvas.view.camera.interactive = (
+            False  # the drag draws, it does not pan (even if Shift is let go)
+        )
 
     def _move(self, event) -> None:
         if self.kind is None or not event.is_dragging:
             return
-        p = self.w.atlas.scene_coords(*event.pos[:2])
-        if self.kind == "box":
-            self.path = [self.path[0], p]
-        else:
-            self.path.append(p)
+        p = self.canvas.scene_coords(*event.pos[:2])
+        self.path = [self.path[0], p] if self.kind == "box" else [*self.path, p]
         self.overlay.show_outline(self._shape(), self._outline_color())
-        self.w.atlas.canvas.update()
+        self.canvas.canvas.update()
 
     def _release(self, event) -> None:
         kind, self.kind = self.kind, None
         if kind is None or event.button != 1:
             return
-        self.w.atlas.view.camera.interactive = self.tool is None
+        self.canvas.view.camera.interactive = self.tool is None
         moved = np.hypot(event.pos[0] - self._press_px[0], event.pos[1] - self._press_px[1])
         if moved < MIN_DRAG_PX:  # a click: the window selects the model under it
             self.overlay.show_outline(self.outline, self._outline_color())
             return
-        p = self.w.atlas.scene_coords(*event.pos[:2])
-        self.path = [self.path[0], p] if kind == "box" else self.path + [p]
+        p = self.canvas.scene_coords(*event.pos[:2])
+        self.path = [self.path[0], p] if kind == "box" else [*self.path, p]
         if kind == "box":
             (x0, y0), (x1, y1) = self.path
             self.select_box(x0, y0, x1, y1)
@@ -164,30 +240,21 @@ class RegionSelect:
         return np.array(self.path, np.float64)
 
     def _outline_color(self):
-        return (0.1, 0.1, 0.1, 0.9) if self.w.atlas.theme.name == "light" else (1.0, 0.85, 0.2, 0.95)
-
-    def _dot_color(self):
-        """The highlight of the selected models: amber on the dark map, a deep red on the light one."""
-        return (0.8, 0.1, 0.1, 0.85) if self.w.atlas.theme.name == "light" else (1.0, 0.85, 0.2, 0.85)
-
-    def _restyle(self) -> None:
-        """The outline and highlight in the new theme's colours."""
-        self.overlay.show_outline(self.outline, self._outline_color())
-        self.overlay.show_nodes(self.nodes if len(self.nodes) else None, self._dot_color())
+        return (0.1, 0.1, 0.1, 0.9) if self.state.theme == "light" else (1.0, 0.85, 0.2, 0.95)
 
     # -- selecting -----------------------------------------------------------------------------------------------
     def _shown(self) -> np.ndarray:
-        return self.w.shown.shown_mask() & self.w.atlas.placed
+        return self.model.shown_mask(self.state)
 
     def select_box(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
         """Select the shown models inside the box (world coordinates)."""
-        nodes = in_box(self.w.atlas.xy, self._shown(), x0, y0, x1, y1)
+        nodes = in_box(self.model.xy, self._shown(), x0, y0, x1, y1)
         self.set_nodes(nodes, np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64), "box")
         return nodes
 
     def select_polygon(self, polygon: np.ndarray) -> np.ndarray:
         """Select the shown models inside the lasso (its vertices in world coordinates)."""
-        nodes = in_polygon(self.w.atlas.xy, self._shown(), polygon)
+        nodes = in_polygon(self.model.xy, self._shown(), polygon)
         self.set_nodes(nodes, np.asarray(polygon, np.float64), "lasso")
         return nodes
 
@@ -197,63 +264,81 @@ class RegionSelect:
         return nodes
 
     def set_nodes(self, nodes: np.ndarray, outline: np.ndarray | None, how: str) -> None:
-        self.nodes = np.asarray(nodes, dtype=np.int64)
-        self.outline = outline
-        self.overlay.show_outline(outline, self._outline_color())
-        self.overlay.show_nodes(self.nodes, self._dot_color())
-        self.w.atlas.canvas.update()
-        p = self.panel
-        if not len(self.nodes):
-            p.header.setText(f"No models shown inside the {how}.")
-            p.text.setPlainText("")
-        else:
-            s = summarise(self.w.snap, self.nodes)
-            drawn = self.overlay.drawn
-            p.header.setText(f"{s.count:,} models ({how})" + ("" if drawn == s.count else
-                             f"; the {drawn:,} most prominent are highlighted"))
-            p.text.setPlainText("\n".join(plain(line, 300) for line in s.lines()))
-        for b in (p.zoom_btn, p.export_btn, p.clear_btn):
-            b.setEnabled(bool(len(self.nodes)))
-        p.clear_btn.setEnabled(True)
-        self.dock.show()
-        self.w.statusBar().showMessage(f"{len(self.nodes):,} models selected ({how})", 5000)
+        self.state.update(region=Region(np.asarray(nodes, dtype=np.int64), outline, how))
 
     def clear(self) -> None:
-        self.nodes = np.zeros(0, dtype=np.int64)
-        self.outline = None
-        self.overlay.show_outline(None)
-        self.overlay.show_nodes(None)
-        self.panel.header.setText("Nothing selected. Shift+drag a box or Ctrl+drag a lasso on the map.")
-        self.panel.text.setPlainText("")
-        for b in (self.panel.zoom_btn, self.panel.export_btn, self.panel.clear_btn):
-            b.setEnabled(False)
-        self.w.atlas.canvas.update()
+        self.state.update(region=Region())
+
+    def _follow(self, changed: set[str]) -> None:
+        if "region" in changed:
+            self._show(self.state.region)
+        elif "theme" in changed:
+            self.overlay.show_outline(self.outline, self._outline_color())
+
+    def _show(self, region: Region) -> None:
+        """The panel, the outline and the status line for the state's region."""
+        p = self.panel
+        self.overlay.show_outline(region.outline, self._outline_color())
+        self.canvas.canvas.update()
+        if region.nodes is None:
+            p.header.setText(NOTHING)
+            p.text.setPlainText("")
+            p.fill([])
+            for b in (p.zoom_btn, p.export_btn, p.clear_btn):
+                b.setEnabled(False)
+            return
+        n = len(region.nodes)
+        if not n:
+            p.header.setText(f"No models shown inside the {region.how}.")
+            p.text.setPlainText("")
+        else:
+            s = summarise(self.model.snap, region.nodes)
+            listed = min(n, limits.SELECTION_ROWS)
+            p.header.setText(
+                f"{n:,} models ({region.how}); the {listed:,} most downloaded are listed"
+                if listed < n
+                else f"{n:,} models ({region.how})"
+            )
+            p.text.setPlainText("\n".join(plain(line, 300) for line in s.lines()))
+        p.fill(selection_rows(self.model, region.nodes, limits.SELECTION_ROWS))
+        for b in (p.zoom_btn, p.export_btn, p.clear_btn):
+            b.setEnabled(bool(n))
+        p.clear_btn.setEnabled(True)
+        menus.raise_dock(self.dock)
+        self.bar.showMessage(f"{n:,} models selected ({region.how})", 5000)
+
+    def _row_clicked(self, node: int | None) -> None:
+        if node is not None:
+            self._fly_to(node)
 
     def zoom_to(self) -> bool:
         if not len(self.nodes):
             return False
-        fit_view(self.w.atlas, self.w.atlas.xy[self.nodes])
+        fit_view(self.canvas, self.model.xy[self.nodes])
         return True
 
     # -- export --------------------------------------------------------------------------------------------------
     def export_csv(self, path) -> int:
-        return write_csv(path, self.w.snap, self.nodes)
+        return write_selection(path, self.model.snap, self.nodes)
 
     def export_dialog(self) -> None:
         if not len(self.nodes):
-            self.w.statusBar().showMessage("Select models first: Shift+drag a box or Ctrl+drag a lasso", 5000)
+            self.bar.showMessage("Select models first: Shift+drag a box or Ctrl+drag a lasso", 5000)
             return
-        path, _ = QFileDialog.getSaveFileName(self.w, "Export the selected models", "selection.csv",
-                                              "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(
+            self.w,
+            "Export the selected models",
+            "selection.csv",
+            "CSV (*.csv);;JSON Lines (*.jsonl);;Parquet (*.parquet)",
+        )
         if path:
             try:
-                n = self.export_csv(path)
-            except OSError as e:
-                self.w.statusBar().showMessage(f"Could not save {plain(path, 200)}: {plain(e.strerror or e)}",
-                                               8000)
+                n = write_selection(path, self.model.snap, self.nodes)
+            except (OSError, ValueError) as e:
+                why = e.strerror if isinstance(e, OSError) and e.strerror else e
+                self.bar.showMessage(f"Could not save {plain(path, 200)}: {plain(why)}", 8000)
                 return
-            self.w.statusBar().showMessage(f"Saved {n:,} models to {plain(path, 200)}", 8000)
+            self.bar.showMessage(f"Saved {n:,} models to {plain(path, 200)}", 8000)
 
-
-def install(window) -> RegionSelect:
-    return RegionSelect(window)
+    def close_views(self) -> None:
+        self._unsubscribe()

@@ -1,4 +1,5 @@
 """The app's persistent settings (an INI file in the user's config directory)."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings

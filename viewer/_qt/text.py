@@ -1,4 +1,5 @@
 """Untrusted model metadata in the UI: plain text only, and only https links to huggingface.co."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,13 @@ def hub_url(model_id: str) -> str | None:
 
 def is_safe_hub_url(url: str) -> bool:
     p = urlparse(url)
-    return p.scheme == "https" and p.hostname == "huggingface.co" and not p.username and not p.password \
+    return (
+        p.scheme == "https"
+        and p.hostname == "huggingface.co"
+        and not p.username
+        and not p.password
         and p.port in (None, 443)
+    )
 
 
 def plain(value: object, limit: int = 2000) -> str:

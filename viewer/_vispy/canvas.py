@@ -1,9 +1,10 @@
 """AtlasCanvas: the whole map in one VisPy SceneCanvas (owned, not inherited). It renders an AtlasState
-(layers.atlas_state) of a snapshot and follows its changes: the points are uploaded once (points.py) and a
-state change becomes a small look-up table or a few uniforms (colour, legend, filters, "as of", size), drawn
-at the interactive level of detail first and in full when the map rests (detail.py); the edge and selection
-overlays are small visuals of their own (overlays.py). No Qt widgets: the same object renders in the desktop
-window, headless for export, and in tests."""
+(layers.atlas_state) of an atlas (layers.atlas_model) and follows its changes: the points are uploaded once
+(points.py) and a state change becomes a small look-up table or a few uniforms (colour, legend, filters, "as
+of", size; state_uniforms.py), drawn at the interactive level of detail first and in full when the map rests
+(detail.py); the edge and selection overlays are small visuals of their own (overlays.py). No Qt widgets: the
+same object renders in the desktop window, headless for export, and in tests."""
+
 from __future__ import annotations
 
 import time
@@ -11,19 +12,19 @@ import time
 import numpy as np
 from vispy import scene
 
-from hubatlas.viewer._vispy.detail import AdaptiveDetail
-from hubatlas.viewer._vispy.map_canvas import MapCanvas
 from hubatlas.viewer._vispy.cartography import Cartography
+from hubatlas.viewer._vispy.detail import AdaptiveDetail
 from hubatlas.viewer._vispy.lod import GridIndex, priority_order
+from hubatlas.viewer._vispy.map_canvas import MapCanvas
 from hubatlas.viewer._vispy.overlays import EdgeOverlay, SelectionOverlay
 from hubatlas.viewer._vispy.points import Points
+from hubatlas.viewer._vispy.state_uniforms import StateUniforms
+from hubatlas.viewer.layers.atlas_model import AtlasModel
 from hubatlas.viewer.layers.atlas_state import AtlasState, Selection, Theme, theme_named
-from hubatlas.viewer.layers.colors import CATEGORICAL, ColorResult
+from hubatlas.viewer.layers.colors import ColorResult
 from hubatlas.viewer.layers.limits import FRAME_BUDGET_MS, MIN_SAMPLE  # noqa: F401 (re-exported)
-from hubatlas.viewer.layers.styling import FILTER_FIELDS, AtlasStyle, Filters
 
 SETTLE_S = 0.2  # full detail this long after the last camera or state change
-MODE_INDEX = {m: float(i) for i, m in enumerate(CATEGORICAL)} | {"created": 5.0, "downloads": 6.0}
 
 
 def base_point_size(n: int) -> float:
@@ -36,24 +37,36 @@ def base_alpha(n: int) -> int:
     return int(np.clip(255 * (20000.0 / max(n, 1)) ** 0.3, 70, 230))
 
 
-def make_canvas(snap, size, theme: str = "dark") -> AtlasCanvas:
+def make_canvas(model: AtlasModel, size, theme: str = "dark") -> AtlasCanvas:
     """An offscreen AtlasCanvas: VisPy's default backend where there is a screen, EGL without one."""
     from hubatlas.viewer.display import use_headless_gl
 
     use_headless_gl()
-    return AtlasCanvas(snap, size=size, show=False, theme=theme)
+    return AtlasCanvas(model, size=size, show=False, theme=theme)
 
 
-class AtlasCanvas(AdaptiveDetail, Cartography):
-    """The map of a snapshot (``hubatlas.core.store.snapshot.Snapshot`` with a layout)."""
+class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
+    """The map of an open atlas (``layers.atlas_model.AtlasModel``, laid out)."""
 
-    def __init__(self, snap, *, size=(1200, 800), show: bool = False, theme: str = "dark", app=None,
-                 parent=None, interaction_points: int | None = None, state: AtlasState | None = None,
-                 style: AtlasStyle | None = None, labels=None):
-        self.snap = snap
-        self.state = state.copy() if state is not None else AtlasState(theme=theme)
-        self.canvas = MapCanvas(keys=None, size=size, show=show, bgcolor=self.theme.background, app=app,
-                                        parent=parent)
+    def __init__(
+        self,
+        model: AtlasModel,
+        *,
+        size=(1200, 800),
+        show: bool = False,
+        theme: str = "dark",
+        app=None,
+        parent=None,
+        interaction_points: int | None = None,
+        state: AtlasState | None = None,
+        order: np.ndarray | None = None,
+    ):
+        """``state``: the state to follow (a window's own; None: a new one). An export copies it first."""
+        self.model = model
+        self.state = state if state is not None else AtlasState(theme=theme)
+        self.canvas = MapCanvas(
+            keys=None, size=size, show=show, bgcolor=self.theme.background, app=app, parent=parent
+        )
         self.view = self.canvas.central_widget.add_view()
         self.view.camera = scene.PanZoomCamera(aspect=1)
         self.points = Points(parent=self.view.scene)
@@ -61,33 +74,29 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
         self.point_size = 1.0
         self.fixed_point_size: float | None = None  # exports: sizes from the whole image, not a tile
         self.offscreen = parent is None and not show
-        n = len(snap)
-        self.n = n
-        x, y = snap.column("x"), snap.column("y")
-        self.xy = np.stack([x, y], 1).astype(np.float32) if n else np.zeros((0, 2), np.float32)
-        self.placed = np.isfinite(self.xy).all(1)
-        order = priority_order(np.where(self.placed[:, None], self.xy, 0), seed=0)
-        self.order = order[self.placed[order]]  # the buffer: every placed node, most important first
-        self.style = style or AtlasStyle(snap)  # an export's copy shares the encodings
+        n = self.n = model.n
+        self.xy, self.placed, self.style = model.xy, model.placed, model.style
+        if order is None:
+            order = priority_order(np.where(self.placed[:, None], self.xy, 0), seed=0)
+            order = order[self.placed[order]]
+        self.order = order  # the buffer: every placed node, most important first
         self.selection = SelectionOverlay(self.view.scene, self.xy, self.placed)
-        self.edge_overlay = EdgeOverlay(self.view.scene, snap, self.xy, self.order)
+        self.edge_overlay = EdgeOverlay(self.view.scene, model.edges, model.relations, self.xy, self.order)
         self.alpha = base_alpha(n)
         self._last_cam_change = 0.0
         self._interacting = False
-        self._visible: np.ndarray | None = None  # cached visible mask (None: recompute on demand)
         self._fraction: float | None = None
         self._visible_in_buffer: np.ndarray | None = None  # the same mask in buffer order (picking)
         self._grid_index: GridIndex | None = None  # built on first use (zoom, hover): not needed to open
         dl = self.style.log_downloads()
         self._log_dl_max = max(float(np.nanmax(dl, initial=0)) if len(dl) else 0.0, 1.0)
-        self.style.attach_predictions(self.state.predictions)
         self.safe_mode = False
         self.colors: ColorResult
         self.reset_view()
         self._upload_points()
         self._choose_detail()
-        self._init_cartography(labels)
-        self.state.on_change(self._on_state)
+        self._init_cartography(model.labels)
+        self._unsubscribe = self.state.on_change(self._on_state)
         self.view.camera.transform.changed.connect(self._on_camera)
         self.canvas.events.draw.connect(self._on_draw, position="first")
         self.canvas.events.draw.connect(self._after_draw, position="last")
@@ -107,7 +116,9 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
         self.points.set_data(self.xy[self.order], self.style.packed(self.order))
         self.points.set_uniforms(mult=self.style.multipliers(), log_dl_max=self._log_dl_max)
         self.colors = self._apply_colors()
+        self._allowed_key = None
         self._apply_filters()
+        self._apply_region()
         self.points.use_scale(self.state.size_by_downloads)
         self._apply_size()
 
@@ -176,11 +187,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
 
     # -- following the state: tables and uniforms, never the point buffer ---------------------------------------
     def _on_state(self, changed: set[str]) -> None:
-        if "predictions" in changed and self.style.attach_predictions(self.state.predictions):
-            self.points.set_codes(self.style.packed(self.order))  # once per atlas: predicted values coded
-            self.points.set_uniforms(mult=self.style.multipliers())
-            changed = changed | {"filters"}  # the documented code of predicted ones, for the filters
-        if changed & {"mode", "show_predicted", "predictions", "theme", "hidden_classes"}:
+        if changed & {"mode", "show_predicted", "theme", "hidden_classes"}:
             self.colors = self._apply_colors()
         if "theme" in changed:
             self.canvas.bgcolor = self.theme.background
@@ -189,11 +196,13 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
         if "size_by_downloads" in changed:
             self.points.use_scale(self.state.size_by_downloads)
             self._apply_size()
-        if changed & {"mode", "show_predicted", "predictions", "hidden_classes", "filters"}:
-            self._visible = self._fraction = self._visible_in_buffer = None
+        if changed & {"mode", "show_predicted", "hidden_classes", "filters"}:
+            self._fraction = self._visible_in_buffer = None
             self._restyled()
         if "show_all_edges" in changed:
             self._update_edges()
+        if "region" in changed:
+            self._apply_region()
         if "selection" in changed:
             s = self.state.selection
             self.selection.show(s.node, s.related, s.lineage)
@@ -207,49 +216,11 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
             self.edge_overlay.hide()
         self._choose_detail()
 
-    def _apply_colors(self) -> ColorResult:
-        st = self.state
-        colors = self.style.colors(st.mode, st.show_predicted, self.theme.background)
-        lut = colors.lut_rgba.copy()
-        lut[:, 3] = np.minimum(lut[:, 3], self.alpha)
-        if st.hidden_classes:
-            lut[np.isin(colors.lut_class, list(st.hidden_classes)), 3] = 0
-        self.points.set_lut(lut)
-        mode = st.mode
-        rng = self.style.range_of(mode) if mode in ("created", "downloads") else (0.0, 1.0)
-        self.points.set_uniforms(mode=MODE_INDEX[mode], range=rng)
-        return colors
-
-    def _apply_filters(self) -> None:
-        f = self.state.filters
-        fields = [self.style.fields[name] for name in FILTER_FIELDS]
-        code = [-1.0 if f.values.get(name) is None else float(f.values[name]) for name in FILTER_FIELDS]
-        since = -1e9 if f.since_day is None else float(f.since_day)
-        as_of = 1e9 if f.as_of_day is None else float(f.as_of_day)
-        self.points.set_uniforms(
-            filter=tuple(code), doc_base=tuple(float(fc.L + 1) for fc in fields),
-            doc_target=tuple(float(fc.target_doc) for fc in fields),
-            downloads=(float(f.min_downloads), float(f.max_downloads)),
-            days=(since, as_of, 1.0 if f.dated else 0.0, 1.0 if f.keeps_undated() else 0.0))
-
     # -- what is visible (computed on the CPU only when asked: picking, edges, counts) -------------------------
-    def _shows(self, nodes: np.ndarray | None = None) -> np.ndarray:
-        """Whether no legend entry or filter hides each node (of ``nodes``, or all): the shader's rules."""
-        sel = slice(None) if nodes is None else nodes
-        m = self.placed[sel].copy()
-        if self.state.hidden_classes:
-            hidden = np.isin(self.colors.lut_class, list(self.state.hidden_classes))
-            m &= ~hidden[self.colors.codes[sel]]
-        f = self.style.filter_mask(self.state.filters, nodes)
-        if f is not None:
-            m &= f
-        return m
-
     def visible_mask(self) -> np.ndarray:
-        """Placed nodes that no legend entry or filter hides (the same rules as the shader)."""
-        if self._visible is None:
-            self._visible = self._shows()
-        return self._visible
+        """Placed nodes that no legend entry or filter hides (the model's mask for this state: the shader's
+        rules)."""
+        return self.model.shown_mask(self.state)
 
     @property
     def filtered(self) -> bool:
@@ -257,7 +228,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
 
     @property
     def visible_count(self) -> int:
-        return int(self.visible_mask().sum()) if self.filtered else int(len(self.order))
+        return int(self.visible_mask().sum()) if self.filtered else len(self.order)
 
     def shown_fraction(self, sample: int = 4096) -> float:
         """The share of the buffer that the state shows, estimated on its first ``sample`` nodes (a
@@ -265,7 +236,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
         if not self.filtered or not len(self.order):
             return 1.0
         if self._fraction is None:
-            self._fraction = float(self._shows(self.order[:sample]).mean())
+            self._fraction = float(self.model.shown_mask(self.state, self.order[:sample]).mean())
         return self._fraction
 
     def _update_edges(self) -> None:
@@ -348,8 +319,12 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
         j = self._grid.nearest(x, y, abs(x2 - x), mask=mask)
         return None if j is None else int(self.order[j])
 
-    def select(self, node: int | None, related: np.ndarray | None = None,
-               lineage: list[tuple[int, int, str]] | None = None) -> None:
+    def select(
+        self,
+        node: int | None,
+        related: np.ndarray | None = None,
+        lineage: list[tuple[int, int, str]] | None = None,
+    ) -> None:
         """Highlight a node, optionally its family (``related``) and lineage edges (parent, child, relation)."""
         self.state.update(selection=Selection(node, related, lineage))
 
@@ -374,14 +349,21 @@ class AtlasCanvas(AdaptiveDetail, Cartography):
         return self.canvas.render(alpha=True)
 
     def offscreen_copy(self, size: tuple[int, int]) -> AtlasCanvas:
-        """A hidden canvas of exactly ``size`` pixels rendering the same state and view (VisPy renders
+        """A hidden canvas of exactly ``size`` pixels rendering a copy of this state and view (VisPy renders
         reliably only at a canvas's own size)."""
-        other = AtlasCanvas(self.snap, size=size, show=False, interaction_points=self.interaction_points,
-                            state=self.state, style=self.style, labels=self.label_set)
+        other = AtlasCanvas(
+            self.model,
+            size=size,
+            show=False,
+            interaction_points=self.interaction_points,
+            state=self.state.copy(),
+            order=self.order,
+        )
         r = self.view.camera.rect
         other.view.camera.rect = (r.left, r.bottom, r.width, r.height)
         other.settle()
         return other
 
     def close(self) -> None:
+        self._unsubscribe()
         self.canvas.close()

@@ -2,6 +2,7 @@
 ``layers.labels``, drawn as plain text on a translucent backing so they read on both themes) and a shaded
 density layer (terrain: a blurred, log-scaled 2-D histogram of the shown models, computed when what is
 shown changes, never per frame)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +12,7 @@ from vispy.visuals.transforms import STTransform
 from hubatlas.viewer.layers.labels import LabelSet, PlacedLabel
 
 DENSITY_GRID = 512
-DENSITY_EXTENT = 1.1   # the density image covers [-1.1, 1.1]^2 (the whole map)
+DENSITY_EXTENT = 1.1  # the density image covers [-1.1, 1.1]^2 (the whole map)
 TIERS = 5
 
 
@@ -57,8 +58,9 @@ class LabelOverlay:
             wy0, wy1 = y1 - (d + 1) * sy, y1 - (b - 1) * sy
             verts += [(wx0, wy0), (wx1, wy0), (wx1, wy1), (wx0, wy1)]
             faces += [(4 * k, 4 * k + 1, 4 * k + 2), (4 * k, 4 * k + 2, 4 * k + 3)]
-        self.boxes.set_data(vertices=np.array(verts, np.float32), faces=np.array(faces, np.uint32),
-                            color=tuple(back_rgba))
+        self.boxes.set_data(
+            vertices=np.array(verts, np.float32), faces=np.array(faces, np.uint32), color=tuple(back_rgba)
+        )
         self.boxes.visible = True
         for tier, t in enumerate(self.texts):
             mine = [p for p in placed if min(p.tier, TIERS - 1) == tier]
@@ -79,7 +81,11 @@ def density_image(xy: np.ndarray, shown: np.ndarray, grid: int = DENSITY_GRID) -
 
     p = xy[shown]
     cell = np.clip(((p + DENSITY_EXTENT) / (2 * DENSITY_EXTENT) * grid).astype(np.int64), 0, grid - 1)
-    h = np.bincount(cell[:, 1] * grid + cell[:, 0], minlength=grid * grid).reshape(grid, grid).astype(np.float32)
+    h = (
+        np.bincount(cell[:, 1] * grid + cell[:, 0], minlength=grid * grid)
+        .reshape(grid, grid)
+        .astype(np.float32)
+    )
     h = gaussian_filter(np.log1p(h), 2.5)
     top = float(h.max())
     return h / top if top > 0 else h
@@ -91,8 +97,9 @@ class DensityLayer:
     def __init__(self, parent):
         self.image = scene.visuals.Image(parent=parent, interpolation="linear", clim=(0.0, 1.0))
         self.image.order = -2
-        self.image.transform = STTransform(scale=(2 * DENSITY_EXTENT / DENSITY_GRID,) * 2,
-                                           translate=(-DENSITY_EXTENT, -DENSITY_EXTENT))
+        self.image.transform = STTransform(
+            scale=(2 * DENSITY_EXTENT / DENSITY_GRID,) * 2, translate=(-DENSITY_EXTENT, -DENSITY_EXTENT)
+        )
         self.image.visible = False
         self.image.set_gl_state("translucent", depth_test=False)
         self._key: tuple | None = None
@@ -105,7 +112,7 @@ class DensityLayer:
         k = (key, tuple(rgb))
         if k != self._key:
             d = density_image(xy, shown)
-            img = np.empty(d.shape + (4,), np.float32)
+            img = np.empty((*d.shape, 4), np.float32)
             img[..., :3] = rgb[:3]
             img[..., 3] = np.where(d > 0.02, 0.08 + 0.42 * d, 0.0)
             self.image.set_data(img)
@@ -116,13 +123,11 @@ class DensityLayer:
 class Cartography:
     """Mixin for AtlasCanvas: the label and density layers following the state and the camera."""
 
-    def _init_cartography(self, labels: LabelSet | None) -> None:
-        if labels is None:
-            labels = load_labels(self.snap)
+    def _init_cartography(self, labels: LabelSet) -> None:
         self.label_set = labels
         self.label_overlay = LabelOverlay(self.view.scene, labels)
         self.density = DensityLayer(self.view.scene)
-        self.label_ms = 0.0          # the last label choice's cost
+        self.label_ms = 0.0  # the last label choice's cost
         self.label_avoid: list[tuple[int, int, int, int]] = []  # screen boxes kept clear (e.g. a minimap)
         self.canvas.events.draw.connect(self._update_cartography, position="first")
 
@@ -139,7 +144,7 @@ class Cartography:
             rect, size = self.view_rect(), tuple(self.canvas.size)
             placed = self.label_set.choose(rect, size, self.zoom_level(), self.label_avoid)
             self.label_ms = (time.perf_counter() - t) * 1000
-            back = tuple(self.theme.background[:3]) + (0.62,)
+            back = (*tuple(self.theme.background[:3]), 0.62)
             self.label_overlay.show(placed, rect, size, float(self.canvas.dpi or 96), self.theme.text, back)
         else:
             self.label_overlay.hide()
@@ -148,17 +153,3 @@ class Cartography:
             self.density.show(self.xy, self.visible_mask(), key, self.theme.text)
         else:
             self.density.hide()
-
-
-def load_labels(snap) -> LabelSet:
-    """The labels cached with the snapshot's layout (computed now when missing; kept in memory only where the
-    atlas is read-only)."""
-    from hubatlas.core.layout.labels import ensure_labels
-
-    try:
-        return LabelSet(ensure_labels(snap))
-    except Exception as e:  # labels are a convenience: a damaged or odd atlas still opens
-        import warnings
-
-        warnings.warn(f"labels unavailable: {type(e).__name__}: {e}", RuntimeWarning, stacklevel=2)
-        return LabelSet(None)

@@ -8,6 +8,7 @@ after the frame, in the frame's own framebuffer) and the sample resized from the
 earlier calibration drew into its own framebuffer before the window's GL context existed (a colour mode
 restored at start-up), and its framebuffer took the same GL name as Qt's, which emptied VisPy's framebuffer
 stack at the first paint and dropped the points' uploads: a blank map on every relaunch above 20K models."""
+
 from __future__ import annotations
 
 import time
@@ -29,11 +30,11 @@ class AdaptiveDetail:
         self.interaction_points = limits.START_SAMPLE if interaction_points is None else interaction_points
         self.ms_per_point = None
         self._calib_size = None  # point size when ms_per_point was first measured
-        self._measured = 0       # moving frames timed to completion so far
+        self._measured = 0  # moving frames timed to completion so far
         self._frames = 0
         self._t_draw = time.perf_counter()
         self.last_frame_ms: float | None = None  # the last frame's time (None: none drawn yet)
-        self.last_frame_at = 0.0                 # when it ended (perf_counter)
+        self.last_frame_at = 0.0  # when it ended (perf_counter)
 
     def _fill_factor(self) -> float:
         """How much more a point costs now than when measured: its area on screen, relative (≥ 1)."""
@@ -99,7 +100,9 @@ class AdaptiveDetail:
         # MEASURE_FRAMES moving frames, then one in FINISH_EVERY. glFinish stalls a real GPU's pipeline, and
         # where every point fits the budget (a real GPU) it never runs once measured
         self._frames += 1
-        if self.sampling and (self._measured < limits.MEASURE_FRAMES or self._frames % limits.FINISH_EVERY == 0):
+        if self.sampling and (
+            self._measured < limits.MEASURE_FRAMES or self._frames % limits.FINISH_EVERY == 0
+        ):
             from vispy.gloo import gl
 
             gl.glFinish()

@@ -6,6 +6,7 @@
 - ``GridIndex``: points bucketed in a uniform grid (CSR), for hover picking and for the set of points in a
   viewport, in time proportional to the points in the cells touched, not to N.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -90,8 +91,10 @@ class GridIndex:
         return self.in_cells(*self.cells(x0, y0, x1, y1))
 
     def in_cells(self, cx0: int, cx1: int, cy0: int, cy1: int) -> np.ndarray:
-        parts = [self.items[self.starts[r * self.grid + cx0]: self.starts[r * self.grid + cx1 + 1]]
-                 for r in range(cy0, cy1 + 1)]
+        parts = [
+            self.items[self.starts[r * self.grid + cx0] : self.starts[r * self.grid + cx1 + 1]]
+            for r in range(cy0, cy1 + 1)
+        ]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def count_in_rect(self, x0: float, y0: float, x1: float, y1: float) -> int:

@@ -1,4 +1,5 @@
 """The SceneCanvas under the map: VisPy's, keeping what went wrong in a frame (see MapCanvas)."""
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ class MapCanvas(scene.SceneCanvas):
     def on_draw(self, event):
         try:
             super().on_draw(event)
-        except Exception as e:  # noqa: BLE001 (any GL or shader failure: reported, never silent)
+        except Exception as e:
             if self.draw_error is None:
                 self.draw_error = f"{type(e).__name__}: {e}"[:300]
                 log.warning("the map could not be drawn: %s", self.draw_error, exc_info=True)

@@ -1,5 +1,6 @@
 """The small visuals drawn over the points: every lineage edge in view (budgeted, coloured by relation,
 inferred edges paler) and the selection (the model, its family, its lineage)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,17 @@ class EdgeOverlay:
     """The lineage edges in view: at most ``budget``, the most important first (the better-ranked endpoint
     in the density-weighted order)."""
 
-    def __init__(self, parent, snap, xy: np.ndarray, order: np.ndarray, budget: int | None = None):
-        self.snap, self.xy, self.order = snap, xy, order
+    def __init__(
+        self,
+        parent,
+        edges,
+        relations: list[str],
+        xy: np.ndarray,
+        order: np.ndarray,
+        budget: int | None = None,
+    ):
+        """``edges``: the model's ``Edges`` (arrays); ``relations``: the names of their relation codes."""
+        self.edges, self.relations, self.xy, self.order = edges, relations, xy, order
         self._budget = budget
         self.visual = scene.visuals.Line(parent=parent, connect="segments", width=1.0)
         self.visual.visible = False
@@ -32,15 +42,12 @@ class EdgeOverlay:
     def arrays(self) -> tuple:
         """(source, target, relation code, inferred) of every edge, most important first (built once)."""
         if self._arrays is None:
-            e = self.snap.edges
-            src = e.column("source").to_numpy().astype(np.int64)
-            dst = e.column("target").to_numpy().astype(np.int64)
+            e = self.edges
             big = np.iinfo(np.int64).max
             full_rank = np.full(len(self.xy), big, dtype=np.int64)
             full_rank[self.order] = np.arange(len(self.order))
-            keep = np.argsort(np.minimum(full_rank[src], full_rank[dst]), kind="stable")
-            inferred = e.column("inferred").to_numpy(zero_copy_only=False)
-            self._arrays = (src[keep], dst[keep], e.column("relation").to_numpy()[keep], inferred[keep])
+            keep = np.argsort(np.minimum(full_rank[e.source], full_rank[e.target]), kind="stable")
+            self._arrays = (e.source[keep], e.target[keep], e.relation[keep], e.inferred[keep])
         return self._arrays
 
     def hide(self) -> None:
@@ -48,20 +55,25 @@ class EdgeOverlay:
 
     def update(self, visible: np.ndarray, rect: tuple[float, float, float, float]) -> None:
         """Draw the edges with both ends visible and one end in ``rect`` (x0, y0, x1, y1)."""
-        if self.snap.edges.num_rows == 0:
+        if not len(self.edges):
             return self.hide()
         src, dst, rel, inferred = self.arrays
         x0, y0, x1, y1 = rect
         a, b = self.xy[src], self.xy[dst]
-        inside = visible[src] & visible[dst] & (
-            ((a[:, 0] >= x0) & (a[:, 0] <= x1) & (a[:, 1] >= y0) & (a[:, 1] <= y1)) |
-            ((b[:, 0] >= x0) & (b[:, 0] <= x1) & (b[:, 1] >= y0) & (b[:, 1] <= y1)))
+        inside = (
+            visible[src]
+            & visible[dst]
+            & (
+                ((a[:, 0] >= x0) & (a[:, 0] <= x1) & (a[:, 1] >= y0) & (a[:, 1] <= y1))
+                | ((b[:, 0] >= x0) & (b[:, 0] <= x1) & (b[:, 1] >= y0) & (b[:, 1] <= y1))
+            )
+        )
         idx = np.flatnonzero(inside)
         self.in_view = len(idx)
         idx = idx[: self.budget]
         if not len(idx):
             return self.hide()
-        names = self.snap.manifest.get("relations", [])
+        names = self.relations
         palette = np.array([relation_rgba(nm, 0.35) for nm in names] + [relation_rgba("", 0.35)], np.float32)
         codes = np.minimum(rel[idx].astype(np.int64), len(names))
         seg = np.empty((2 * len(idx), 2), np.float32)
@@ -82,14 +94,18 @@ class SelectionOverlay:
         self.xy, self.placed = xy, placed
         self.edges = scene.visuals.Line(parent=parent, connect="segments", width=1.5, antialias=False)
         self.edges.visible = False
+        self.edges.order = 3  # under the labels (5, 6): a big family's lineage never buries their names
         self.markers = scene.visuals.Markers(parent=parent)
         self.markers.visible = False
+        self.markers.order = 4
 
     def show(self, node: int | None, related: np.ndarray | None, lineage: list | None) -> None:
         if node is None:
             self.markers.visible = self.edges.visible = False
             return
-        pts = [node] + ([] if related is None else [int(i) for i in related[: limits.FAMILY_MARKERS] if i != node])
+        pts = [node] + (
+            [] if related is None else [int(i) for i in related[: limits.FAMILY_MARKERS] if i != node]
+        )
         pts = [p for p in pts if self.placed[p]]
         face = np.tile(np.array([[1.0, 1.0, 1.0, 0.0]], np.float32), (len(pts), 1))
         edge = np.tile(np.array([[1.0, 0.85, 0.2, 0.9]], np.float32), (len(pts), 1))
@@ -112,19 +128,13 @@ class SelectionOverlay:
 
 
 class RegionOverlay:
-    """A selected region: its outline (box or lasso, also while it is drawn) and its models as highlighted
-    dots (the most prominent ``budget`` of them: a selection of a million models draws like one of 100K)."""
+    """A region selection's outline (box or lasso, also while it is drawn). Its models are shown by fading
+    every other model in the points shader (``Points.set_selected``), not by markers of their own."""
 
-    def __init__(self, parent, xy: np.ndarray, order: np.ndarray, budget: int = 100_000):
-        self.xy, self.budget = xy, budget
-        self.rank = np.empty(len(xy), dtype=np.int64)  # a node's place in the buffer's priority order
-        self.rank[:] = len(xy)
-        self.rank[order] = np.arange(len(order))
+    def __init__(self, parent):
         self.outline = scene.visuals.Line(parent=parent, width=1.5, antialias=False)
         self.outline.visible = False
-        self.markers = scene.visuals.Markers(parent=parent)
-        self.markers.visible = False
-        self.drawn = 0
+        self.outline.order = 4  # over the points, under the labels
 
     def show_outline(self, pts: np.ndarray | None, color=(1.0, 0.85, 0.2, 0.95)) -> None:
         if pts is None or len(pts) < 2:
@@ -133,15 +143,3 @@ class RegionOverlay:
         closed = np.vstack([pts, pts[:1]]).astype(np.float32)
         self.outline.set_data(pos=closed, color=color)
         self.outline.visible = True
-
-    def show_nodes(self, nodes: np.ndarray | None, color=(1.0, 0.85, 0.2, 0.85)) -> None:
-        if nodes is None or not len(nodes):
-            self.markers.visible = False
-            self.drawn = 0
-            return
-        nodes = np.asarray(nodes, dtype=np.int64)
-        if len(nodes) > self.budget:
-            nodes = nodes[np.argsort(self.rank[nodes], kind="stable")[: self.budget]]
-        self.markers.set_data(self.xy[nodes], face_color=color, edge_width=0, size=5.0)
-        self.markers.visible = True
-        self.drawn = len(nodes)

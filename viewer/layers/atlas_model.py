@@ -1,7 +1,12 @@
-"""What is known about the models of an open atlas, for the window to show: finding a model by id or search,
-its stored record, its predicted values, its family and its lineage. Reads the store and the snapshot; no Qt,
-no OpenGL."""
+"""AtlasModel: one open atlas, as the window, the renderer and exports receive it. It decodes the snapshot once
+(positions, the categorical fields' codes, edges as arrays), loads the predictions and the labels once (core
+computes labels; the renderer only draws them), and keeps one visible mask per state. It is the only part of
+the viewer that reads core's store, layout and analyses; the Qt and VisPy tiers go through it. No Qt, no GL."""
+
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pyarrow.compute as pc
@@ -10,29 +15,135 @@ from hubatlas.core.analysis.predict import PREDICTED, load_predictions
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import Snapshot
 from hubatlas.viewer.layers import limits
+from hubatlas.viewer.layers.atlas_state import AtlasState
+from hubatlas.viewer.layers.labels import LabelSet
+from hubatlas.viewer.layers.styling import AtlasStyle
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Every lineage edge as arrays (source = parent, target = child; node indices)."""
+
+    source: np.ndarray
+    target: np.ndarray
+    relation: np.ndarray  # code into AtlasModel.relations
+    inferred: np.ndarray  # proposed by `hubatlas infer`, or its relation type was inferred
+    proposed: np.ndarray  # the edge itself was proposed (not documented)
+
+    def __len__(self) -> int:
+        return len(self.source)
 
 
 class AtlasModel:
-    """One atlas: its store (for records and search) and its laid-out snapshot (for everything per node)."""
+    """One atlas: its laid-out snapshot (everything per node) and, where it was opened from a cache, its
+    read-only store (records and search). ``predictions``: the table from `hubatlas predict`, loaded from the
+    cache when not given (False: none)."""
 
-    def __init__(self, store: Store, snap: Snapshot):
-        self.store = store
+    def __init__(self, snap: Snapshot, store: Store | None = None, *, predictions=None, labels=None):
         self.snap = snap
+        self.store = store
+        self.n = len(snap)
+        self.manifest = snap.manifest
         self.ids = snap.nodes.column("id")
-        self.predictions = load_predictions(store.dir, snap.manifest.get("data_version"), len(snap))
+        if self.n:
+            self.xy = np.stack([snap.column("x"), snap.column("y")], 1).astype(np.float32)
+        else:
+            self.xy = np.zeros((0, 2), np.float32)
+        self.placed: np.ndarray = np.asarray(np.isfinite(self.xy).all(1), dtype=bool)
+        self.relations: list[str] = list(self.manifest.get("relations", []))
+        if predictions is None and store is not None:
+            predictions = load_predictions(store.dir, self.manifest.get("data_version"), self.n)
+        self.predictions = predictions if predictions is not False else None
+        self.style = AtlasStyle(snap)
+        self.style.attach_predictions(self.predictions)
+        self._labels = labels
+        self._masks: dict[tuple, np.ndarray] = {}
 
     def __len__(self) -> int:
-        return len(self.snap)
+        return self.n
 
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.manifest.get("synthetic"))
+
+    # -- decoded once ------------------------------------------------------------------------------------------
+    @cached_property
+    def edges(self) -> Edges:
+        e = self.snap.edges
+        return Edges(
+            e.column("source").to_numpy().astype(np.int64),
+            e.column("target").to_numpy().astype(np.int64),
+            e.column("relation").to_numpy(),
+            e.column("inferred").to_numpy(zero_copy_only=False).astype(bool),
+            e.column("proposed").to_numpy(zero_copy_only=False).astype(bool),
+        )
+
+    @property
+    def labels(self) -> LabelSet:
+        """The map's labels, computed with the layout (now, when missing; kept in memory only where the atlas
+        is read-only). A damaged or odd atlas still opens: without labels."""
+        if self._labels is None:
+            from hubatlas.core.layout.labels import ensure_labels
+
+            try:
+                self._labels = LabelSet(ensure_labels(self.snap))
+            except Exception as e:  # labels are a convenience
+                import warnings
+
+                warnings.warn(f"labels unavailable: {type(e).__name__}: {e}", RuntimeWarning, stacklevel=2)
+                self._labels = LabelSet(None)
+        return self._labels
+
+    def column(self, name: str) -> np.ndarray:
+        """A numeric per-node column (downloads, likes, created_day, family, depth, ...)."""
+        return self.snap.column(name)
+
+    # -- what a state shows ------------------------------------------------------------------------------------
+    def shown_mask(self, state: AtlasState, nodes: np.ndarray | None = None) -> np.ndarray:
+        """Placed nodes (of ``nodes``, or all) that no filter or hidden legend class hides: the shader's rules.
+        Over all nodes it is computed once per state (filters, hidden classes, colour mode)."""
+        if nodes is not None:
+            return self._shown(state, nodes)
+        key = (
+            state.filters.key(),
+            state.hidden_classes,
+            state.mode if state.hidden_classes else None,
+            state.show_predicted if state.hidden_classes else None,
+        )
+        if key not in self._masks:
+            if len(self._masks) > 8:
+                self._masks.clear()
+            self._masks[key] = self._shown(state, None)
+        return self._masks[key]
+
+    def _shown(self, state: AtlasState, nodes: np.ndarray | None) -> np.ndarray:
+        sel = slice(None) if nodes is None else nodes
+        m = self.placed[sel].copy()
+        if state.hidden_classes:
+            colors = self.style.colors(state.mode, state.show_predicted, (0, 0, 0, 1))
+            hidden = np.isin(colors.lut_class, list(state.hidden_classes))
+            m &= ~hidden[colors.codes[sel]]
+        f = self.style.filter_mask(state.filters, nodes)
+        if f is not None:
+            m &= f
+        return m
+
+    def shown_count(self, state: AtlasState) -> int:
+        return int(self.shown_mask(state).sum())
+
+    # -- one model -----------------------------------------------------------------------------------------------
     def model_id(self, node: int) -> str:
         return self.ids[node].as_py()
+
+    def is_placeholder(self, node: int) -> bool:
+        return bool(self.snap.nodes.column("placeholder")[node].as_py())
 
     def index_of(self, model_id: str) -> int | None:
         i = pc.index(self.ids, model_id).as_py()
         return None if i is None or i < 0 else int(i)
 
     def search(self, text: str, limit: int = 20) -> list[dict]:
-        return self.store.search(text, limit)
+        return self.store.search(text, limit) if self.store is not None else []
 
     def find(self, text: str) -> int | None:
         """The node of a model id, else of the best search hit, else None."""
@@ -41,12 +152,12 @@ class AtlasModel:
             return None
         node = self.index_of(text)
         if node is None:
-            hits = self.store.search(text, 1)
+            hits = self.search(text, 1)
             node = self.index_of(hits[0]["id"]) if hits else None
         return node
 
     def record(self, node: int) -> dict | None:
-        return self.store.info(self.model_id(node))
+        return self.store.info(self.model_id(node)) if self.store is not None else None
 
     def predicted_for(self, node: int) -> dict:
         """attribute -> (predicted value, confidence) for the node's undocumented values."""
@@ -60,40 +171,57 @@ class AtlasModel:
                     out[a] = (v, float(self.predictions.column(f"{a}_confidence")[node].as_py()))
         return out
 
+    # -- families and lineage ------------------------------------------------------------------------------------
     def family_of(self, node: int) -> np.ndarray:
         fam = self.snap.column("family")
         return np.flatnonzero(fam == fam[node])
 
+    @cached_property
+    def family_tree(self):
+        """Children and parents over documented edges (``core.analysis.families.FamilyTree``)."""
+        from hubatlas.core.analysis.families import FamilyTree
+
+        e = self.edges
+        doc = ~e.proposed
+        return FamilyTree(self.n, e.source[doc], e.target[doc], self.snap.column("depth"))
+
+    @cached_property
+    def family_sizes(self) -> np.ndarray:
+        return np.bincount(self.snap.column("family")) if self.n else np.zeros(0, np.int64)
+
     def lineage(self, node: int, cap: int | None = None) -> list[tuple[int, int, str]]:
         """Edges (parent, child, relation) to all ancestors and descendants of a node (cycle-safe
         breadth-first walks); inferred edges carry no relation name ("": drawn grey)."""
-        e = self.snap.edges
-        src = e.column("source").to_numpy()
-        dst = e.column("target").to_numpy()
-        rel_codes = e.column("relation").to_numpy()
-        names = self.snap.manifest.get("relations", [])
-        inferred = e.column("inferred").to_numpy(zero_copy_only=False)
+        e = self.edges
         cap = limits.LINEAGE_EDGES if cap is None else cap
         out: list[tuple[int, int, str]] = []
-        for a_col, b_col in ((dst, src), (src, dst)):  # up: child->parent; down: parent->child
+        for a_col, b_col in ((e.target, e.source), (e.source, e.target)):  # up: child->parent; down
             frontier = [node]
             visited = {node}
             while frontier and len(out) < cap:
                 hit = np.flatnonzero(np.isin(a_col, frontier))
                 nxt = []
                 for i in hit:
-                    known = rel_codes[i] < len(names) and not inferred[i]
-                    out.append((int(src[i]), int(dst[i]), names[rel_codes[i]] if known else ""))
+                    known = e.relation[i] < len(self.relations) and not e.inferred[i]
+                    out.append(
+                        (int(e.source[i]), int(e.target[i]), self.relations[e.relation[i]] if known else "")
+                    )
                     b = int(b_col[i])
                     if b not in visited:
                         visited.add(b)
                         nxt.append(b)
                 frontier = nxt
-        return out
+        return out[:cap]
 
     def analysis_data(self):
         """The analysis columns, from a store connection of its own (safe in a background thread)."""
         from hubatlas.core.analysis.data import load
 
+        if self.store is None:
+            raise RuntimeError("this atlas was opened without its store")
         with Store(self.store.dir, readonly=True) as store:
             return load(store, self.snap)
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()

@@ -1,6 +1,7 @@
 """AtlasState: what the map shows (colour mode, hidden legend classes, filters, predicted colours, sizes,
 overlays, theme, selection), apart from how it is drawn. The Qt panels edit it, the canvas follows it (plain
 callbacks: ``on_change``), an export renders a copy of it. No Qt, no GL."""
+
 from __future__ import annotations
 
 import copy
@@ -19,8 +20,10 @@ class Theme:
     text: tuple
 
 
-THEMES = {"dark": Theme("dark", (0.07, 0.07, 0.09, 1.0), (0.9, 0.9, 0.9, 1.0)),
-          "light": Theme("light", (0.98, 0.98, 0.97, 1.0), (0.1, 0.1, 0.1, 1.0))}
+THEMES = {
+    "dark": Theme("dark", (0.07, 0.07, 0.09, 1.0), (0.9, 0.9, 0.9, 1.0)),
+    "light": Theme("light", (0.98, 0.98, 0.97, 1.0), (0.1, 0.1, 0.1, 1.0)),
+}
 
 
 def theme_named(name: str) -> Theme:
@@ -30,9 +33,23 @@ def theme_named(name: str) -> Theme:
 @dataclass
 class Selection:
     """A selected node, optionally its family (``related``) and lineage edges (parent, child, relation)."""
+
     node: int | None = None
     related: np.ndarray | None = None
     lineage: list[tuple[int, int, str]] | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region selection: its models (sorted node indices; None: none), the shape drawn (world coordinates;
+    None for "all shown") and how it was made ("box", "lasso", "all shown")."""
+
+    nodes: np.ndarray | None = None
+    outline: np.ndarray | None = None
+    how: str = ""
+
+    def __len__(self) -> int:
+        return 0 if self.nodes is None else len(self.nodes)
 
 
 @dataclass(eq=False)
@@ -41,20 +58,27 @@ class AtlasState:
     theme: str = "dark"
     hidden_classes: frozenset[int] = frozenset()  # legend entries switched off
     filters: Filters = field(default_factory=Filters.none)
-    predictions: object | None = None              # pyarrow Table from `hubatlas predict`
     show_predicted: bool = False
     size_by_downloads: bool = False
     show_all_edges: bool = False
-    labels: bool = True                            # region, family and model labels
-    density: bool = False                          # shaded density (terrain) under the points
+    labels: bool = True  # region, family and model labels
+    density: bool = False  # shaded density (terrain) under the points
     selection: Selection = field(default_factory=Selection)
+    region: Region = field(default_factory=Region)  # box, lasso or "all shown"; the others fade
 
     def __post_init__(self):
         self._listeners: list[Callable[[set[str]], None]] = []
 
-    def on_change(self, callback: Callable[[set[str]], None]) -> None:
-        """Call ``callback(names of the fields that changed)`` after every ``update``."""
+    def on_change(self, callback: Callable[[set[str]], None]) -> Callable[[], None]:
+        """Call ``callback(names of the fields that changed)`` after every ``update``; returns what undoes
+        the subscription."""
         self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return unsubscribe
 
     def update(self, **changes) -> set[str]:
         """Set fields; listeners hear which ones changed (nothing is sent when nothing changed)."""
@@ -81,9 +105,10 @@ class AtlasState:
         (hidden.discard if visible else hidden.add)(key)
         return self.update(hidden_classes=frozenset(hidden))
 
-    def show_predictions(self, table, on: bool) -> set[str]:
-        """Colour undocumented values by their predictions (``table``), paler, or not."""
-        return self.update(predictions=table, show_predicted=on, hidden_classes=frozenset())
+    def show_predictions(self, on: bool) -> set[str]:
+        """Colour undocumented values by their predictions (the atlas's, from `hubatlas predict`), paler, or
+        not; the legend changes, so every class is shown again."""
+        return self.update(show_predicted=on, hidden_classes=frozenset())
 
     def copy(self) -> AtlasState:
         """An independent copy without listeners (arrays and tables are shared: they are replaced, never

@@ -1,45 +1,72 @@
 """Colour policy: palettes, colour modes and their legends, as lookup tables over codes (a code per label, or
 per ramp bin), so a colour change is a small table, never a per-node array. Pure numpy (no GL); per-node codes
 come from layers.styling."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+
+from hubatlas.core.common import fields as _fields
 
 # Sixteen categorical colours, one per class the legend shows individually (TOP): Okabe-Ito's seven, then
 # nine more chosen greedily to be as far as possible (CIE L*a*b*) from those, from each other, from the greys
 # of "other" and "(none)" and from both themes' backgrounds, within a readable lightness. Any two differ by
 # ΔE76 > 26 (tests/test_palette.py checks it).
 PALETTE = [
-    (230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0), (204, 121, 167),
-    (176, 0, 240), (0, 224, 0), (0, 96, 240), (224, 0, 80), (240, 0, 176), (112, 112, 16), (240, 160, 128),
-    (32, 144, 0), (176, 208, 128),
+    (230, 159, 0),
+    (86, 180, 233),
+    (0, 158, 115),
+    (240, 228, 66),
+    (0, 114, 178),
+    (213, 94, 0),
+    (204, 121, 167),
+    (176, 0, 240),
+    (0, 224, 0),
+    (0, 96, 240),
+    (224, 0, 80),
+    (240, 0, 176),
+    (112, 112, 16),
+    (240, 160, 128),
+    (32, 144, 0),
+    (176, 208, 128),
 ]
 OTHER = (128, 128, 128)
 MISSING = (90, 90, 90)
 MODALITY_COLORS = {
-    "Text": (86, 180, 233), "Image": (230, 159, 0), "Video": (204, 121, 167), "Audio": (0, 158, 115),
-    "Multimodal": (240, 228, 66), "Tabular": (213, 94, 0), "Reinforcement learning": (148, 103, 189),
-    "Other": (140, 140, 140), "Unknown": (90, 90, 90),
+    "Text": (86, 180, 233),
+    "Image": (230, 159, 0),
+    "Video": (204, 121, 167),
+    "Audio": (0, 158, 115),
+    "Multimodal": (240, 228, 66),
+    "Tabular": (213, 94, 0),
+    "Reinforcement learning": (148, 103, 189),
+    "Other": (140, 140, 140),
+    "Unknown": (90, 90, 90),
 }
 # lineage relations (points coloured by relation, and edges) in colours no modality uses: an adapter edge is
 # not "Image" orange
-RELATION_COLORS = {"finetune": (176, 0, 240), "adapter": (240, 160, 128), "quantized": (0, 224, 0),
-                   "merge": (224, 0, 80), "unknown": (200, 200, 200), "none": (90, 90, 90)}
+RELATION_COLORS = {
+    "finetune": (176, 0, 240),
+    "adapter": (240, 160, 128),
+    "quantized": (0, 224, 0),
+    "merge": (224, 0, 80),
+    "unknown": (200, 200, 200),
+    "none": (90, 90, 90),
+}
 
 
 def relation_rgba(name: str, alpha: float) -> tuple[float, float, float, float]:
     """The colour of a lineage relation as GL floats (for edge overlays)."""
-    return tuple(c / 255 for c in RELATION_COLORS.get(name, (200, 200, 200))) + (alpha,)
+    r, g, b = (c / 255 for c in RELATION_COLORS.get(name, (200, 200, 200)))
+    return (r, g, b, alpha)
 
 
-MODES = {
-    "modality": "Modality", "pipeline_tag": "Task", "license": "Licence", "library_name": "Library",
-    "relation": "Relation to parent", "created": "Creation date", "downloads": "Downloads (log)",
-}
-CATEGORICAL = ("modality", "pipeline_tag", "license", "library_name", "relation")
+MODES = _fields.MODES  # the one table (core.common.fields): re-exported for the viewer
+CATEGORICAL = _fields.CATEGORICAL
 TOP = 16  # categories shown individually; the rest are "other"
 
 
@@ -59,15 +86,18 @@ class ColorResult:
     """A colour mode's look-up tables: ``lut_rgba[code]`` and ``lut_class[code]`` (legend key) for every code of
     the mode's field, and its legend. Per-node colours and classes (``rgba``, ``classes``) are derived on demand
     from the per-node codes; the renderer uploads only the tables."""
-    lut_rgba: np.ndarray              # (K, 4) uint8
-    lut_class: np.ndarray             # (K,) int16
+
+    lut_rgba: np.ndarray  # (K, 4) uint8
+    lut_class: np.ndarray  # (K,) int16
     legend: list[LegendEntry] = field(default_factory=list)
     continuous: tuple[str, str] | None = None  # (low label, high label) for continuous modes
-    ramp: np.ndarray | None = None    # (256, 3) uint8 colour ramp for continuous modes
-    node_codes: object = None         # () -> (n,) codes into the tables (lazy: not needed to draw)
+    ramp: np.ndarray | None = None  # (256, 3) uint8 colour ramp for continuous modes
+    node_codes: Callable[[], np.ndarray] | None = None  # () -> (n,) codes (lazy: not needed to draw)
 
     @cached_property
     def codes(self) -> np.ndarray:
+        if self.node_codes is None:
+            raise ValueError("these colours have no per-node codes")
         return self.node_codes()
 
     @cached_property
@@ -88,15 +118,20 @@ def viridis_like(t: np.ndarray) -> np.ndarray:
     return (stops[i] * (1 - f) + stops[i + 1] * f).astype(np.uint8)
 
 
-def categorical(counts: np.ndarray, labels: list, missing: int, fixed: dict | None = None,
-                alpha: int = 200) -> ColorResult:
+def categorical(
+    counts: np.ndarray, labels: list, missing: int, fixed: dict | None = None, alpha: int = 200
+) -> ColorResult:
     """Colour the ``TOP`` most frequent labels; the rest share 'other'; missing labels their own grey.
     ``counts[i]``: models with label ``i``; ``missing``: models without one. Codes are label indices, and
     ``len(labels)`` for a missing label."""
     counts = np.asarray(counts, dtype=np.int64)
     order = [i for i in np.argsort(-counts, kind="stable") if counts[i] > 0 and labels[i] is not None]
-    shown = order[:TOP] if not fixed else [i for i in order if labels[i] in fixed] + \
-        [i for i in order if labels[i] not in fixed][: max(0, TOP - len(fixed))]
+    shown = (
+        order[:TOP]
+        if not fixed
+        else [i for i in order if labels[i] in fixed]
+        + [i for i in order if labels[i] not in fixed][: max(0, TOP - len(fixed))]
+    )
     lut_class = np.full(len(labels) + 1, -1, dtype=np.int16)
     legend: list[LegendEntry] = []
     colors = []
@@ -108,9 +143,11 @@ def categorical(counts: np.ndarray, labels: list, missing: int, fixed: dict | No
     none_labels = [i for i, lab in enumerate(labels) if lab is None]
     other_n = int(counts.sum() - sum(e.count for e in legend) - counts[none_labels].sum())
     other_key = len(legend)
-    grouped = sum(1 for i in order[len(shown):] if i not in shown)
+    grouped = sum(1 for i in order[len(shown) :] if i not in shown)
     # the leftover group names how many values it holds, so a real label "other" is never shown twice
-    legend.append(LegendEntry(f"other ({grouped:,} values)" if grouped else "other", OTHER, other_n, other_key))
+    legend.append(
+        LegendEntry(f"other ({grouped:,} values)" if grouped else "other", OTHER, other_n, other_key)
+    )
     colors.append(OTHER)
     missing_n = int(missing + counts[none_labels].sum())
     missing_key = len(legend)
@@ -119,8 +156,10 @@ def categorical(counts: np.ndarray, labels: list, missing: int, fixed: dict | No
     lut_class[lut_class < 0] = other_key
     lut_class[none_labels] = missing_key
     lut_class[-1] = missing_key
-    palette = np.array([list(c) + [alpha] for c in colors], dtype=np.uint8)
-    return ColorResult(lut_rgba=palette[lut_class], lut_class=lut_class, legend=[e for e in legend if e.count > 0])
+    palette = np.array([[*list(c), alpha] for c in colors], dtype=np.uint8)
+    return ColorResult(
+        lut_rgba=palette[lut_class], lut_class=lut_class, legend=[e for e in legend if e.count > 0]
+    )
 
 
 def continuous(known: int, unknown: int, low: str, high: str, alpha: int = 200) -> ColorResult:
@@ -131,10 +170,16 @@ def continuous(known: int, unknown: int, low: str, high: str, alpha: int = 200) 
     lut[:, 3] = alpha
     cls = np.zeros(RAMP_BINS + 1, np.int16)
     cls[RAMP_BINS] = 1
-    return ColorResult(lut_rgba=lut, lut_class=cls,
-                       legend=[LegendEntry("known", (200, 200, 200), int(known), 0),
-                               LegendEntry("(unknown)", MISSING, int(unknown), 1)],
-                       continuous=(low, high), ramp=ramp)
+    return ColorResult(
+        lut_rgba=lut,
+        lut_class=cls,
+        legend=[
+            LegendEntry("known", (200, 200, 200), int(known), 0),
+            LegendEntry("(unknown)", MISSING, int(unknown), 1),
+        ],
+        continuous=(low, high),
+        ramp=ramp,
+    )
 
 
 def ramp_codes(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -145,7 +190,7 @@ def ramp_codes(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.where(np.isfinite(v), out, RAMP_BINS).astype(np.int32)
 
 
-PREDICTABLE = ("modality", "pipeline_tag", "license", "library_name", "relation")
+PREDICTABLE = tuple(f.name for f in _fields.FIELDS if f.predicted)
 
 
 def predicted_labels(predictions, mode: str, n: int) -> tuple[np.ndarray, list] | None:
@@ -175,13 +220,21 @@ def missing_entry(legend: list[LegendEntry]) -> LegendEntry | None:
     return by_label.get("(none)") or by_label.get("unknown") or by_label.get("none")
 
 
-def with_predictions(result: ColorResult, doc_size: int, pred_labels: list, pred_counts: np.ndarray,
-                     background, paler: float = 0.55) -> ColorResult:
+def with_predictions(
+    result: ColorResult,
+    doc_size: int,
+    pred_labels: list,
+    pred_counts: np.ndarray,
+    background,
+    paler: float = 0.55,
+) -> ColorResult:
     """Extend a categorical result (codes ``0..doc_size-1``) with the codes ``doc_size + j`` of models shown by
     their predicted value ``j``: its legend colour mixed toward the background (visibly paler), in that legend
     entry's class so legend toggles include them. A legend line counts them."""
     by_label = {e.label: e for e in result.legend}
-    other = next((e for e in result.legend if e.color == OTHER), None)  # the leftover group (grey), whatever its label
+    other = next(
+        (e for e in result.legend if e.color == OTHER), None
+    )  # the leftover group (grey), whatever its label
     used = np.flatnonzero(pred_counts > 0)
     if other is None and any(pred_labels[j] not in by_label for j in used):
         # a predicted value outside the legend and no 'other' entry yet (it had no members)
@@ -204,5 +257,11 @@ def with_predictions(result: ColorResult, doc_size: int, pred_labels: list, pred
     n = int(pred_counts.sum())
     if n:
         legend.append(LegendEntry(f"predicted values (paler): {n:,}", (128, 128, 128), n, -2))
-    return ColorResult(lut_rgba=rgba, lut_class=cls, legend=legend, continuous=result.continuous,
-                       ramp=result.ramp, node_codes=result.node_codes)
+    return ColorResult(
+        lut_rgba=rgba,
+        lut_class=cls,
+        legend=legend,
+        continuous=result.continuous,
+        ramp=result.ramp,
+        node_codes=result.node_codes,
+    )

@@ -6,18 +6,20 @@ inside the view; then labels are placed greedily in priority order on a coarse o
 (so no two drawn labels overlap, nor the areas to avoid, such as the legend). The cost depends on the number
 of labels, never on the number of models: well under a millisecond for a few thousand labels.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from hubatlas.viewer.layers import limits
 
-CHAR_W = 0.62      # average glyph width as a share of the font's pixel size (a little generous)
-LINE_H = 1.35      # line height as a share of the font's pixel size
-PAD = 3            # pixels kept free around each label
-CELL = 4           # occupancy grid cell, pixels
+CHAR_W = 0.62  # average glyph width as a share of the font's pixel size (a little generous)
+LINE_H = 1.35  # line height as a share of the font's pixel size
+PAD = 3  # pixels kept free around each label
+CELL = 4  # occupancy grid cell, pixels
 SIZES = ((1.0, 17.0), (2.0, 14.0), (4.0, 12.5), (8.0, 11.5), (float("inf"), 11.0))  # min_zoom -> font px
 
 
@@ -30,13 +32,13 @@ def font_px(min_zoom: float) -> float:
 
 @dataclass(frozen=True)
 class PlacedLabel:
-    index: int          # row of the label table
+    index: int  # row of the label table
     text: str
-    x: float            # world position of the label's centre
+    x: float  # world position of the label's centre
     y: float
-    px: float           # font size, pixels
+    px: float  # font size, pixels
     rect: tuple[int, int, int, int]  # screen box (x0, y0, x1, y1), pixels, y down
-    tier: int           # 0: region at the overview, larger: finer
+    tier: int  # 0: region at the overview, larger: finer
 
 
 class LabelSet:
@@ -67,9 +69,15 @@ class LabelSet:
     def __len__(self) -> int:
         return self.n
 
-    def choose(self, rect: tuple[float, float, float, float], size: tuple[int, int], zoom: float,
-               avoid: list[tuple[int, int, int, int]] = (), scale: float = 1.0,
-               max_drawn: int | None = None) -> list[PlacedLabel]:
+    def choose(
+        self,
+        rect: tuple[float, float, float, float],
+        size: tuple[int, int],
+        zoom: float,
+        avoid: Sequence[tuple[int, int, int, int]] = (),
+        scale: float = 1.0,
+        max_drawn: int | None = None,
+    ) -> list[PlacedLabel]:
         """Labels to draw for the world rectangle ``rect`` (x0, y0, x1, y1) shown on ``size`` pixels (w, h) at
         ``zoom`` (1 = the overview); ``avoid``: screen boxes to keep clear; ``scale``: font scale (exports)."""
         if not self.n:
@@ -77,12 +85,17 @@ class LabelSet:
         w, h = int(size[0]), int(size[1])
         x0, y0, x1, y1 = rect
         sx, sy = w / max(x1 - x0, 1e-12), h / max(y1 - y0, 1e-12)
-        due = np.flatnonzero((self.min_zoom <= zoom * 1.0001) & (self.x >= x0) & (self.x <= x1)
-                             & (self.y >= y0) & (self.y <= y1))[: limits.LABELS_TRIED]
+        due = np.flatnonzero(
+            (self.min_zoom <= zoom * 1.0001)
+            & (self.x >= x0)
+            & (self.x <= x1)
+            & (self.y >= y0)
+            & (self.y <= y1)
+        )[: limits.LABELS_TRIED]
         gw, gh = w // CELL + 2, h // CELL + 2
         occ = np.zeros((gh, gw), dtype=bool)
         for a in avoid:
-            occ[max(a[1] // CELL, 0):a[3] // CELL + 1, max(a[0] // CELL, 0):a[2] // CELL + 1] = True
+            occ[max(a[1] // CELL, 0) : a[3] // CELL + 1, max(a[0] // CELL, 0) : a[2] // CELL + 1] = True
         out: list[PlacedLabel] = []
         px = self.px[due] * scale
         hw = self.width[due] * scale / 2 + PAD
@@ -94,14 +107,22 @@ class LabelSet:
         inside = np.flatnonzero((bx0 >= 0) & (by0 >= 0) & (bx1 <= w) & (by1 <= h))
         g0, g1, g2, g3 = bx0 // CELL, by0 // CELL, bx1 // CELL + 1, by1 // CELL + 1
         for j in inside.tolist():
-            cells = occ[g1[j]:g3[j], g0[j]:g2[j]]
+            cells = occ[g1[j] : g3[j], g0[j] : g2[j]]
             if cells.any():
                 continue
             cells[...] = True
             i = int(due[j])
-            out.append(PlacedLabel(i, self.text[i], float(self.x[i]), float(self.y[i]), float(px[j]),
-                                   (int(bx0[j]) + PAD, int(by0[j]) + PAD, int(bx1[j]) - PAD, int(by1[j]) - PAD),
-                                   int(self.tier[i])))
+            out.append(
+                PlacedLabel(
+                    i,
+                    self.text[i],
+                    float(self.x[i]),
+                    float(self.y[i]),
+                    float(px[j]),
+                    (int(bx0[j]) + PAD, int(by0[j]) + PAD, int(bx1[j]) - PAD, int(by1[j]) - PAD),
+                    int(self.tier[i]),
+                )
+            )
             if len(out) >= (limits.LABELS_DRAWN if max_drawn is None else max_drawn):
                 break
         return out

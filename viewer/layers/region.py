@@ -1,19 +1,36 @@
 """Selecting a region of the map (a box or a lasso) and what it holds: the models inside, a summary (counts
 by task, licence, library and modality; total downloads) and a CSV of them. No Qt, no OpenGL: O(models) with
 numpy, plus matplotlib's compiled point-in-polygon test for the candidates inside the lasso's bounding box."""
+
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-SUMMARY_FIELDS = (("pipeline_tag", "task"), ("license", "licence"), ("library_name", "library"),
-                  ("modality", "modality"))
+from hubatlas.core.common.dates import day_text
+
+SUMMARY_FIELDS = (
+    ("pipeline_tag", "task"),
+    ("license", "licence"),
+    ("library_name", "library"),
+    ("modality", "modality"),
+)
 TOP = 8  # values listed per field; the rest are summed into one line
-CSV_COLUMNS = ("id", "pipeline_tag", "library_name", "license", "modality", "relation", "downloads", "likes",
-               "placeholder")
+CSV_COLUMNS = (
+    "id",
+    "pipeline_tag",
+    "library_name",
+    "license",
+    "modality",
+    "relation",
+    "downloads",
+    "likes",
+    "placeholder",
+)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
 
 
@@ -33,8 +50,9 @@ def in_polygon(xy: np.ndarray, shown: np.ndarray, polygon: np.ndarray) -> np.nda
     if len(poly) < 3:
         return np.zeros(0, dtype=np.int64)
     lo, hi = poly.min(0), poly.max(0)
-    cand = np.flatnonzero(shown & (xy[:, 0] >= lo[0]) & (xy[:, 0] <= hi[0]) & (xy[:, 1] >= lo[1])
-                          & (xy[:, 1] <= hi[1]))
+    cand = np.flatnonzero(
+        shown & (xy[:, 0] >= lo[0]) & (xy[:, 0] <= hi[0]) & (xy[:, 1] >= lo[1]) & (xy[:, 1] <= hi[1])
+    )
     if not len(cand):
         return cand
     inside = MplPath(poly, closed=False).contains_points(xy[cand].astype(np.float64))
@@ -44,8 +62,8 @@ def in_polygon(xy: np.ndarray, shown: np.ndarray, polygon: np.ndarray) -> np.nda
 @dataclass
 class RegionSummary:
     count: int
-    downloads: int                                   # total over the selected models (unknown counted as 0)
-    by_field: dict[str, list[tuple[str, int]]]       # field title -> [(value, models)], most first; "(none)"
+    downloads: int  # total over the selected models (unknown counted as 0)
+    by_field: dict[str, list[tuple[str, int]]]  # field title -> [(value, models)], most first; "(none)"
 
     def lines(self) -> list[str]:
         """The summary as plain text lines (values are untrusted: the caller shows them as plain text)."""
@@ -86,19 +104,68 @@ def _cell(v) -> str:
     return "'" + s if s.startswith(FORMULA_START) else s
 
 
+def selection_rows(model, nodes: np.ndarray, limit: int) -> list[tuple]:
+    """The Selection panel's table: the ``limit`` most downloaded of ``nodes`` (most first), each as (node, id,
+    task, library, downloads, created, relation to its parent). Values are untrusted: shown as plain text."""
+    nodes = np.asarray(nodes, dtype=np.int64)
+    dl = model.column("downloads").astype(np.float64)[nodes]
+    top = nodes[np.argsort(-np.nan_to_num(dl, nan=-1.0), kind="stable")[:limit]]
+    t = model.snap.nodes
+    cols = [t.column(c).take(top).to_pylist() for c in ("id", "pipeline_tag", "library_name", "downloads")]
+    day = model.column("created_day")[top]
+    rel = t.column("relation").take(top).to_pylist()
+    return [
+        (int(n), i, task, lib, d, day_text(dd), None if r in (None, "none") else r)
+        for n, i, task, lib, d, dd, r in zip(top, *cols, day, rel, strict=True)
+    ]
+
+
+def _columns(snap, nodes: np.ndarray) -> dict[str, list]:
+    """The exported columns of ``nodes``: CSV_COLUMNS and the creation date."""
+    cols = {
+        c: snap.nodes.column(c).take(nodes).to_pylist() for c in CSV_COLUMNS if c in snap.nodes.column_names
+    }
+    day = snap.column("created_day")[nodes]
+    cols["created"] = [day_text(d) if d >= 0 else None for d in day]
+    return cols
+
+
+EXPORT_FORMATS = {".csv": "CSV", ".jsonl": "JSON Lines", ".parquet": "Parquet"}
+
+
+def write_selection(path: str | Path, snap, nodes: np.ndarray) -> int:
+    """The selected models as CSV, JSON Lines or Parquet by the file's suffix (the same columns in each);
+    written beside the target and renamed. Returns the number of rows."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        raise ValueError(f"{path.name}: choose a .csv, .jsonl or .parquet file")
+    nodes = np.asarray(nodes, dtype=np.int64)
+    cols = _columns(snap, nodes)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        if suffix == ".csv":
+            with open(tmp, "w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f)
+                w.writerow(list(cols))
+                for row in zip(*cols.values(), strict=True):
+                    w.writerow([_cell(v) for v in row])
+        elif suffix == ".jsonl":
+            with open(tmp, "w", encoding="utf-8") as f:
+                for row in zip(*cols.values(), strict=True):
+                    f.write(json.dumps(dict(zip(cols, row, strict=True)), ensure_ascii=False) + "\n")
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.table(cols), tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return len(nodes)
+
+
 def write_csv(path: str | Path, snap, nodes: np.ndarray) -> int:
     """The selected models as CSV (one row per model, header first); returns the number of rows."""
-    nodes = np.asarray(nodes, dtype=np.int64)
-    cols = {c: snap.nodes.column(c).take(nodes).to_pylist() for c in CSV_COLUMNS if c in snap.nodes.column_names}
-    day = snap.column("created_day")[nodes]
-    cols["created"] = [str(np.datetime64("1970-01-01") + np.timedelta64(int(d), "D")) if d >= 0 else None
-                       for d in day]
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(list(cols))
-        for row in zip(*cols.values()):
-            w.writerow([_cell(v) for v in row])
-    tmp.replace(path)
-    return len(nodes)
+    return write_selection(path if path.suffix.lower() == ".csv" else path.with_suffix(".csv"), snap, nodes)

@@ -6,12 +6,14 @@ Each categorical field (modality, task, licence, library, relation) is coded per
 so switching predicted colours on or off changes a table, not the nodes. Creation day and downloads are kept
 as values; continuous colour modes map them onto a ramp. Two codes share one float32 (``a * m + b`` below
 2**24, exact), so a point costs 24 bytes: x, y and four packed floats."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from hubatlas.core.common.fields import BY_NAME, CONTINUOUS as CONTINUOUS_MODES, FILTERED
 from hubatlas.viewer.layers.colors import (
     CATEGORICAL,
     MODALITY_COLORS,
@@ -26,10 +28,21 @@ from hubatlas.viewer.layers.colors import (
     with_predictions,
 )
 
-FILTER_FIELDS = ("modality", "pipeline_tag", "license", "library_name")
+FILTER_FIELDS = FILTERED
 EXACT = 1 << 24  # a float32 holds every integer below this exactly
-PACKED = (("modality", "pipeline_tag"), ("license", "library_name"))
-CONTINUOUS = ("created", "downloads")
+PACKED = (("modality", "pipeline_tag"), ("license", "library_name"))  # a_codes.x and a_codes.y, split in c
+CONTINUOUS = tuple(CONTINUOUS_MODES)
+FIXED_PALETTES = {"modality": MODALITY_COLORS, "relation": RELATION_COLORS}
+# where the point shader holds the value each colour mode colours by (after unpacking a_codes)
+SHADER_VALUE = {
+    "modality": "c.x",
+    "pipeline_tag": "c.y",
+    "license": "c.z",
+    "library_name": "c.w",
+    "relation": "rel",
+    "created": "day",
+    "downloads": "logdl",
+}
 
 
 class FieldCodes:
@@ -45,7 +58,7 @@ class FieldCodes:
         self.L = len(labels)
         self.doc = np.where(codes >= 0, codes, self.L).astype(np.int32)  # documented code, L = none
         counts = np.bincount(self.doc, minlength=self.L + 1)
-        fixed = MODALITY_COLORS if name == "modality" else RELATION_COLORS if name == "relation" else None
+        fixed = FIXED_PALETTES.get(BY_NAME[name].palette)  # the fields table says which have fixed colours
         self.base = categorical(counts[: self.L], labels, int(counts[self.L]), fixed)
         self.codes = self.doc
         self.pred_labels: list = []
@@ -55,6 +68,10 @@ class FieldCodes:
     @property
     def size(self) -> int:
         return self.L + 1 + len(self.pred_labels)
+
+    def doc_codes(self) -> np.ndarray:
+        """The documented code of each node, -1 where it has none."""
+        return np.where(self.doc < self.L, self.doc, -1).astype(np.int32)
 
     def attach(self, predicted: tuple[np.ndarray, list] | None) -> None:
         """Code the models without a documented value that have a predicted one as ``L+1+j``."""
@@ -84,7 +101,9 @@ class FieldCodes:
             r = with_predictions(self.base, doc_size, self.pred_labels, self.pred_counts, background)
         else:
             k = len(self.pred_labels)  # predicted codes look like their documented value
-            rgba = np.concatenate([self.base.lut_rgba, np.repeat(self.base.lut_rgba[[self.target_doc]], k, 0)])
+            rgba = np.concatenate(
+                [self.base.lut_rgba, np.repeat(self.base.lut_rgba[[self.target_doc]], k, 0)]
+            )
             cls = np.concatenate([self.base.lut_class, np.repeat(self.base.lut_class[[self.target_doc]], k)])
             r = ColorResult(lut_rgba=rgba, lut_class=cls, legend=list(self.base.legend))
         r.node_codes = lambda: self.codes
@@ -93,15 +112,22 @@ class FieldCodes:
 
 @dataclass
 class Filters:
-    """The filters of the map: one documented value per field (dictionary code, or None for any), a downloads
-    range (0 = no bound), a creation-date range in days since 1970 (None = open) and whether models without a
-    date stay while a date range is set."""
-    values: dict[str, int | None]
+    """The filters of the map: the documented values each field may have (a set of dictionary codes, or None
+    for any; a single code is read as a set of one), a downloads range (0 = no bound), a creation-date range
+    in days since 1970 (None = open) and whether models without a date stay while a date range is set.
+    Filters of different fields combine with AND; the values of one field with OR."""
+
+    values: dict[str, frozenset[int] | None]
     min_downloads: int = 0
     max_downloads: int = 0
     since_day: int | None = None
     as_of_day: int | None = None
     hide_undated: bool = False
+
+    def __post_init__(self) -> None:
+        self.values = {f: _codes(self.values.get(f)) for f in FILTER_FIELDS} | {
+            k: _codes(v) for k, v in self.values.items() if k not in FILTER_FIELDS
+        }
 
     @classmethod
     def none(cls) -> Filters:
@@ -113,11 +139,43 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return (any(v is not None for v in self.values.values()) or self.min_downloads > 0
-                or self.max_downloads > 0 or self.dated)
+        return (
+            any(v is not None for v in self.values.values())
+            or self.min_downloads > 0
+            or self.max_downloads > 0
+            or self.dated
+        )
+
+    def key(self) -> tuple:
+        """A hashable key of these filters (a cache key for what they show)."""
+        values = tuple(sorted((k, None if v is None else tuple(sorted(v))) for k, v in self.values.items()))
+        return (
+            values,
+            self.min_downloads,
+            self.max_downloads,
+            self.since_day,
+            self.as_of_day,
+            self.hide_undated,
+        )
 
     def keeps_undated(self) -> bool:
         return not self.hide_undated and self.since_day is None
+
+
+def _codes(v) -> frozenset[int] | None:
+    """A filter's values as a set of codes (None, or an empty set: any value)."""
+    if v is None:
+        return None
+    got = frozenset(int(c) for c in ((v,) if isinstance(v, (int, np.integer)) else v))
+    return got or None
+
+
+def _date_text(day: float) -> str:
+    return str(np.datetime64("1970-01-01") + np.timedelta64(int(day), "D"))
+
+
+def _downloads_text(log_value: float) -> str:
+    return f"{10**log_value - 1:,.0f}"
 
 
 class AtlasStyle:
@@ -141,7 +199,10 @@ class AtlasStyle:
     @staticmethod
     def _range(v: np.ndarray) -> tuple[float, float]:
         ok = v[np.isfinite(v)]
-        return tuple(float(x) for x in np.percentile(ok, [1, 99])) if len(ok) else (0.0, 0.0)
+        if not len(ok):
+            return (0.0, 0.0)
+        lo, hi = np.percentile(ok, [1, 99])
+        return (float(lo), float(hi))
 
     def log_downloads(self) -> np.ndarray:
         return np.where(self.downloads >= 0, np.log10(np.maximum(self.downloads, 0) + 1), np.nan)
@@ -193,15 +254,16 @@ class AtlasStyle:
         lo, hi = self.range_of(mode)
         values = self.value(mode)
         known = int(np.isfinite(values).sum())
-        if mode == "created":
-            fmt = (lambda d: str(np.datetime64("1970-01-01") + np.timedelta64(int(d), "D")))
-        else:  # a log scale: the ends in downloads
-            fmt = (lambda v: f"{10 ** v - 1:,.0f}")
+        fmt = _date_text if mode == "created" else _downloads_text  # a log scale: the ends in downloads
         labels = ("", "")
-        if known:  # the ramp spans the 1st to 99th percentiles: the legend says where it clips, and the extremes
+        if (
+            known
+        ):  # the ramp spans the 1st to 99th percentiles: the legend says where it clips, and the extremes
             vmin, vmax = float(np.nanmin(values)), float(np.nanmax(values))
-            labels = (f"≤ {fmt(lo)} (min {fmt(vmin)})" if lo > vmin else fmt(lo),
-                      f"≥ {fmt(hi)} (max {fmt(vmax)})" if hi < vmax else fmt(hi))
+            labels = (
+                f"≤ {fmt(lo)} (min {fmt(vmin)})" if lo > vmin else fmt(lo),
+                f"≥ {fmt(hi)} (max {fmt(vmax)})" if hi < vmax else fmt(hi),
+            )
         r = continuous(known, self.n - known, *labels)
         r.node_codes = lambda: ramp_codes(values, lo, hi)
         return r
@@ -218,9 +280,9 @@ class AtlasStyle:
         sel = slice(None) if nodes is None else nodes
         day, downloads = self.day[sel], self.downloads[sel]
         m = np.ones(len(day), dtype=bool)
-        for name, code in f.values.items():
-            if code is not None:
-                m &= self.fields[name].doc[sel] == code
+        for name, codes in f.values.items():
+            if codes is not None:
+                m &= np.isin(self.fields[name].doc[sel], list(codes))
         if f.min_downloads > 0:
             m &= downloads >= f.min_downloads
         if f.max_downloads > 0:
@@ -232,4 +294,4 @@ class AtlasStyle:
         return m
 
 
-__all__ = ["AtlasStyle", "FieldCodes", "Filters", "FILTER_FIELDS", "RAMP_BINS"]
+__all__ = ["FILTER_FIELDS", "RAMP_BINS", "AtlasStyle", "FieldCodes", "Filters"]

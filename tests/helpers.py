@@ -1,0 +1,61 @@
+"""Helpers the tests share (plain functions, no fixtures): a minimal Hub record, JSON files, file digests and
+the real console entry point in a subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_json(path: Path, obj) -> Path:
+    path.write_text(json.dumps(obj))
+    return path
+
+
+def rec(mid: str, **kw) -> dict:
+    """A minimal Hub list item."""
+    r = {
+        "_id": "x" * 24,
+        "id": mid,
+        "modelId": mid,
+        "likes": 0,
+        "downloads": 0,
+        "tags": [],
+        "private": False,
+        "createdAt": "2024-01-01T00:00:00.000Z",
+    }
+    r.update(kw)
+    return r
+
+
+def file_digest(cache: Path) -> dict[str, str]:
+    """sha256 of every file in a cache (after the store is closed: WAL checkpointed and removed)."""
+    out = {}
+    for p in sorted(cache.rglob("*")):
+        if p.is_file():
+            out[str(p.relative_to(cache))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def run_cli(
+    *args: str, cache: Path | None = None, env: dict | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
+    """Run the real console entry point in a subprocess."""
+    e = dict(os.environ)
+    e.pop("HUBATLAS_CACHE", None)
+    if env:
+        e.update(env)
+    cmd = [sys.executable, "-m", "hubatlas.viewer.cli"]
+    if cache is not None:
+        cmd += ["--cache", str(cache)]
+    p = subprocess.run(cmd + list(args), capture_output=True, text=True, env=e, timeout=300)
+    if check and p.returncode != 0:
+        raise AssertionError(f"hubatlas {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
