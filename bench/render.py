@@ -28,7 +28,7 @@ from hubatlas.viewer.layers.atlas_model import AtlasModel
 
 def state_changes(atlas, fbo, rounds: int) -> dict:
     """``rounds`` changes of each kind, each timed from the call that makes it to its finished frame."""
-    from hubatlas.viewer.layers.styling import Filters
+    from hubatlas.core.common.filters import Filters
 
     snap = atlas.model.snap
     modes = ["modality", "pipeline_tag", "license", "library_name", "relation", "created", "downloads"]

@@ -26,7 +26,7 @@ KNOWN = {
         0.5,
         0.5,
         {
-            "pipeline_tag": "text-to-image",
+            "pipeline_tag": "image-classification",
             "tags": ["license:apache-2.0"],
             "createdAt": "2023-05-01T00:00:00.000Z",
             "downloads": 10,
@@ -84,7 +84,13 @@ def make_known_atlas(cache, ids=None, layout=True):
     return open_snapshot(cache)
 
 
-TASKS = ["text-generation", "text-to-image", "automatic-speech-recognition", "text-classification", None]
+TASKS = [
+    "text-generation",
+    "image-classification",
+    "automatic-speech-recognition",
+    "text-classification",
+    None,
+]
 LICENCES = ["mit", "apache-2.0", "llama3", None]
 
 

@@ -142,6 +142,83 @@ def test_drift_transition_table_by_hand(family):
     assert t["counts"] == [[0, 1, 0], [0, 0, 2], [0, 0, 0]]  # x->z(other); y,z (other)->none
 
 
+def test_drift_margins_say_when_a_finding_flips_on_resampling(family):
+    from hubatlas.core.analysis.drift import drift
+    from hubatlas.core.analysis.drift_margins import family_pairs, margin, random_pairs
+
+    rng = np.random.default_rng(3)
+    big, small = rng.normal(1.0, 1.0, 5000), rng.normal(0.0, 1.0, 5000)
+    m = margin(big, small, np.random.default_rng(0))
+    assert m["stable"] and m["interval_95"][0] > 0.9 > 0 and m["holds_in_share_of_draws"] == 1.0
+    same = margin(small, rng.normal(0.0, 1.0, 5000), np.random.default_rng(0))
+    lo, hi = same["interval_95"]
+    assert lo < 0 < hi and not same["stable"]  # no difference: the finding flips on resampling
+    assert margin(big, small, np.random.default_rng(0)) == m  # seeded
+    assert margin(np.zeros(0), small, rng) is None
+    flow = margin(np.array([1.0] * 30 + [-1.0] * 10), None, np.random.default_rng(0), stat=np.sum)
+    assert flow["difference"] == 20 and flow["stable"]
+    fam = np.array([0, 0, 0, 1, 1, 2])
+    a, b = family_pairs(fam, np.arange(6), np.random.default_rng(0), 500)
+    assert len(a) == 500 and (fam[a] == fam[b]).all() and (a != b).all() and not np.isin(5, a)
+    a, b = random_pairs(np.arange(6), np.random.default_rng(0), 500)
+    assert (a != b).all() and len(np.unique(a)) == 6
+    store, data, _ = analysis(family)
+    with store:
+        d = drift(store, data)
+    assert [f.get("margin") is not None for f in d["findings"]][:1] == [True]
+    assert d["findings"][1]["margin"] is None  # no cards recorded: no margin either
+    assert set(d["license_resemblance"]) >= {"parent_child", "same_family", "random"}
+    assert "_values" not in d["tag_similarity"]
+    assert set(d["findings"][3]["baseline"]) == {
+        "tags_same_family",
+        "tags_random_pairs",
+        "license_same_parent_child",
+        "license_same_family",
+        "license_random_pairs",
+    }
+    json.dumps(d)  # every figure is reportable
+
+
+def test_author_split_hides_every_value_of_a_share_of_authors():
+    from types import SimpleNamespace
+
+    from hubatlas.core.analysis.predict import hide
+
+    rng = np.random.default_rng(0)
+    author = rng.integers(0, 50, 2000)
+    data = SimpleNamespace(author=author)
+    documented = np.flatnonzero(rng.random(2000) < 0.7)
+    hidden = hide(data, documented, np.random.default_rng(1), 0.2, "author")
+    who = np.unique(author[hidden])
+    assert len(who) == 10  # 20% of the 50 authors with a documented value
+    assert np.isin(documented[np.isin(author[documented], who)], hidden).all()  # all of theirs hidden
+    assert not np.isin(author[np.setdiff1d(documented, hidden)], who).any()  # none of theirs left visible
+    random = hide(data, documented, np.random.default_rng(1), 0.2, "random")
+    assert len(random) == round(0.2 * len(documented)) and len(np.unique(author[random])) > 10
+    with pytest.raises(ValueError, match="unknown split"):
+        hide(data, documented, rng, 0.2, "family")
+
+
+def test_author_split_is_harder_where_authors_carry_the_label(tmp_path):
+    """Each author publishes one task under uninformative names: neighbours by author give the task away in
+    the random split, not when the author's every value is hidden."""
+    from hubatlas.core.analysis.predict import evaluate
+
+    tasks = ["text-classification", "translation", "image-classification", "automatic-speech-recognition"]
+    recs = [
+        {"id": f"a{a}/m{i}", "pipeline_tag": tasks[a % 4], "downloads": i, "library_name": "transformers"}
+        for a in range(60)
+        for i in range(12)
+    ]
+    cache = tmp_path / "c"
+    make(cache, recs)
+    store, data, words = analysis(cache)
+    with store:
+        rnd = evaluate(data, words, attributes=("pipeline_tag",))["pipeline_tag"]
+        auth = evaluate(data, words, attributes=("pipeline_tag",), split="author")["pipeline_tag"]
+    assert rnd["accuracy"] > 0.9 and auth["accuracy"] < rnd["accuracy"] - 0.3
+
+
 def test_trends_monthly_counts(family):
     from hubatlas.core.analysis.trends import trends
 
@@ -315,5 +392,10 @@ def test_analysis_cli_errors_and_json(tmp_path):
     p = run_cli("predict", "--evaluate", "--json", env=demo_env)
     ev = json.loads(p.stdout)["evaluation"]
     assert set(ev) == {"pipeline_tag", "library_name", "license", "relation"}
+    by_author = json.loads(
+        run_cli("predict", "--evaluate", "--split", "author", "--json", env=demo_env).stdout
+    )
+    assert by_author["split"] == "author" and by_author["evaluation"]["pipeline_tag"]["split"] == "author"
+    assert by_author["evaluation"]["pipeline_tag"]["hidden"] != ev["pipeline_tag"]["hidden"]
     fams = json.loads(run_cli("families", "--top", "2", "--json", env=demo_env).stdout)
     assert len(fams) == 2 and fams[0]["root"] == "HuggingFaceTB/SmolLM2-1.7B" and fams[0]["size"] >= 1000

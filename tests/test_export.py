@@ -226,7 +226,7 @@ def test_export_with_predicted_colours(tmp_path):
     lib[ids.index("org/text-ft")], conf[ids.index("org/text-ft")] = 0, 0.9
     save(cache, {"library_name": (lib, conf, ["transformers"])}, snap.manifest["data_version"])
     plain_, pred = tmp_path / "plain.png", tmp_path / "pred.png"
-    for path, extra in ((plain_, []), (pred, ["--predicted"])):
+    for path, extra in ((plain_, ["--no-predicted"]), (pred, ["--predicted"])):
         run_cli(
             "export",
             "--out",

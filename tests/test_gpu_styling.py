@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from atlas_fixtures import make_random_atlas
 
+from hubatlas.core.common.filters import Filters
 from hubatlas.viewer.layers.atlas_model import AtlasModel
 from hubatlas.viewer.layers.atlas_state import AtlasState
-from hubatlas.viewer.layers.styling import Filters
 
 
 def test_atlas_state_updates_notify_what_changed():
@@ -144,10 +144,10 @@ def test_state_changes_restyle_in_the_shader_without_reupload(dense):
         # filter by task, then the "as of" replay
         codes, labels = dense.codes("pipeline_tag")
         a.state.update(
-            filters=Filters(dict(Filters.none().values, pipeline_tag=labels.index("text-to-image")))
+            filters=Filters(dict(Filters.none().values, pipeline_tag=labels.index("image-classification")))
         )
         only = a.render()
-        assert a.visible_count == int((codes == labels.index("text-to-image")).sum())
+        assert a.visible_count == int((codes == labels.index("image-classification")).sum())
         assert 0.1 * n_lit < _lit(a, only).sum() < 0.5 * n_lit
         day = dense.column("created_day")
         cut = int(np.percentile(day[day >= 0], 30))

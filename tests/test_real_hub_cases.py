@@ -6,7 +6,9 @@ types are not "evaluated" on data without them; models removed from the Hub are 
 from __future__ import annotations
 
 import json
+import math
 import random
+import re
 import time
 
 import pytest
@@ -29,19 +31,27 @@ def test_search_ranks_every_match_whatever_the_import_order(store, tmp_path):
     ]
     rng.shuffle(recs)  # rows are in no useful order: ranking must not depend on it
     import_paths(store, [write_json(tmp_path / "m.json", recs)])
+
+    def score(r, q):  # the rule core/store/search.py documents, written out again
+        i, low = r["id"].lower(), q.lower()
+        name = i.partition("/")[2]
+        bonus = 3 if name == low else 1.5 if name.startswith(low) or i.startswith(low) else 0.5
+        spelled = r["id"].partition("/")[2] == q
+        return bonus + 0.25 * spelled + math.log10(r["downloads"] + 1)
+
+    def expected(q, words, k):
+        hits = [r for r in recs if set(words) <= set(re.findall(r"\w+", r["id"].lower()))]
+        return [r["id"] for r in sorted(hits, key=lambda r: (-score(r, q), r["id"]))][:k]
+
     hits = [h["id"] for h in store.search("llama", 20)]
-    assert hits[0] == "someone/llama"  # exact name first, however rarely downloaded
-    prefix = sorted(
-        (r for r in recs if r["id"].split("/")[1].lower().startswith("llama") and r["id"] != "someone/llama"),
-        key=lambda r: -r["downloads"],
-    )
-    assert hits[1:] == [r["id"] for r in prefix[:19]]  # then every prefix match, by downloads (6,000 matches)
+    assert hits == expected("llama", ["llama"], 20)  # every one of 6,004 matches ranked, not a first batch
+    assert hits[0] == "NousResearch/Llama-2-7b-chat-hf"  # the popular model, not the junk exact name
+    assert "someone/llama" not in hits  # 3 downloads: its exact name does not lift it above 10^6
     hits = [h["id"] for h in store.search("Llama-2-7b-hf", 5)]
-    assert hits[:2] == ["NousResearch/Llama-2-7b-hf", "Meta/Llama-2-7b-hf"] or hits[:2] == [
-        "Meta/Llama-2-7b-hf",
-        "NousResearch/Llama-2-7b-hf",
-    ]
-    assert hits[2] == "NousResearch/Llama-2-7b-chat-hf"  # a longer name comes after the exact ones
+    assert hits == expected("Llama-2-7b-hf", ["llama", "2", "7b", "hf"], 5)
+    assert hits.index("Meta/Llama-2-7b-hf") < hits.index(
+        "NousResearch/Llama-2-7b-hf"
+    )  # exact names by downloads
     assert store.search("nousresearch/llama-2-7B-HF", 1)[0]["id"] == "NousResearch/Llama-2-7b-hf"  # any case
     assert (
         store.search("org5/", 3)[0]["id"]
@@ -141,7 +151,7 @@ def test_relation_types_are_not_evaluated_without_documented_types(tmp_path):
 
 def test_calibrated_threshold_reaches_the_target_precision_on_held_back_lineage(store, tmp_path):
     from hubatlas.core.analysis.data import load
-    from hubatlas.core.analysis.lineage_infer import TARGET_PRECISION, parent_quality
+    from hubatlas.core.analysis.parent_confidence import TARGET_PRECISION, parent_quality
 
     rng = random.Random(3)
     recs = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
 from helpers import rec, write_json
 
 from hubatlas.core.common import taxonomy
@@ -38,8 +39,40 @@ def test_every_known_tag_maps_to_a_modality():
         assert mod in mods and mod != taxonomy.UNKNOWN, tag
     assert taxonomy.modality_of(None) == taxonomy.UNKNOWN
     assert taxonomy.modality_of("brand-new-task") == taxonomy.OTHER
-    assert taxonomy.modality_of("text-to-image") == "Image"
+    assert taxonomy.modality_of("text-to-image") == "Multimodal"  # as Lee's table places it
     assert taxonomy.modality_of("robotics") == "Reinforcement learning"
+
+
+# Lee (2024), "Analysis of AI Model Hub", Table 2, Hugging Face column, as written (the issue quotes it)
+LEE_2024 = {
+    "Image": "depth-estimation object-detection image-classification image-segmentation image-to-image "
+    "unconditional-image-generation zero-shot-image-classification",
+    "Text": "text-classification token-classification table-question-answering zero-shot-classification "
+    "translation summarization conversational text-generation text2text-generation fill-mask sentence-similarity",
+    "Video": "video-classification",
+    "Audio": "text-to-speech text-to-audio automatic-speech-recognition audio-to-audio audio-classification "
+    "voice-activity-detection",
+    "Multimodal": "feature-extraction text-to-image image-to-text text-to-video visual-question-answering "
+    "document-question-answering graph-ml",
+    "Tabular": "tabular-classification tabular-regression",
+    "Reinforcement learning": "reinforcement-learning robotics",
+}
+
+
+@pytest.mark.parametrize("modality", list(LEE_2024))
+def test_each_modality_holds_the_tasks_lees_table_gives_it(modality):
+    for tag in LEE_2024[modality].split():
+        assert taxonomy.modality_of(tag) == modality, tag
+
+
+def test_tasks_newer_than_the_paper_say_where_their_inputs_and_outputs_put_them():
+    table = taxonomy._load()
+    in_lee = {t for ts in LEE_2024.values() for t in ts.split()}
+    placed = table["placed_by_inputs_and_outputs"]
+    assert set(table["tags"]) == in_lee | set(placed)  # every tag is Lee's or placed, with why
+    for tag, p in placed.items():
+        assert tag not in in_lee and p["why"] and taxonomy.modality_of(tag) == p["modality"]
+    assert taxonomy.modality_of("image-text-to-text") == "Multimodal"
 
 
 def test_every_tag_in_the_real_samples_is_in_the_table(data_dir):
@@ -69,45 +102,37 @@ def test_fts_query_builder():
 
 
 def _reference_search(conn, text: str, limit: int) -> list[str]:
-    """Every match of the text (exact id or name, id or name prefix, full-text), ranked by the module's rule
-    in Python: the oracle for the top-``limit`` shortcuts the search takes in SQLite."""
-    from hubatlas.core.store.search import fts_query
+    """Every match of the text (alias, exact id or name, id or name prefix, words of the id, words of the task
+    and tags) ranked by the module's key over all of them: the oracle for the top-``limit`` shortcuts the
+    search takes in SQLite."""
+    from hubatlas.core.store.search import fts_query, rank_key
 
-    low = text.strip().lower()
+    t = text.strip()
+    low = t.lower()
     rows = {
         r[0]: r
         for r in conn.execute("SELECT id, downloads, placeholder FROM models WHERE removed_at IS NULL")
     }
-    q = fts_query(text.strip())
-    fts = (
-        {
-            r[0]
-            for r in conn.execute(
-                "SELECT m.id FROM models_fts f JOIN models m ON m.rowid = f.rowid WHERE models_fts MATCH ?",
-                (q,),
-            )
-        }
-        if q
-        else set()
-    )
+    q = fts_query(t)
 
-    def group(mid):
+    def matching(table: str) -> set[str]:
+        sql = f"SELECT m.id FROM {table} f JOIN models m ON m.rowid = f.rowid WHERE {table} MATCH ?"
+        return {r[0] for r in conn.execute(sql, (q,))} if q else set()
+
+    words, tagged = matching("models_fts"), matching("models_tags_fts")
+    aliased = {r[0] for r in conn.execute("SELECT canonical FROM aliases WHERE alias = ?", (t,))}
+    hint = {}
+    for mid in rows:
         i = mid.lower()
         name = i.partition("/")[2] or i
-        return 0 if i == low else 1 if name == low else 2 if i.startswith(low) or name.startswith(low) else 3
-
-    hits = [r for mid, r in rows.items() if group(mid) < 3 or mid in fts]
-    t = text.strip()
-    hits.sort(
-        key=lambda r: (
-            group(r[0]),
-            not (r[0] == t or r[0].partition("/")[2] == t),
-            r[2],
-            -(r[1] if r[1] is not None else -1),
-            r[0],
-        )
-    )
-    return [r[0] for r in hits[:limit]]
+        if mid in aliased:
+            hint[mid] = 0
+        elif i.startswith(low) or name.startswith(low) or mid in words:
+            hint[mid] = 1
+        elif mid in tagged:
+            hint[mid] = 2
+    hits = sorted(hint, key=lambda m: rank_key(m, rows[m][1], rows[m][2], t, hint[m]))
+    return hits[:limit]
 
 
 def test_the_best_matches_equal_ranking_every_match(store, tmp_path):
@@ -125,7 +150,8 @@ def test_the_best_matches_equal_ranking_every_match(store, tmp_path):
         if mid.lower() in {x.lower() for x in ids[-50:]}:
             continue
         ids.append(mid)
-        recs.append(rec(mid, downloads=rnd.choice([None, 0, rnd.randint(1, 10**6)])))
+        tags = rnd.sample(["chat", "sentiment-analysis", "lora", "base", "gguf"], rnd.randint(0, 2))
+        recs.append(rec(mid, downloads=rnd.choice([None, 0, rnd.randint(1, 10**6)]), tags=tags))
     import_paths(store, [write_json(tmp_path / "many.json", recs)])
     queries = [
         "llama",
@@ -143,6 +169,9 @@ def test_the_best_matches_equal_ranking_every_match(store, tmp_path):
         "x",
         "base-",
         "zz",
+        "sentiment",
+        "sentiment analysis",
+        "gguf",
     ] + [rnd.choice(ids)[: rnd.randint(1, 12)] for _ in range(40)]
     for q in queries:
         for limit in (1, 3, 20):

@@ -20,8 +20,14 @@ def test_families_on_a_hand_built_graph():
     assert f.primary_parent.tolist() == [-1, 0, 1, 0, 1, -1, -1]
     assert f.depth.tolist() == [0, 1, 2, 1, 2, 0, 0]
     assert f.root.tolist() == [0, 0, 0, 0, 0, 5, 6]
-    assert f.family.tolist() == [0, 0, 0, 0, 0, 0, 1]  # the merge joins 5 to 0's family
+    # one root per family: the merge 4 belongs to its primary parent's (1's, so 0's) family; 5 keeps its own
+    assert f.family.tolist() == [0, 0, 0, 0, 0, 1, 2]
     assert f.cycles_broken == 0
+    # the primary parent is the most downloaded (a priority per node; ties: the lowest index)
+    g = families(7, parent, child, priority=np.array([0, 1, 0, 0, 0, 10, 0]))
+    assert g.primary_parent[4] == 5 and g.family[4] == g.family[5] != g.family[0]
+    for fam in np.unique(g.family):
+        assert len(np.unique(g.root[g.family == fam])) == 1
 
 
 def test_families_survive_many_cycles():

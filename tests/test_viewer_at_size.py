@@ -242,3 +242,90 @@ def test_the_view_command_relaunched_with_a_saved_mode_shows_the_map(tmp_path, b
         m = a[int(h * 0.25) : int(h * 0.75), int(wd * 0.38) : int(wd * 0.62)]
         vals, cnt = np.unique(m.reshape(-1, 3), axis=0, return_counts=True)
         assert (np.abs(m - vals[cnt.argmax()]).sum(-1) > 40).mean() > 0.05, f"blank map with {mode} saved"
+
+
+def _export_texts(w, width: int, height: int) -> list[str]:
+    from hubatlas.viewer._vispy.export import ExportOptions, figure_ops
+    from hubatlas.viewer._vispy.figure import Text
+
+    opts = ExportOptions(width=width, height=height, legend=False, attribution=False)
+    return sorted(op.text for op in figure_ops(w.atlas, opts) if isinstance(op, Text))
+
+
+def _repaint_labels(qtbot, w) -> list[str]:
+    w.atlas.canvas.native.repaint()
+    qtbot.wait(50)
+    return sorted(p.text for p in w.atlas.labels_drawn)
+
+
+def test_labels_follow_what_is_shown_and_exports_draw_the_windows_labels(qtbot, tmp_path, big_atlas):
+    from hubatlas.core.common.filters import Filters
+    from hubatlas.core.layout.labels import SHOWN_SHARE
+
+    w, store = open_window(qtbot, big_atlas, tmp_path, color_mode="pipeline_tag", minimap=False)
+    try:
+        wait_drawn(qtbot, w)
+        size = tuple(w.atlas.canvas.size)
+        everything = _repaint_labels(qtbot, w)
+        assert len(everything) >= 3
+        assert _export_texts(w, *size) == everything  # the same chooser, view and labels
+        # one task shown: the window keeps only labels whose models are mostly of it, and so does an export
+        codes = w.atlas.model.style.fields["pipeline_tag"].doc
+        top = int(np.bincount(codes[codes < w.atlas.model.style.fields["pipeline_tag"].L]).argmax())
+        w.state.update(filters=Filters({"pipeline_tag": top}))
+        qtbot.waitUntil(lambda: w.atlas.labels_allowed is not None, timeout=10_000)
+        shown = _repaint_labels(qtbot, w)
+        share = w.atlas.label_set.shown_share(codes == top)
+        allowed = {w.atlas.label_set.text[i] for i in np.flatnonzero(share >= SHOWN_SHARE)}
+        assert shown and set(shown) <= allowed and shown != everything
+        assert _export_texts(w, *size) == shown
+        w.state.update(filters=Filters.none())
+        qtbot.waitUntil(lambda: w.atlas.labels_allowed is None, timeout=10_000)
+        assert _repaint_labels(qtbot, w) == everything
+    finally:
+        close(w, store)
+
+
+def test_exports_scale_with_resolution_and_take_labels_and_density_from_the_dialog(
+    qtbot, tmp_path, big_atlas
+):
+    from PIL import Image
+
+    from hubatlas.viewer._qt.export_dialog import ExportDialog
+    from hubatlas.viewer._vispy.export import ExportOptions, export_image
+
+    w, store = open_window(qtbot, big_atlas, tmp_path, color_mode="license", minimap=False, density=False)
+    try:
+        wait_drawn(qtbot, w)
+
+        def lit(path) -> float:
+            a = np.asarray(Image.open(path).convert("RGB")).astype(int)
+            bg = np.array(w.atlas.theme.background[:3]) * 255
+            return float((np.abs(a - bg).sum(-1) > 40).mean())
+
+        shares = []
+        for k in (1, 2):  # a 2× export lights about the share a 1× one does (points grow with resolution)
+            path = tmp_path / f"x{k}.png"
+            opts = ExportOptions(width=700 * k, height=450 * k, legend=False, attribution=False, labels=False)
+            export_image(w.atlas, path, opts)
+            shares.append(lit(path))
+        assert shares[0] > 0.05 and 0.7 <= shares[1] / shares[0] <= 1.3, shares
+        dialog = ExportDialog(w)
+        qtbot.addWidget(dialog)
+        assert dialog.labels.isChecked() == w.state.labels and not dialog.density.isChecked()
+        dialog.density.setChecked(True)
+        dialog.labels.setChecked(False)
+        _, opts = dialog.options()
+        assert opts.density is True and opts.labels is False
+        opts.width, opts.height, opts.legend, opts.attribution = 700, 450, False, False
+        export_image(w.atlas, tmp_path / "terrain.png", opts)
+        terrain = np.asarray(Image.open(tmp_path / "terrain.png").convert("RGB")).astype(int)
+        plain = np.asarray(Image.open(tmp_path / "x1.png").convert("RGB")).astype(int)
+        opts.density = False
+        export_image(w.atlas, tmp_path / "again.png", opts)
+        again = np.asarray(Image.open(tmp_path / "again.png").convert("RGB")).astype(int)
+        assert np.array_equal(again, plain)  # the same view renders the same pixels ...
+        assert np.abs(terrain - plain).sum(-1).astype(bool).mean() > 0.01  # ... and the terrain is drawn
+        assert w.state.density is False  # ... and the window keeps its own view
+    finally:
+        close(w, store)

@@ -49,6 +49,6 @@ def test_dropdown_counts_are_for_what_the_other_filters_keep(make_window, qtbot)
     qtbot.waitUntil(lambda: "mit (1 of 3)" in texts(lic), timeout=3000)
     assert "apache-2.0 (1 of 2)" in texts(lic)
     # a dropdown's own choice does not narrow its own counts
-    assert "text-to-image (1)" in texts(task)
+    assert "image-classification (1)" in texts(task)
     w.shown.reset()
     qtbot.waitUntil(lambda: "mit (3)" in texts(lic), timeout=3000)

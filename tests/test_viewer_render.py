@@ -105,7 +105,7 @@ def test_selection_highlight_appears(atlas):
 
 def test_filter_mask_hides_younger_models(atlas):
     cutoff = int((np.datetime64("2024-01-01") - np.datetime64("1970-01-01")).astype(int))
-    from hubatlas.viewer.layers.styling import Filters
+    from hubatlas.core.common.filters import Filters
 
     atlas.state.update(filters=Filters(Filters.none().values, as_of_day=cutoff))
     img = atlas.render()

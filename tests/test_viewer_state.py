@@ -21,9 +21,9 @@ def test_every_field_changed_through_the_state_reaches_every_view(make_window, q
     from PySide6.QtCore import Qt
 
     from hubatlas.core.common.fields import MODE_NUMBER
+    from hubatlas.core.common.filters import Filters
     from hubatlas.viewer._qt.settings import settings
     from hubatlas.viewer.layers.atlas_state import Region
-    from hubatlas.viewer.layers.styling import Filters
 
     w = make_window()
     st = w.state

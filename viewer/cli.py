@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hubatlas.core.cli.common import CLIError, cache_for
 from hubatlas.core.cli.main import main as core_main
+from hubatlas.core.cli.numbers import number
 
 
 def cmd_view(args: argparse.Namespace) -> int:
@@ -61,11 +62,15 @@ def add_view(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument(
         "--predicted",
-        action="store_true",
-        help="colour undocumented values by their predictions, paler (after `hubatlas predict`)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="colour undocumented values by their predictions, paler (default: where the atlas has them, as "
+        "`hubatlas layout` makes them)",
     )
     s.add_argument("--focus", metavar="MODEL_ID", help="centre on this model (and highlight it)")
-    s.add_argument("--zoom", type=float, default=1.0, metavar="Z", help="zoom factor (1 = whole map)")
+    s.add_argument(
+        "--zoom", type=number(0.01, 10_000), default=1.0, metavar="Z", help="zoom factor (1 = whole map)"
+    )
     s.add_argument(
         "--filter",
         action="append",

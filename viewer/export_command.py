@@ -10,28 +10,18 @@ from pathlib import Path
 import numpy as np
 
 from hubatlas.core.cli.common import CLIError, open_store, snapshot_for
-from hubatlas.core.common.fields import FILTERED
+from hubatlas.core.common.filters import parse_values
 from hubatlas.core.common.text import printable, shown
 from hubatlas.viewer._vispy.canvas import make_canvas
 from hubatlas.viewer.layers.atlas_model import AtlasModel
 
 
 def parse_filters(specs: list[str] | None, snap) -> dict[str, frozenset[int] | None]:
-    """``--filter FIELD=VALUE[,VALUE...]`` (repeatable): the values of one field are alternatives (OR), filters
-    of different fields all apply (AND). A value no model has is an error that says so."""
-    values: dict[str, set[int]] = {}
-    for f in specs or []:
-        field, sep, rest = f.partition("=")
-        if not sep or field not in FILTERED:
-            raise CLIError(
-                f"bad --filter {shown(f)}: use FIELD=VALUE[,VALUE...] with FIELD one of {', '.join(FILTERED)}"
-            )
-        _, labels = snap.codes(field)
-        for value in rest.split(","):
-            if value not in labels:
-                raise CLIError(f"--filter {shown(f)}: no model has {field} = {shown(value)}")
-            values.setdefault(field, set()).add(labels.index(value))
-    return {name: frozenset(values[name]) if name in values else None for name in FILTERED}
+    """``--filter FIELD=VALUE[,VALUE...]`` (repeatable; see :func:`parse_values`) or a CLIError."""
+    try:
+        return parse_values(specs, snap)
+    except ValueError as e:
+        raise CLIError(str(e)) from None
 
 
 def export_cli(args: argparse.Namespace) -> int:
@@ -70,8 +60,8 @@ def export_cli(args: argparse.Namespace) -> int:
 def _render(
     model: AtlasModel, args, out: Path, size: tuple[int, int], values: dict, focus: int | None
 ) -> None:
+    from hubatlas.core.common.filters import Filters
     from hubatlas.viewer._vispy.export import TILE_UNKNOWN, ExportError, ExportOptions, export_image
-    from hubatlas.viewer.layers.styling import Filters
 
     w, h = size
     try:
@@ -81,10 +71,9 @@ def _render(
     try:
         st = atlas.state
         st.color_by(args.color_by)
-        if args.predicted:
-            if model.predictions is None:
-                raise ExportError("no current predictions for this atlas: run `hubatlas predict` first")
-            st.show_predictions(True)
+        if args.predicted and model.predictions is None:
+            raise ExportError("no current predictions for this atlas: run `hubatlas predict` first")
+        st.show_predictions(model.predictions is not None and args.predicted is not False)
         st.update(filters=Filters(values), labels=args.labels, density=args.density)
         if focus is not None:
             atlas.fly_to(focus, zoom=max(args.zoom, 1.0))

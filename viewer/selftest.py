@@ -117,6 +117,12 @@ def _steps(tmp: Path, say) -> None:
     from hubatlas.viewer.layers.opening import Problem, prepare
 
     app, icon = make_app()
+    _check(
+        bindings_keep_none(),
+        "the installed PySide6 loses a reference to None on every call (PySide6 6.12.0 "
+        "on Python 3.11): the window would crash within minutes. Install another PySide6 "
+        "(`pip install 'PySide6-Essentials!=6.12.0'`)",
+    )
     why = check_gl()
     _check(why is None, f"no usable OpenGL: {why}")
     from vispy.gloo import gl
@@ -132,6 +138,18 @@ def _steps(tmp: Path, say) -> None:
 
     ok, gpu = cuml_status()
     say(f"GPU layout: {'available: ' if ok else 'optional, not enabled: '}{gpu}")
+
+
+def bindings_keep_none(calls: int = 1000) -> bool:
+    """Whether calling Qt's void methods leaves None's reference count alone. PySide6 6.12.0 drops one
+    reference per call on Python 3.11 (where None is not immortal), and the app aborts once it reaches zero."""
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    before = sys.getrefcount(None)
+    for _ in range(calls):
+        label.setText("x")
+    return sys.getrefcount(None) >= before - calls // 4
 
 
 def _window_steps(tmp: Path, say, app, icon, model) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hubatlas.core.common.dates import BACKFILLED_DAY
 from hubatlas.core.common.fields import STORED
 from hubatlas.core.common.names import name_part
 from hubatlas.core.store.database import Store
@@ -69,10 +70,11 @@ class AtlasData:
     synthetic: bool = False
 
     def month(self) -> np.ndarray:
-        """Months since 1970-01 of each node's creation (-1 unknown)."""
+        """Months since 1970-01 of each node's creation (-1 unknown, and for the Hub's back-filled date: such a
+        model was created before 2022-03, in a month nobody recorded)."""
         d = self.created_day
         m = d.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-        return np.where(d >= 0, m, -1)
+        return np.where((d >= 0) & (d != BACKFILLED_DAY), m, -1)
 
 
 def load(store: Store, snap: Snapshot, progress=None) -> AtlasData:

@@ -1,7 +1,8 @@
 """Trait drift along lineage (Laufer, Oderinwale, Kleinberg, "Anatomy of a Machine Learning Ecosystem",
 2025): parent → child transition tables for licence and (first) language, languages declared and card
 length of parents versus children, and how alike siblings are compared with parent–child pairs (Jaccard of
-their tags). ``findings`` checks the study's reported directions on the user's own atlas."""
+their tags; and, as the baseline, random pairs of one family and of the whole atlas). ``findings`` checks the
+study's reported directions on the user's own atlas, each with a bootstrap margin (drift_margins)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import numpy as np
 
 from hubatlas.core.analysis.data import AtlasData
+from hubatlas.core.analysis.drift_margins import family_pairs, margin, random_pairs, same_share
 from hubatlas.core.store.database import Store
 
 TOP = 8
@@ -75,40 +77,67 @@ def _sample_pairs(rng, a: np.ndarray, b: np.ndarray, k: int) -> tuple[np.ndarray
     return a, b
 
 
-def tag_similarity(store: Store, data: AtlasData, seed: int = 0) -> dict:
-    """Mean Jaccard similarity of tag sets (lineage and licence tags removed) for sampled parent–child
-    pairs and sibling pairs (two children of the same parent)."""
-    rng = np.random.default_rng(seed)
-    par, kid = _pairs(data)
-    pp, pc_ = _sample_pairs(rng, par, kid, PAIR_SAMPLE)
+def _sibling_pairs(par: np.ndarray, kid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(par, kind="stable")
     sp_, sk = par[order], kid[order]
     same = np.flatnonzero(sp_[1:] == sp_[:-1])  # adjacent children of one parent
-    sa, sb = _sample_pairs(rng, sk[same], sk[same + 1], PAIR_SAMPLE)
-    need = np.unique(np.concatenate([pp, pc_, sa, sb]))
+    return sk[same], sk[same + 1]
+
+
+def tag_similarity(store: Store, data: AtlasData, seed: int = 0) -> dict:
+    """Mean Jaccard similarity of tag sets (lineage and licence tags removed) for sampled parent–child
+    pairs, sibling pairs (two children of the same parent) and, as baselines, random pairs of one family
+    and random pairs of the atlas. ``_values`` holds the per-pair values (for margins; not reported)."""
+    rng = np.random.default_rng(seed)
+    par, kid = _pairs(data)
+    real = np.flatnonzero(~data.placeholder)
+    pairs = {
+        "parent_child": _sample_pairs(rng, par, kid, PAIR_SAMPLE),
+        "siblings": _sample_pairs(rng, *_sibling_pairs(par, kid), PAIR_SAMPLE),
+        "same_family": family_pairs(data.family, real, rng, PAIR_SAMPLE),
+        "random": random_pairs(real, rng, PAIR_SAMPLE),
+    }
+    need = np.unique(np.concatenate([x for ab in pairs.values() for x in ab]))
     tags = _tags(store, data, need)
 
     if len({t for ts in tags.values() for t in ts}) < MIN_DISTINCT_TAGS:
-        return {
-            "parent_child": None,
-            "siblings": None,
-            "pairs": {"parent_child": 0, "siblings": 0},
-            "note": "too few distinct tags in this atlas to compare",
-        }
+        out: dict = dict.fromkeys(pairs)
+        out["pairs"] = dict.fromkeys(pairs, 0)
+        out["note"] = "too few distinct tags in this atlas to compare"
+        out["_values"] = {}
+        return out
 
-    def mean_jaccard(a, b) -> float | None:
+    def jaccard(a, b) -> np.ndarray:
         vals = []
         for x, y in zip(a.tolist(), b.tolist(), strict=False):
             ta, tb = tags.get(x, frozenset()), tags.get(y, frozenset())
             if ta or tb:
                 vals.append(len(ta & tb) / len(ta | tb))
-        return round(float(np.mean(vals)), 4) if vals else None
+        return np.asarray(vals, np.float64)
 
-    return {
-        "parent_child": mean_jaccard(pp, pc_),
-        "siblings": mean_jaccard(sa, sb),
-        "pairs": {"parent_child": len(pp), "siblings": len(sa)},
+    values = {k: jaccard(*ab) for k, ab in pairs.items()}
+    out = {k: (round(float(v.mean()), 4) if len(v) else None) for k, v in values.items()}
+    out["pairs"] = {k: len(ab[0]) for k, ab in pairs.items()}
+    out["_values"] = values
+    return out
+
+
+def license_resemblance(data: AtlasData, seed: int = 0) -> dict:
+    """Share of pairs with the same licence (both declared): parent–child, siblings, and the baselines."""
+    rng = np.random.default_rng([seed, 1])
+    lic = data.attrs["license"][0]
+    par, kid = _pairs(data)
+    real = np.flatnonzero(~data.placeholder)
+    pairs = {
+        "parent_child": (par, kid),
+        "siblings": _sibling_pairs(par, kid),
+        "same_family": family_pairs(data.family, real, rng, PAIR_SAMPLE),
+        "random": random_pairs(real, rng, PAIR_SAMPLE),
     }
+    out: dict = {}
+    for k, (a, b) in pairs.items():
+        out[k], out[f"{k}_pairs"] = same_share(lic, a, b)
+    return out
 
 
 def _tags(store: Store, data: AtlasData, nodes: np.ndarray) -> dict[int, frozenset]:
@@ -138,7 +167,7 @@ def drift(store: Store, data: AtlasData, seed: int = 0) -> dict:
     is_child = np.zeros(data.n, bool)
     is_child[kid] = True
     real = ~data.placeholder
-    out = {
+    out: dict = {
         "edges": len(par),
         "license": transition(lic, lic_labels, par, kid),
         "language": transition(lang, lang_labels, par, kid),
@@ -170,13 +199,49 @@ def drift(store: Store, data: AtlasData, seed: int = 0) -> dict:
         "changed": int((known & (lic[par] != lic[kid])).sum()),
         "both_known": int(known.sum()),
     }
-    out["tag_similarity"] = tag_similarity(store, data, seed)
+    tags = tag_similarity(store, data, seed)
+    tv = tags.pop("_values")
+    out["tag_similarity"] = tags
+    out["license_resemblance"] = license_resemblance(data, seed)
+    rng = np.random.default_rng([seed, 2])
+    flow = np.where(known & ~p_perm & c_perm, 1.0, np.where(known & p_perm & ~c_perm, -1.0, 0.0))
+    out["margins"] = {
+        "languages": margin(data.n_langs[is_parent & real], data.n_langs[is_child & real], rng)
+        if any_langs
+        else None,
+        "card_length": margin(
+            card[is_parent & real & np.isfinite(card)], card[is_child & real & np.isfinite(card)], rng
+        )
+        if data.cards_recorded
+        else None,
+        "license_flow": margin(flow[known], None, rng, stat=np.sum) if known.any() else None,
+        "tags": margin(tv["siblings"], tv["parent_child"], rng) if tv else None,
+    }
     out["findings"] = findings(out)
     return out
 
 
 def findings(d: dict) -> list[dict]:
-    """The study's reported directions, each checked on this atlas (holds: True/False/None = no data)."""
+    """The study's reported directions, each checked on this atlas (holds: True/False/None = no data), with
+    its bootstrap margin (``margin``; ``stable`` False when it flips on resampling) where there are samples."""
+    rows = _findings(d)
+    m = d.get("margins") or {}
+    for row, key in zip(rows, ("languages", "card_length", "license_flow", "tags"), strict=True):
+        row["margin"] = m.get(key)
+        if row["holds"] is not None and row["margin"] is not None and not row["margin"]["stable"]:
+            row["note"] = "flips on resampling: not a finding on this atlas"
+    ts, lr = d["tag_similarity"], d.get("license_resemblance") or {}
+    rows[3]["baseline"] = {
+        "tags_same_family": ts.get("same_family"),
+        "tags_random_pairs": ts.get("random"),
+        "license_same_parent_child": lr.get("parent_child"),
+        "license_same_family": lr.get("same_family"),
+        "license_random_pairs": lr.get("random"),
+    }
+    return rows
+
+
+def _findings(d: dict) -> list[dict]:
     rows = []
     ld = d["languages_declared"]
     rows.append(

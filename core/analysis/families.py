@@ -75,10 +75,20 @@ def _month_name(m: int) -> str:
 
 
 class FamilyTree:
-    """Children and parent lists over documented edges, for browsing a family from its roots, and how many
-    models lie below each node."""
+    """Children and parent lists over documented edges, for browsing a family from its root, and how many
+    models lie below each node. ``primary``: each node's primary parent (the snapshot's ``parent`` column, -1
+    for a root): a family is then one root and what descends from it, a merge under its primary parent only;
+    without it (an older snapshot) the lowest-index parent stands in and a merge may show several roots."""
 
-    def __init__(self, n: int, parent: np.ndarray, child: np.ndarray, depth: np.ndarray):
+    def __init__(
+        self,
+        n: int,
+        parent: np.ndarray,
+        child: np.ndarray,
+        depth: np.ndarray,
+        primary: np.ndarray | None = None,
+    ):
+        self.primary = None if primary is None else np.asarray(primary, np.int64)
         order = np.argsort(parent, kind="stable")
         self.kids = child[order]
         self.start = np.searchsorted(parent[order], np.arange(n + 1))
@@ -92,7 +102,11 @@ class FamilyTree:
         return self.kids[self.start[node] : self.start[node + 1]]
 
     def roots_of(self, node: int) -> list[int]:
-        """The ancestors of ``node`` that have no parent (cycle-safe)."""
+        """The ancestors of ``node`` that have no parent (cycle-safe): its family's one root when the primary
+        parents are known."""
+        if self.primary is not None:
+            chain = self.primary_path(node)
+            return [chain[0]]
         seen, stack, roots = {node}, [node], []
         while stack:
             v = stack.pop()
@@ -105,6 +119,15 @@ class FamilyTree:
                     stack.append(p)
         return sorted(roots)
 
+    def primary_path(self, node: int) -> list[int]:
+        """The chain of primary parents from the root down to ``node`` (cycle-safe)."""
+        assert self.primary is not None
+        chain, seen = [node], {node}
+        while (p := int(self.primary[chain[-1]])) >= 0 and p not in seen:
+            chain.append(p)
+            seen.add(p)
+        return chain[::-1]
+
     def below(self) -> np.ndarray:
         """Models below each node in the primary-parent tree that gives the snapshot its depth (a merge is
         counted under its primary parent only), summed bottom-up once: O(edges), then a lookup per row."""
@@ -112,7 +135,10 @@ class FamilyTree:
             n = len(self.start) - 1
             has = np.diff(self.pstart) > 0
             pp = np.full(n, -1, np.int64)
-            pp[has] = np.minimum.reduceat(self.pars, self.pstart[:-1][has])  # primary = lowest-index parent
+            if self.primary is not None:
+                pp = self.primary.copy()
+            else:
+                pp[has] = np.minimum.reduceat(self.pars, self.pstart[:-1][has])  # lowest-index parent
             depth = self._depth.astype(np.int64)
             tree = (pp >= 0) & (depth[np.maximum(pp, 0)] == depth - 1)  # edges of the depth tree only
             size = np.ones(n, np.int64)

@@ -86,11 +86,34 @@ def predict_relation(
     return acc.argmax(1), acc.max(1)
 
 
+SPLITS = ("random", "author")
+
+
+def hide(
+    data: AtlasData, documented: np.ndarray, rng: np.random.Generator, frac: float, split: str
+) -> np.ndarray:
+    """The documented nodes to hide, sorted: a seeded ``frac`` of them (split "random"), or every documented
+    value of a seeded ``frac`` of the authors that have any (split "author": nothing of the same author is
+    left to lean on, as for a newcomer's models)."""
+    if split == "author":
+        who = np.unique(data.author[documented])
+        chosen = rng.choice(who, size=_k(frac, len(who)), replace=False) if len(who) else who
+        return np.sort(documented[np.isin(data.author[documented], chosen)])
+    if split != "random":
+        raise ValueError(f"unknown split {split!r} (one of {', '.join(SPLITS)})")
+    return np.sort(rng.choice(documented, size=_k(frac, len(documented)), replace=False))
+
+
 def evaluate(
-    data: AtlasData, words: NameWords, seed: int = 0, frac: float = 0.2, attributes=PREDICTED
+    data: AtlasData,
+    words: NameWords,
+    seed: int = 0,
+    frac: float = 0.2,
+    attributes=PREDICTED,
+    split: str = "random",
 ) -> dict:
-    """Hide ``frac`` of each attribute's documented values (seeded), predict them, report accuracy next
-    to the majority label of the visible values and the paper's figures."""
+    """Hide ``frac`` of each attribute's documented values (seeded; of its authors with ``split="author"``),
+    predict them, report accuracy next to the majority label of the visible values and the paper's figures."""
     out = {}
     for a in attributes:
         rng = np.random.default_rng([seed, PREDICTED.index(a)])
@@ -119,7 +142,7 @@ def evaluate(
                     "_hidden": np.zeros(0, np.int64),
                 }
                 continue
-            hidden = np.sort(rng.choice(documented, size=_k(frac, len(documented)), replace=False))
+            hidden = hide(data, documented, rng, frac, split)
             edge_rel = data.relation.astype(np.int64).copy()
             edge_rel[np.isin(data.child, hidden)] = -1  # every edge of a hidden model loses its type
             pred, conf = predict_relation(data, words, edge_rel, hidden)
@@ -127,7 +150,7 @@ def evaluate(
         else:
             truth_all, labels = data.attrs[a]
             documented = np.flatnonzero(truth_all >= 0)
-            hidden = np.sort(rng.choice(documented, size=_k(frac, len(documented)), replace=False))
+            hidden = hide(data, documented, rng, frac, split)
             masked = truth_all.copy()
             masked[hidden] = -1
             pred, conf = predict_attribute(data, words, a, masked, hidden)
@@ -141,6 +164,7 @@ def evaluate(
             "documented": len(documented),
             "hidden": len(hidden),
             "evaluated": True,
+            "split": split,
             "accuracy": _r(acc),
             "majority_label": labels[major] if major >= 0 else None,
             "majority_accuracy": _r(base),

@@ -68,8 +68,10 @@ def drift_rows(d: dict):
     for k, v in d["license_flow"].items():
         yield [f"license_{k}", v]
     ts = d["tag_similarity"]
-    yield ["tag_jaccard_parent_child", ts["parent_child"]]
-    yield ["tag_jaccard_siblings", ts["siblings"]]
+    for k in ("parent_child", "siblings", "same_family", "random"):
+        yield [f"tag_jaccard_{k}", ts.get(k)]
+    for k, v in (d.get("license_resemblance") or {}).items():
+        yield [f"same_license_{k}", v]
 
 
 def write_files(out: Path, res: dict, images: dict) -> None:
@@ -115,8 +117,25 @@ def _drift(out: Path, res: dict) -> None:
     write_csv(out / "drift_summary.csv", ["measure", "value"], drift_rows(d))
     write_csv(
         out / "findings.csv",
-        ["finding", "this_atlas_a", "this_atlas_b", "holds"],
-        ([f["finding"], *f["this_atlas"], f["holds"]] for f in d["findings"]),
+        [
+            "finding",
+            "this_atlas_a",
+            "this_atlas_b",
+            "holds",
+            "difference",
+            "interval_low",
+            "interval_high",
+            "stable",
+        ],
+        (
+            [
+                f["finding"],
+                *f["this_atlas"],
+                f["holds"],
+                *((m["difference"], *m["interval_95"], m["stable"]) if (m := f.get("margin")) else ("",) * 4),
+            ]
+            for f in d["findings"]
+        ),
     )
 
 

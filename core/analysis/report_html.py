@@ -121,15 +121,30 @@ def _families(res: dict, images: dict) -> list[str]:
     return ["<h2>3. Families</h2>", table(header, rows), figure(images, "families")]
 
 
+def _interval(m: dict | None) -> str:
+    if not m:
+        return "—"
+    lo, hi = m["interval_95"]
+    return f"{m['difference']:g} ({lo:g} to {hi:g})"
+
+
 def _drift(res: dict, images: dict) -> list[str]:
     d = res["drift"]
     said = {True: "yes", False: "no", None: "no data"}
     rows = [
-        [f["finding"], " vs ".join(str(x) for x in f["this_atlas"]), said[f["holds"]]] for f in d["findings"]
+        [
+            f["finding"],
+            " vs ".join(str(x) for x in f["this_atlas"]),
+            said[f["holds"]] if not f.get("note") else f"{said[f['holds']]} ({f['note']})",
+            _interval(f.get("margin")),
+        ]
+        for f in d["findings"]
     ]
     return [
         "<h2>4. Trait drift</h2>",
-        table(["finding (the study)", "this atlas", "holds here"], rows),
+        table(
+            ["finding (the study)", "this atlas", "holds here", "difference (95% bootstrap interval)"], rows
+        ),
         table(["measure", "value"], list(drift_rows(d))),
         figure(images, "drift_license"),
         figure(images, "drift_language"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from hubatlas.core.analysis.data import AtlasData
+from hubatlas.core.common.dates import BACKFILLED_DAY
 from hubatlas.core.store.schema import RELATIONS
 
 TOP_TASKS = 8
@@ -32,6 +33,8 @@ def trends(data: AtlasData, mask: np.ndarray | None = None) -> dict:
     out = {
         "months": [f"{1970 + m // 12}-{m % 12 + 1:02d}" for m in range(m0, m1 + 1)],
         "nodes": int(sel.sum()),
+        # the Hub's back-filled creation date: created before 2022-03, in no known month (not plotted as one)
+        "before_2022_03": int((sel & (data.created_day == BACKFILLED_DAY)).sum()),
     }
     mod, mod_labels = data.modality
     out["by_modality"] = _monthly(month, mod, mod_labels, m0, k)

@@ -17,6 +17,7 @@ from hubatlas.core.cli.common import (
     rebuild_snapshot,
     snapshot_for,
 )
+from hubatlas.core.cli.numbers import number
 
 
 def _open_snapshot(args, write: bool = False):
@@ -61,7 +62,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     store, snap, data, words = _open(args, write=not args.evaluate)
     with store:
         if args.evaluate:
-            r = P.public(P.evaluate(data, words, seed=args.seed, frac=args.fraction))
+            r = P.public(P.evaluate(data, words, seed=args.seed, frac=args.fraction, split=args.split))
             lines = [
                 f"{'attribute':<14}{'hidden':>9}{'accuracy':>10}{'majority':>10}{'paper':>8}{'paper maj.':>11}"
             ]
@@ -71,7 +72,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 for a, v in r.items()
             ]
             lines += [f"{a}: not evaluated: {v['reason']}" for a, v in r.items() if not v["evaluated"]]
-            emit(args, {"evaluation": r, "seconds": round(time.perf_counter() - t, 2)}, "\n".join(lines))
+            lines.append(
+                f"hidden: {args.fraction:.0%} of "
+                + (
+                    "each attribute's documented values"
+                    if args.split == "random"
+                    else "the authors with a value"
+                )
+                + f" (split {args.split}, seed {args.seed})"
+            )
+            emit(
+                args,
+                {"evaluation": r, "split": args.split, "seconds": round(time.perf_counter() - t, 2)},
+                "\n".join(lines),
+            )
             return 0
         if store.readonly:
             raise CLIError(
@@ -196,11 +210,29 @@ def cmd_drift(args: argparse.Namespace) -> int:
         d = drift(store, data, args.seed)
     text = [
         f"{'yes' if f['holds'] else 'no' if f['holds'] is False else 'no data':>8}  {f['finding']}  "
-        f"(here: {' vs '.join(str(x) for x in f['this_atlas'])})"
+        f"(here: {' vs '.join(str(x) for x in f['this_atlas'])}{_margin_text(f.get('margin'))})"
+        + (f"\n{'':>10}{f['note']}" if f.get("note") else "")
         for f in d["findings"]
     ]
+    ts, lr = d["tag_similarity"], d["license_resemblance"]
+    text.append(
+        f"baseline: tag Jaccard parent-child {ts['parent_child']}, siblings {ts['siblings']}, one family "
+        f"{ts['same_family']}, random pairs {ts['random']}; same licence parent-child {lr['parent_child']}, "
+        f"one family {lr['same_family']}, random pairs {lr['random']}"
+    )
     emit(args, d, "\n".join(text))
     return 0
+
+
+def _margin_text(m: dict | None) -> str:
+    if not m:
+        return ""
+    lo, hi = m["interval_95"]
+    held = m["holds_in_share_of_draws"]
+    return (
+        f"; difference {m['difference']:g}, 95% interval {lo:g} to {hi:g}, "
+        f"holds in {held:.0%} of {m['draws']} resamples"
+    )
 
 
 def cmd_trends(args: argparse.Namespace) -> int:
@@ -211,6 +243,8 @@ def cmd_trends(args: argparse.Namespace) -> int:
         t = trends(data)
     months = t.get("months", [])
     text = f"{t['nodes']:,} models" + (f", {months[0]} to {months[-1]}" if months else ", no creation dates")
+    if t.get("before_2022_03"):
+        text += f"; {t['before_2022_03']:,} created before 2022-03 (the Hub's back-filled date: no month)"
     emit(args, t, text + " (use --json for the monthly tables, `hubatlas report` for charts)")
     return 0
 
@@ -231,11 +265,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fraction(text: str) -> float:
-    v = float(text)
-    if not 0 < v < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
-    return v
+_fraction = number(0.0, 0.99, above_lo=True)  # a share hidden: some must stay visible
 
 
 def _f(x) -> str:
@@ -265,6 +295,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--evaluate hides a fraction of the documented values and reports accuracy.",
         parents=[EVALUATE, SEED, JSON],
     )
+    s.add_argument(
+        "--split",
+        choices=("random", "author"),
+        default="random",
+        help="what --evaluate hides: a share of the documented values (random, default) or every value of a "
+        "share of the authors (author: no same-author neighbours to lean on, an honest figure for new authors)",
+    )
     s.set_defaults(func=cmd_predict)
 
     s = sub.add_parser(
@@ -277,7 +314,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument(
         "--min-confidence",
-        type=float,
+        type=number(0.0, 1.0),
         default=None,
         metavar="C",
         help="store proposed parents only at or above this confidence (default: the lowest at which "

@@ -21,7 +21,25 @@ from hubatlas.core.layout.params import BACKENDS, LayoutParams
 DEFAULTS = LayoutParams()
 
 
+def _analyses_text(a: dict) -> str:
+    typed, pred = a["lineage"] or {}, a["predictions"] or {}
+    t = (
+        f"lineage: {typed['typed']:,} untyped edges typed (stored as inferred)"
+        if typed.get("typed")
+        else ("lineage: nothing untyped")
+    )
+    p = (
+        "predictions: "
+        + ", ".join(f"{k} {v:,}" for k, v in pred["predicted"].items())
+        + " undocumented values"
+        if pred.get("predicted")
+        else "predictions: current"
+    )
+    return f"{t}; {p}"
+
+
 def cmd_layout(args: argparse.Namespace) -> int:
+    from hubatlas.core.analysis.complete import predict_missing_values, type_lineage
     from hubatlas.core.layout.pipeline import LayoutError, run_layout
 
     p = LayoutParams(
@@ -32,16 +50,21 @@ def cmd_layout(args: argparse.Namespace) -> int:
         n_epochs=args.epochs,
     )
     with open_store(args, write=True, create=False) as store:
+        typed = type_lineage(store) if args.analyses else None  # first: the layout's edges are typed ones
         try:
             info = run_layout(store, p, full=args.full, progress=progress_flag(args))
         except LayoutError as e:
             raise CLIError(str(e)) from None
+        if args.analyses:
+            info["analyses"] = {"lineage": typed, "predictions": predict_missing_values(store)}
         if not args.json:
             print(
                 f"layout ({info['mode']}, {info['backend_detail']}): {info['nodes']:,} nodes in "
                 f"{info['seconds']:.1f} s",
                 file=sys.stderr if args.report else sys.stdout,
             )
+        if not args.json and args.analyses:
+            print(_analyses_text(info["analyses"]), file=sys.stderr if args.report else sys.stdout)
         if args.report:
             from hubatlas.core.layout.quality import measure
             from hubatlas.core.store.snapshot import open_snapshot
@@ -55,6 +78,9 @@ def cmd_layout(args: argparse.Namespace) -> int:
         print_json(info)
     elif args.report:
         r = info["report"]
+        made = info.get("made") or {}
+        versions = ", ".join(f"{k} {v}" for k, v in (made.get("versions") or {}).items())
+        print(f"made with seed {made.get('seed')}: {versions}")
         print(
             f"quality on {r['sample']:,} nodes: lineage locality {r['lineage_locality']:.4f} (target <= 0.05), "
             f"kNN preservation {r['knn_preservation']:.3f} (target >= 0.30), trustworthiness "
@@ -66,16 +92,26 @@ def cmd_layout(args: argparse.Namespace) -> int:
 
 
 def cmd_labels(args: argparse.Namespace) -> int:
+    from hubatlas.core.common.filters import Filters, parse_day, parse_values, snapshot_mask
     from hubatlas.core.common.text import printable
-    from hubatlas.core.layout.labels import ensure_labels
+    from hubatlas.core.layout.labels import ensure_labels, labels_shown
 
     with open_store(args) as store:
         snap = snapshot_for(args, store)
         if not (snap.manifest.get("layout") or {}).get("key"):
             raise CLIError("the atlas has no layout yet: run `hubatlas layout` first")
-        table = ensure_labels(snap)
+        try:  # the view: the same filters and rule as the window's (a label whose models are mostly hidden goes)
+            view = Filters(
+                parse_values(args.filter, snap),
+                min_downloads=max(0, args.min_downloads),
+                as_of_day=None if args.as_of is None else parse_day(args.as_of),
+            )
+        except ValueError as e:
+            raise CLIError(str(e)) from None
+        table = labels_shown(ensure_labels(snap), snapshot_mask(snap, view))
     rows = [r for r in table.to_pylist() if r["min_zoom"] <= args.max_zoom]
     for r in rows:
+        r.pop("members", None)
         r.pop("kind") if not args.kind else None
     if args.json:
         print_json([{k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()} for r in rows])
@@ -87,6 +123,11 @@ def cmd_labels(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    _add_labels(sub)
+    _add_layout(sub)
+
+
+def _add_labels(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "labels",
         help="list the map's labels (regions, families, authors, model names)",
@@ -104,10 +145,27 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument(
         "--kind",
         action="store_true",
-        help="also say what each label names (family, author, task, word, model)",
+        help="also say what each label names (family, publisher, task, library, word, model)",
+    )
+    s.add_argument(
+        "--filter",
+        action="append",
+        metavar="FIELD=VALUE[,VALUE...]",
+        help="only the labels of the view these filters show, as the window draws them (repeatable; "
+        "values of one field: any of them; different fields: all)",
+    )
+    s.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="only the labels of the map as of DATE (YYYY-MM-DD or YYYY-MM): models created later are hidden",
+    )
+    s.add_argument(
+        "--min-downloads", type=int, default=0, metavar="N", help="hide models with fewer than N downloads"
     )
     s.set_defaults(func=cmd_labels)
 
+
+def _add_layout(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "layout",
         help="compute the 2-D map (UMAP: cuML on an NVIDIA GPU, else the CPU path)",
@@ -123,6 +181,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help=f"auto: cuML when installed with a CUDA device, else cpu (default {DEFAULTS.backend})",
     )
     s.add_argument("--full", action="store_true", help="recompute every position")
+    s.add_argument(
+        "--analyses",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also type untyped lineage and predict undocumented values (default; skipped when current)",
+    )
     s.add_argument(
         "--seed",
         type=int,

@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from hubatlas.core import __version__
 from hubatlas.core.cli import analysis_commands, layout_command, store_commands
-from hubatlas.core.cli.common import EXIT_DATA, CLIError
+from hubatlas.core.cli.common import EXIT_DATA, EXIT_USAGE, CLIError
+from hubatlas.core.cli.numbers import harden, nonempty_path, undecodable
 from hubatlas.core.common.paths import ENV_VAR
 from hubatlas.core.common.text import printable
 
@@ -28,7 +29,10 @@ def build_parser(
     )
     p.add_argument("--version", action="version", version=f"hubatlas {__version__}")
     p.add_argument(
-        "--cache", metavar="DIR", help=f"atlas cache directory (default: ${ENV_VAR} or the user cache)"
+        "--cache",
+        metavar="DIR",
+        type=nonempty_path,
+        help=f"atlas cache directory (default: ${ENV_VAR} or the user cache)",
     )
     p.add_argument(
         "--wait",
@@ -45,7 +49,7 @@ def build_parser(
         module.add_commands(sub)
     for add in extra or []:
         add(sub)
-    return p
+    return harden(p)
 
 
 def main(
@@ -54,6 +58,14 @@ def main(
     options: list[OptionAdder] | None = None,
 ) -> int:
     parser = build_parser(extra, options)
+    bad = undecodable(sys.argv[1:] if argv is None else argv)
+    if bad is not None:  # bytes that are not UTF-8: Python keeps them as lone surrogates, unprintable
+        print(
+            f"hubatlas: error: an argument is not valid UTF-8 text ({ascii(bad)[:60]}); "
+            "type ids and queries as text",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

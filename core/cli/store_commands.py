@@ -18,6 +18,8 @@ from hubatlas.core.cli.common import (
     progress_flag,
     rebuild_snapshot,
 )
+from hubatlas.core.cli.numbers import whole
+from hubatlas.core.common.dates import BACKFILLED_TEXT, is_backfilled
 from hubatlas.core.common.paths import DB_NAME, demo_dir, resolve_cache_dir
 from hubatlas.core.common.text import printable, shown
 
@@ -122,6 +124,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     for k, v in rec.items():
         if k in ("parents", "children"):
             continue
+        if k == "created_at" and isinstance(v, str) and is_backfilled(v):
+            v = f"{BACKFILLED_TEXT} (the Hub's back-filled date {v[:10]})"
         print(f"{k:>14}: {printable(v, 2000)}")
     print(
         "       parents: "
@@ -289,7 +293,7 @@ def _add_writes(sub: argparse._SubParsersAction) -> None:
         parents=[JSON],
     )
     s.add_argument(
-        "--models", type=int, default=100_000, metavar="N", help="number of models (default 100000)"
+        "--models", type=whole(1), default=100_000, metavar="N", help="number of models (default 100000)"
     )
     s.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     s.add_argument("--parquet", metavar="FILE", help="also export it as an ecosystem-format parquet file")

@@ -33,3 +33,103 @@ def name_tokens(ids: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
         enc.dictionary.to_pylist(),
     )
+
+
+# how people write the names of well-known model lines and common terms (a label's words, not the ids)
+_SPELLING = {
+    "bert": "BERT",
+    "roberta": "RoBERTa",
+    "distilbert": "DistilBERT",
+    "distilroberta": "DistilRoBERTa",
+    "deberta": "DeBERTa",
+    "albert": "ALBERT",
+    "xlm": "XLM",
+    "gpt": "GPT",
+    "gpt2": "GPT-2",
+    "gpt-2": "GPT-2",
+    "gptj": "GPT-J",
+    "gpt-j": "GPT-J",
+    "gpt-neo": "GPT-Neo",
+    "t5": "T5",
+    "mt5": "mT5",
+    "bart": "BART",
+    "mbart": "mBART",
+    "vit": "ViT",
+    "clip": "CLIP",
+    "sdxl": "SDXL",
+    "xl": "XL",
+    "llm": "LLM",
+    "lora": "LoRA",
+    "gguf": "GGUF",
+    "gptq": "GPTQ",
+    "awq": "AWQ",
+    "exl2": "EXL2",
+    "mlx": "MLX",
+    "onnx": "ONNX",
+    "hf": "",
+    "xlnet": "XLNet",
+    "electra": "ELECTRA",
+    "opt": "OPT",
+    "mpt": "MPT",
+    "phi": "Phi",
+    "yolo": "YOLO",
+    "yolos": "YOLOS",
+    "detr": "DETR",
+    "sam": "SAM",
+    "tts": "TTS",
+    "asr": "ASR",
+    "dpo": "DPO",
+    "sft": "SFT",
+    "rl": "RL",
+    "ppo": "PPO",
+    "dqn": "DQN",
+    "a2c": "A2C",
+    "sac": "SAC",
+    "td3": "TD3",
+    "nlp": "NLP",
+    "ai": "AI",
+    "rlhf": "RLHF",
+    "moe": "MoE",
+    "bge": "BGE",
+    "e5": "E5",
+    "gte": "GTE",
+    "minilm": "MiniLM",
+    "mpnet": "MPNet",
+    "camembert": "CamemBERT",
+    "flaubert": "FlauBERT",
+    "bloom": "BLOOM",
+    "bloomz": "BLOOMZ",
+    "led": "LED",
+}
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)([bmkt])$")
+_VERSION = re.compile(r"^v\d+(?:\.\d+)*$")
+
+
+def readable(name: str) -> str:
+    """A model name as people say it: "Llama-2-7b-hf" -> "Llama 2 7B", "stable-diffusion-xl-base-1.0" ->
+    "Stable diffusion XL base 1.0", "bert-base-uncased" -> "BERT base uncased", "gpt2" -> "GPT-2". Words are
+    split at '-' and '_', sizes written as sizes, known names spelled as their makers do, other words as
+    written; the first word capitalised; "hf" dropped."""
+    words = [w for w in re.split(r"[-_\s]+", name.strip()) if w]
+    out = []
+    for w in words:
+        low = w.lower()
+        size = _SIZE.match(low)
+        if low in _SPELLING:
+            spelled = _SPELLING[low]
+        elif size:
+            num, unit = size.groups()
+            spelled = num + unit.upper()
+        else:
+            spelled = w  # as its maker wrote it (Meta, Llama, DeepSeek, TinyLlama, v0.1)
+        if spelled:
+            out.append(spelled)
+    if out and out[0] == out[0].lower() and out[0][:1].isalpha():
+        out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out) or name
+
+
+def task_words(task: str) -> str:
+    """A pipeline tag as words: "text-generation" -> "Text generation"."""
+    words = task.replace("-", " ").replace("_", " ").strip()
+    return (words[:1].upper() + words[1:]) if words else task

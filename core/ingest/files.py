@@ -60,7 +60,9 @@ def detect_format(path: Path) -> str:
         raise ImportFailed(f"{path}: cannot be read ({e})") from None
     if first[:4] == b"PAR1":
         return "ecosystem-parquet"
-    first = first.lstrip()
+    first = first.removeprefix(b"\xef\xbb\xbf").lstrip()  # a UTF-8 byte-order mark, as Windows tools write
+    if not first:
+        raise ImportFailed(f"{path}: is empty (no records; a download cut short?)")
     if first.startswith(b"["):
         return "hub-json"
     if first.startswith(b"{"):
@@ -247,8 +249,27 @@ def _check_readable(p: Path) -> None:
     try:
         with open(p, "rb") as fh:
             fh.read(1)
-    except OSError as e:
-        raise ImportFailed(f"{p}: cannot be read ({e.strerror or type(e).__name__})") from None
+        with open_records(p) as fh:
+            if not fh.read(4096).strip():
+                raise ImportFailed(f"{p}: is empty (no records; a download cut short?)")
+    except (OSError, EOFError) as e:
+        raise ImportFailed(f"{p}: cannot be read ({getattr(e, 'strerror', None) or e})") from None
+
+
+def _unstorable(path: Path, batch: Batch) -> ImportFailed:
+    """The error for a batch the database refused as text: JSON may carry a lone surrogate (``"\\ud800"``),
+    which no UTF-8 database can hold; name the first record holding one."""
+    for row in batch.rows:
+        for v in [*row, *(x for e in batch.edges if e.child == row.id for x in e)]:
+            if isinstance(v, str):
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    return ImportFailed(
+                        f"{path}: the record {ascii(row.id)[:80]} holds text that is not valid Unicode (a lone "
+                        "surrogate such as \\ud800)"
+                    )
+    return ImportFailed(f"{path}: a record holds text that is not valid Unicode")
 
 
 def import_paths(
@@ -268,7 +289,10 @@ def import_paths(
             with bar(total=total, desc=f"import {p.name}", unit="models", enabled=progress) as pb:
                 batches = parse_in_process(p, f) if f == "ecosystem-parquet" else prefetch(iter_batches(p, f))
                 for b in batches:
-                    store.write_batch(b)
+                    try:
+                        store.write_batch(b)
+                    except UnicodeEncodeError:
+                        raise _unstorable(p, b) from None
                     summary.records += len(b.rows)
                     summary.edges += len(b.edges)
                     summary.self_loops += len(b.self_loops)

@@ -8,8 +8,10 @@ deterministic placement of everyone else:
   with the family's size, so families form continents and derivatives land by their parents;
 - every other model goes next to its nearest anchor in feature space (a k-d tree on 12 principal
   components), jittered by the local spacing.
-Small atlases (<= ``anchors`` nodes) are laid out by UMAP in full. Deterministic for a seed on small
-atlases; at the real Hub's scale two runs differ (see the README's layout section).
+Small atlases (<= ``anchors`` nodes) are laid out by UMAP in full. Deterministic for a seed at every scale on
+one machine and one set of library versions: the anchors' kNN graph is exact (a k-d tree), UMAP starts from
+the principal components (its spectral start varied between runs) and runs single-threaded (umap-learn does
+so when seeded), and every sample is seeded.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from hubatlas.core.layout.features import principal_axes, project
 from hubatlas.core.layout.knn import join_lineage, knn
 from hubatlas.core.layout.params import LayoutParams
 
+PCA_FIT_SAMPLE = 50_000  # rows the nearest-anchor search's principal axes are fitted on (seeded sample)
 PCA_DIMS = 12  # feature dimensions for the nearest-anchor search (a k-d tree is fast up to about 12)
 NEAR = 8  # anchors whose positions a placed model's position is interpolated from
-EXACT_KNN = 30_000  # above this many anchors, their kNN graph comes from nearest-neighbour descent
 DERIVED_REACH = 20.0  # anchor spacings at which a derivative's offset reaches the family radius
 SPREAD = 0.05  # jitter of models placed by an anchor, in units of the anchors' spacing
 
@@ -56,7 +58,11 @@ def umap_embed(
         min_dist=p.min_dist,
         n_epochs=p.n_epochs,
         random_state=p.seed,
-        init="spectral" if n > k + 1 else "random",
+        # PCA, not spectral: umap-learn's spectral initialisation of a large graph of many components gives
+        # another embedding from run to run even with a seed (measured on the real snapshot's 40K anchors:
+        # two processes, the same graph and seed, two maps; with this one, the same map), and takes twice
+        # as long (31 s against 18 s there)
+        init="pca" if n > k + 1 else "random",
         precomputed_knn=(idx, dist, None),
         metric="euclidean",
         low_memory=True,
@@ -69,26 +75,29 @@ def umap_embed(
 
 
 def feature_knn(features: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's k nearest rows (itself first): exact (BLAS) up to EXACT_KNN rows, above that by
-    nearest-neighbour descent (pynndescent, umap-learn's own index), which is 4x faster at 40K rows and
-    scales as n log n."""
-    n = len(features)
-    if n <= EXACT_KNN:
-        idx, dist = knn(features, features, k - 1, exclude_self=True)
-        return (np.hstack([np.arange(n)[:, None], idx]), np.hstack([np.zeros((n, 1), np.float32), dist]))
-    from pynndescent import NNDescent
+    """Each row's k nearest rows (itself first), exact: a k-d tree over the 16 reduced feature columns (about a
+    second for 40K anchors on two cores, where nearest-neighbour descent took 27 s and, run in parallel, gave
+    another graph from run to run). Ties (look-alike models at distance 0) are broken by the tree, the same
+    way every run."""
+    from scipy.spatial import cKDTree
 
-    nd = NNDescent(
-        features,
-        n_neighbors=k,
-        metric="euclidean",
-        random_state=seed,
-        low_memory=True,
-        compressed=True,
-        verbose=False,
-    )
-    idx, dist = nd.neighbor_graph
-    return idx.astype(np.int64), dist.astype(np.float32)
+    n = len(features)
+    k = min(k, n)
+    dist, idx = cKDTree(np.asarray(features, np.float64)).query(features, k=k, workers=-1)
+    dist, idx = dist.reshape(n, k), idx.reshape(n, k).astype(np.int64)
+    own = np.arange(n)
+    has_self = (idx == own[:, None]).any(1)
+    # itself first: a row that lists it elsewhere (ties at distance 0) moves it to the front, a row that does
+    # not list it (k ties ahead of it) gives up its last neighbour for it
+    others = np.where(idx == own[:, None], n, idx)
+    order = np.argsort(others == n, axis=1, kind="stable")  # itself to the end, the rest in their order
+    others = np.take_along_axis(others, order, axis=1)
+    odist = np.take_along_axis(dist, order, axis=1)
+    out_i = np.hstack([own[:, None], others[:, : k - 1]])
+    out_d = np.hstack([np.zeros((n, 1)), odist[:, : k - 1]])
+    out_i[~has_self] = np.hstack([own[~has_self, None], idx[~has_self, : k - 1]])
+    out_d[~has_self] = np.hstack([np.zeros(((~has_self).sum(), 1)), dist[~has_self, : k - 1]])
+    return out_i, out_d.astype(np.float32)
 
 
 def choose_anchors(
@@ -126,7 +135,7 @@ def _pca(features: np.ndarray, rows: np.ndarray, dims: int, seed: int) -> np.nda
     """The first ``dims`` principal components of ``features[rows]`` (fitted on a 50K sample), projected in
     chunks without copying the selected rows whole."""
     rng = np.random.default_rng(seed)
-    sample = features[rows[rng.choice(len(rows), size=min(len(rows), 50_000), replace=False)]]
+    sample = features[rows[rng.choice(len(rows), size=min(len(rows), PCA_FIT_SAMPLE), replace=False)]]
     return project(features, *principal_axes(sample, dims), rows=rows)
 
 

@@ -1,12 +1,15 @@
-"""The map's label hierarchy, computed with the layout and cached beside it.
+"""The map's label hierarchy, computed with the layout and cached beside it: names a reader recognises, placed
+on the models they name.
 
-Regions are k-means clusters of the laid-out points at four scales (about 24, 64, 200 and 600 regions);
-each is named by whatever names it best among its dominant family root, author, task, library and name word:
-the candidate with the highest share of the region's models weighted by how much more common it is there
-than on the whole map (its lift); a text is used once per level (a second region takes its next best). Coarse
-regions are shown at the overview (``min_zoom`` 1), finer ones from zoom 2, 4 and 8; the most downloaded
-models' own names from zoom 16 and 32. Each label says how many models
-it names (``count``). The texts come from untrusted metadata: the viewer draws them as plain text.
+Regions are k-means clusters of the laid-out points at four scales (about 24, 64, 200 and 600 regions); each is
+named by the candidate (label_candidates.py: family, publisher, task in words, library, name word) with the
+highest share of the region's models weighted by how much more common it is there than on the whole map (its
+lift) and by its kind (families first), that is allowed at that level (a publisher must be known there, a family
+big enough) and that has a spot where at least PURITY of the models are its own. A text is used once per level.
+The largest families are named by zoom 2 even where no region's best name is theirs. Coarse regions are shown at
+the overview (``min_zoom`` 1), finer ones from zoom 2, 4 and 8; the most downloaded models' own names from zoom
+16 and 32. Each label says how many models it names (``count``) and keeps a sample of them (``members``), so a
+view that hides most of them does not draw it. The texts come from untrusted metadata: drawn as plain text.
 """
 
 from __future__ import annotations
@@ -17,17 +20,28 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from hubatlas.core.common.names import name_part, name_tokens
+from hubatlas.core.common.names import name_part
 from hubatlas.core.common.text import printable
-from hubatlas.core.layout.text_features import authors
+from hubatlas.core.layout.label_candidates import KIND_WEIGHT, Candidates, candidates
 from hubatlas.core.store.snapshot import Snapshot, write_table
 
 LABELS_FILE = "labels.arrow"
+LABELS_VERSION = "3"  # labels cached by an older way of naming are named again
 LEVELS = ((1.0, 24), (2.0, 64), (4.0, 200), (8.0, 600))  # (min_zoom, regions)
 MODEL_LABELS = ((16.0, 400), (32.0, 1600))  # (min_zoom, most downloaded models)
+KMEANS_SAMPLE = 100_000  # points the regions' k-means is fitted on (a seeded sample above this)
 MIN_SHARE = 0.12  # a name must cover at least this share of its region
-KIND_WEIGHT = {"family": 1.25, "author": 1.0, "word": 0.9, "task": 0.8, "library": 0.6}
+PUBLISHER_MIN_DOWNLOADS = (1e6, 1e5, 1e4, 1e3)  # per level: an account names a region only when known
+FAMILY_MIN_SIZE = (40, 15, 6, 3)  # per level: models a family needs to name a region
+SPOT_GRID = (64, 128, 256, 512)  # per level: cells a side of the grid a label's spot is chosen on
+PURITY = 0.8  # a label sits where at least this share of the models around it are what it names
+SPOT_MIN = 5  # models a label's cell must hold
+TOP_FAMILIES = 20  # the largest families are named by zoom 2 on their own models, whatever the regions say
+OVERVIEW_FAMILIES = 12  # ... and the largest of them at the overview
+FAMILY_SPOTS = ((128, 0.8), (256, 0.8), (256, 0.6))  # (grid, purity) tried in turn for a family's label
+MEMBERS_KEPT = 256  # a seeded sample of the models a label names (which labels a filtered view keeps)
 MAX_TEXT = 40
+SHOWN_SHARE = 0.5  # a view draws a label only while at least this share of the models it names are shown
 SCHEMA = pa.schema(
     [
         ("text", pa.string()),
@@ -36,18 +50,19 @@ SCHEMA = pa.schema(
         ("min_zoom", pa.float32()),
         ("count", pa.int64()),
         ("kind", pa.string()),
+        ("members", pa.list_(pa.int32())),
     ]
 )
 
 
 def _kmeans_assign(xy: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """Region of every point: k-means fitted on a sample (at most 100K points), every point assigned to its
-    nearest centre (k-d tree)."""
+    """Region of every point: k-means fitted on a sample (at most KMEANS_SAMPLE points), every point assigned
+    to its nearest centre (k-d tree)."""
     from scipy.spatial import cKDTree
     from sklearn.cluster import KMeans
 
     rng = np.random.default_rng(seed)
-    sample = xy[rng.choice(len(xy), size=min(len(xy), 100_000), replace=False)]
+    sample = xy[rng.choice(len(xy), size=min(len(xy), KMEANS_SAMPLE), replace=False)]
     k = min(k, len(np.unique(sample, axis=0)))
     km = KMeans(n_clusters=k, n_init=1, max_iter=60, random_state=seed).fit(sample)
     return cKDTree(km.cluster_centers_).query(xy, k=1, workers=-1)[1]
@@ -71,105 +86,120 @@ def _top_per_region(region: np.ndarray, code: np.ndarray, n_regions: int) -> tup
     return best_val, best_cnt
 
 
-def _candidates(snap: Snapshot) -> dict[str, tuple[np.ndarray, list[str]]]:
-    """Per kind of name: a code per node (-1: none) and the texts of the codes."""
-    n = len(snap)
-    out: dict[str, tuple[np.ndarray, list[str]]] = {}
-    ids = snap.nodes.column("id").combine_chunks()
-    fam, root = snap.column("family").astype(np.int64), snap.column("root").astype(np.int64)
-    fam_size = np.bincount(fam, minlength=int(fam.max(initial=0)) + 1)[fam] if n else np.zeros(0, np.int64)
-    rcode = np.where(fam_size >= 3, root, -1)
-    names = name_part(ids).to_pylist()
-    out["family"] = (rcode, names)  # codes are node indices: the root's name
-    a = authors(ids).dictionary_encode()
-    acode = a.indices.to_numpy(zero_copy_only=False)
-    out["author"] = (
-        np.nan_to_num(acode, nan=-1).astype(np.int64) if a.null_count else acode.astype(np.int64),
-        a.dictionary.to_pylist(),
-    )
-    tcode, tlabels = snap.codes("pipeline_tag")
-    out["task"] = (tcode.astype(np.int64), tlabels)
-    lcode, llabels = snap.codes("library_name")
-    out["library"] = (lcode.astype(np.int64), llabels)
-    owner, wcode, words = name_tokens(ids.to_pylist())
-    # a model's most distinctive word: the rarest of its words that occurs at least 20 times on the map
-    freq = np.bincount(wcode, minlength=len(words))
-    usable = (freq[wcode] >= 20) & np.array([len(w) >= 3 and not w.isdigit() for w in words], bool)[wcode]
-    best = np.full(n, -1, np.int64)
-    o, c = owner[usable], wcode[usable]
-    order = np.lexsort((freq[c], o))  # by owner, rarest word first
-    first = np.ones(len(order), bool)
-    first[1:] = o[order][1:] != o[order][:-1]
-    best[o[order][first]] = c[order][first]
-    out["word"] = (best, words)
+class _Spots:
+    """Where on a level's grid a label can sit: the cell with most of its models among those where at least
+    PURITY of all models are its own (so the models nearest the label are what it says)."""
+
+    def __init__(self, xy: np.ndarray, ok: np.ndarray, grid: int):
+        self.grid = grid
+        c = np.clip(((xy + 1.0) / 2.0 * grid).astype(np.int64), 0, grid - 1)
+        self.cell = np.where(ok, c[:, 1] * grid + c[:, 0], -1)
+        self.all = np.bincount(self.cell[ok], minlength=grid * grid)
+
+    def spot(self, members: np.ndarray, xy: np.ndarray, purity: float = PURITY) -> tuple[float, float] | None:
+        cells, counts = np.unique(self.cell[members], return_counts=True)
+        good = (counts >= SPOT_MIN) & (counts >= purity * self.all[cells])
+        if not good.any():
+            return None
+        best = cells[good][np.argmax(counts[good])]
+        x, y = np.median(xy[members[self.cell[members] == best]], axis=0)
+        return float(x), float(y)
+
+
+def _members(nodes: np.ndarray, seed: int) -> list[int]:
+    """A seeded sample of at most MEMBERS_KEPT of a label's models (sorted)."""
+    if len(nodes) > MEMBERS_KEPT:
+        nodes = np.random.default_rng(seed).choice(nodes, size=MEMBERS_KEPT, replace=False)
+    return np.sort(nodes).astype(np.int32).tolist()
+
+
+def _allowed(cand: Candidates, kind: str, value: int, level: int, region_count: int) -> bool:
+    if kind == "publisher":
+        return bool(cand.author_downloads[value] >= PUBLISHER_MIN_DOWNLOADS[level])
+    if kind == "family":
+        return region_count >= FAMILY_MIN_SIZE[level]
+    return True
+
+
+def _level_rows(
+    xy, ok, cand: Candidates, totals, level: int, min_zoom: float, k: int, seed: int
+) -> list[tuple]:
+    """The labels of one level: k-means regions, each named by its best candidate that is allowed there and
+    has a spot on its own models."""
+    n, pts = len(xy), np.flatnonzero(ok)
+    region = np.full(n, -1, np.int64)
+    region[pts] = _kmeans_assign(xy[pts], min(k, max(len(pts) // 20, 1)), seed)
+    m = int(region.max()) + 1
+    size = np.bincount(region[pts], minlength=m).astype(np.float64)
+    spots = _Spots(xy, ok, SPOT_GRID[level])
+    per_kind = []
+    for kind, code in cand.codes.items():
+        c = np.where(ok, code, -1)
+        val, cnt = _top_per_region(np.where(c >= 0, region, 0), c, m)
+        share = cnt / np.maximum(size, 1)
+        glob = np.where(val >= 0, totals[kind][np.maximum(val, 0)], 1) / max(len(pts), 1)
+        score = share * np.log2(1 + share / np.maximum(glob, 1e-9)) * KIND_WEIGHT[kind]
+        score[(share < MIN_SHARE) | (val < 0)] = -1
+        per_kind.append((kind, val, cnt, score))
+    rows, used = [], set()  # one text per level: a second region with the same best name takes its next
+    by_region = pts[np.argsort(region[pts], kind="stable")]
+    bounds = np.searchsorted(region[by_region], np.arange(m + 1))
+    for r in np.argsort(-size, kind="stable"):
+        for kind, val, cnt, score in sorted(per_kind, key=lambda kv: -kv[3][r]):
+            if score[r] <= 0:
+                break
+            text = cand.texts[kind][val[r]]
+            if not text or text in used or not _allowed(cand, kind, int(val[r]), level, int(cnt[r])):
+                continue
+            seg = by_region[bounds[r] : bounds[r + 1]]
+            members = seg[cand.codes[kind][seg] == val[r]]
+            spot = spots.spot(members, xy) if len(members) else None
+            if spot is None:
+                continue
+            rows.append((text, *spot, min_zoom, len(members), kind, _members(members, seed)))
+            used.add(text)
+            break
+    return rows
+
+
+def _family_rows(xy, ok, cand: Candidates, rows: list[tuple], seed: int) -> list[tuple]:
+    """The TOP_FAMILIES largest families named on their own models: the OVERVIEW_FAMILIES largest at the
+    overview, the others by zoom 2, where no region label names them already by then."""
+    code = np.where(ok, cand.codes["family"], -1)
+    roots, sizes = np.unique(code[code >= 0], return_counts=True)
+    grids = {g: _Spots(xy, ok, g) for g in {g for g, _ in FAMILY_SPOTS}}
+    out = []
+    for rank, root in enumerate(roots[np.argsort(-sizes, kind="stable")][:TOP_FAMILIES]):
+        text, zoom = cand.texts["family"][int(root)], 1.0 if rank < OVERVIEW_FAMILIES else 2.0
+        if any(r[0] == text and r[5] == "family" and r[3] <= zoom for r in rows):
+            continue
+        members = np.flatnonzero(code == root)
+        for grid, purity in FAMILY_SPOTS:
+            spot = grids[grid].spot(members, xy, purity)
+            if spot is not None:
+                out.append((text, *spot, zoom, len(members), "family", _members(members, seed)))
+                break
     return out
 
 
 def compute_labels(snap: Snapshot, xy: np.ndarray, seed: int = 0) -> pa.Table:
-    """The label table (text, x, y, min_zoom, count, kind) of a laid-out snapshot."""
+    """The label table (text, x, y, min_zoom, count, kind, members) of a laid-out snapshot."""
     n = len(snap)
     ok = np.isfinite(xy).all(1)
-    rows: list[tuple] = []
     if ok.sum() < 20:
         return pa.Table.from_pylist([], schema=SCHEMA)
-    pts = np.flatnonzero(ok)
-    cands = _candidates(snap)
+    cand = candidates(snap)
     totals = {
-        k: np.bincount(c[c >= 0], minlength=max(len(t) if k != "family" else n, 1))
-        for k, (c, t) in cands.items()
+        k: np.bincount(c[c >= 0], minlength=max(len(cand.texts[k]) if k != "family" else n, 1))
+        for k, c in cand.codes.items()
     }  # (at least one entry: a kind may have no values at all)
-    for min_zoom, k in LEVELS:
-        region = np.full(n, -1, np.int64)
-        region[pts] = _kmeans_assign(xy[pts], min(k, max(len(pts) // 20, 1)), seed)
-        m = int(region.max()) + 1
-        size = np.bincount(region[pts], minlength=m).astype(np.float64)
-        per_kind = []
-        for kind, (code, _texts) in cands.items():
-            c = np.where(ok, code, -1)
-            val, cnt = _top_per_region(np.where(c >= 0, region, 0), c, m)
-            share = cnt / np.maximum(size, 1)
-            glob = np.where(val >= 0, totals[kind][np.maximum(val, 0)], 1) / max(len(pts), 1)
-            score = share * np.log2(1 + share / np.maximum(glob, 1e-9)) * KIND_WEIGHT[kind]
-            score[(share < MIN_SHARE) | (val < 0)] = -1
-            per_kind.append((kind, val, cnt, score))
-        used: set[str] = set()  # one text per level: a second region with the same best name takes its next
-        by_region = pts[np.argsort(region[pts], kind="stable")]
-        bounds = np.searchsorted(region[by_region], np.arange(m + 1))
-        for r in np.argsort(-size, kind="stable"):
-            ranked = sorted(per_kind, key=lambda kv: -kv[3][r])
-            for kind, val, cnt, score in ranked:
-                if score[r] <= 0:
-                    break
-                code, texts = cands[kind]
-                text = texts[val[r]]
-                if text in used:
-                    continue
-                seg = by_region[bounds[r] : bounds[r + 1]]
-                members = seg[code[seg] == val[r]]
-                if not len(members):
-                    continue
-                cx, cy = np.median(xy[members], axis=0)
-                rows.append((text, float(cx), float(cy), min_zoom, int(cnt[r]), kind))
-                used.add(text)
-                break
+    rows: list[tuple] = []
+    for level, (min_zoom, k) in enumerate(LEVELS):
+        rows += _level_rows(xy, ok, cand, totals, level, min_zoom, k, seed)
+    rows += _family_rows(xy, ok, cand, rows, seed)
     rows = _dedupe(rows)
-    dl = snap.column("downloads").astype(np.float64)
-    dl[~ok] = -1
-    ph = (
-        snap.column("placeholder").astype(bool)
-        if "placeholder" in snap.nodes.column_names
-        else np.zeros(n, bool)
-    )
-    dl[ph] = -1
-    top = np.argsort(-dl, kind="stable")
-    names = cands["family"][1]
-    at = 0
-    for min_zoom, count in MODEL_LABELS:
-        for i in top[at : at + count]:
-            if dl[i] >= 0:
-                rows.append((names[i], float(xy[i, 0]), float(xy[i, 1]), min_zoom, 1, "model"))
-        at += count
-    cols: list = list(zip(*rows, strict=True)) if rows else [()] * 6
+    rows += _model_rows(snap, xy, ok)
+    cols: list = list(zip(*rows, strict=True)) if rows else [()] * 7
     texts = [printable(t, MAX_TEXT) for t in cols[0]]  # plain, bounded text
     return pa.table(
         [
@@ -179,9 +209,26 @@ def compute_labels(snap: Snapshot, xy: np.ndarray, seed: int = 0) -> pa.Table:
             pa.array(cols[3], pa.float32()),
             pa.array(cols[4], pa.int64()),
             pa.array(cols[5], pa.string()),
+            pa.array(cols[6], pa.list_(pa.int32())),
         ],
         schema=SCHEMA,
     )
+
+
+def _model_rows(snap: Snapshot, xy: np.ndarray, ok: np.ndarray) -> list[tuple]:
+    """The most downloaded models' own names, from zoom 16 and 32."""
+    dl = snap.column("downloads").astype(np.float64)
+    dl[~ok] = -1
+    dl[snap.column("placeholder").astype(bool)] = -1
+    top = np.argsort(-dl, kind="stable")
+    names = name_part(snap.nodes.column("id")).to_pylist()
+    rows, at = [], 0
+    for min_zoom, count in MODEL_LABELS:
+        for i in top[at : at + count]:
+            if dl[i] >= 0:
+                rows.append((names[i], float(xy[i, 0]), float(xy[i, 1]), min_zoom, 1, "model", [int(i)]))
+        at += count
+    return rows
 
 
 def _dedupe(rows: list[tuple]) -> list[tuple]:
@@ -197,12 +244,33 @@ def _dedupe(rows: list[tuple]) -> list[tuple]:
     return kept
 
 
+def shown_share(flat: np.ndarray, start: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Per label, the share of the models it names (its kept sample: ``flat[start[i]:start[i+1]]``) that the
+    boolean mask ``shown`` keeps; 1 for a label without members."""
+    n = len(start) - 1
+    if not len(flat):
+        return np.ones(n)
+    sizes = np.diff(start)
+    sums = np.bincount(np.repeat(np.arange(n), sizes), weights=shown[flat].astype(np.float64), minlength=n)
+    return np.where(sizes > 0, sums / np.maximum(sizes, 1), 1.0)
+
+
+def labels_shown(table: pa.Table, shown: np.ndarray | None) -> pa.Table:
+    """The labels a view with the mask ``shown`` draws (those whose models are mostly shown); all for None."""
+    if shown is None or table.num_rows == 0 or "members" not in table.column_names:
+        return table
+    lists = table.column("members").combine_chunks()
+    flat = lists.flatten().to_numpy(zero_copy_only=False).astype(np.int64)
+    keep = shown_share(flat, lists.offsets.to_numpy().astype(np.int64), shown) >= SHOWN_SHARE
+    return table.filter(pa.array(keep))
+
+
 def labels_path(snap_dir: Path) -> Path:
     return Path(snap_dir) / LABELS_FILE
 
 
 def write_labels(snap_dir: Path, table: pa.Table, layout_key: str) -> None:
-    t = table.replace_schema_metadata({"layout_key": layout_key})
+    t = table.replace_schema_metadata({"layout_key": layout_key, "labels_version": LABELS_VERSION})
     write_table(t, labels_path(snap_dir))
 
 
@@ -212,7 +280,8 @@ def _read(path: Path) -> pa.Table | None:
         t = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
     except (OSError, pa.ArrowException):
         return None
-    return t if t.schema.equals(SCHEMA, check_metadata=False) else None
+    version = (t.schema.metadata or {}).get(b"labels_version", b"").decode()
+    return t if t.schema.equals(SCHEMA, check_metadata=False) and version == LABELS_VERSION else None
 
 
 def read_labels(snap: Snapshot) -> pa.Table | None:
@@ -231,7 +300,7 @@ def labels_for_layout(path: Path, snap: Snapshot, seed: int) -> pa.Table:
     t = _read(path)
     if t is None:
         t = compute_labels(snap, np.stack([snap.column("x"), snap.column("y")], 1), seed)
-        write_table(t, path)
+        write_table(t.replace_schema_metadata({"labels_version": LABELS_VERSION}), path)
     return t
 
 

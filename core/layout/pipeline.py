@@ -38,7 +38,7 @@ from hubatlas.core.layout.spread import spread_dense
 from hubatlas.core.store.database import Store, utcnow
 from hubatlas.core.store.snapshot import Snapshot, ensure_snapshot, open_snapshot, write_manifest, write_table
 
-LAYOUT_VERSION = 7
+LAYOUT_VERSION = 8  # 8: exact anchor kNN, PCA start, no equalisation (continents with ocean)
 RECONTRACT = 0.5  # derivatives keep this share of their distance to their parent after the spreading
 
 
@@ -78,6 +78,26 @@ def cache_key(snap: Snapshot, p: LayoutParams, backend: str) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
 
 
+LIBRARIES = ("numpy", "scipy", "scikit-learn", "umap-learn", "numba", "pyarrow")
+
+
+def made_with() -> dict[str, str]:
+    """The versions a layout depends on: hubatlas, Python and the numerical libraries (a map is the same for
+    the same data and seed on one machine and these versions; other versions may move it)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from hubatlas.core import __version__
+
+    out = {"hubatlas": __version__, "python": platform.python_version()}
+    for lib in LIBRARIES:
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            out[lib] = "not installed"
+    return out
+
+
 def resolve_backend(name: str) -> tuple[str, str]:
     from hubatlas.core.layout.gpu import cuml_status
 
@@ -115,7 +135,10 @@ def _graph(snap: Snapshot) -> dict:
     return {
         "parent": parent,
         "child": child,
-        "pp": primary_parents(len(snap), parent, child).astype(np.int64),
+        # the snapshot's own primary parents (documented lineage; a merge's most downloaded parent)
+        "pp": snap.column("parent").astype(np.int64)
+        if "parent" in snap.nodes.column_names
+        else primary_parents(len(snap), parent, child).astype(np.int64),
         "depth": snap.column("depth").astype(np.int64),
         "relation": pp_rel,
         "family": snap.column("family").astype(np.int64),
@@ -186,8 +209,19 @@ def layouts_dir(cache: Path) -> Path:
     return Path(cache) / LAYOUTS_DIR
 
 
-def _write_layout(path: Path, ids: pa.ChunkedArray, xy: np.ndarray) -> None:
-    write_table(pa.table({"id": ids, "x": pa.array(xy[:, 0]), "y": pa.array(xy[:, 1])}), path)
+def _write_layout(path: Path, ids: pa.ChunkedArray, xy: np.ndarray, made: dict) -> None:
+    """The coordinates by id, with what made them (seed and versions) in the file's metadata."""
+    t = pa.table({"id": ids, "x": pa.array(xy[:, 0]), "y": pa.array(xy[:, 1])})
+    write_table(t.replace_schema_metadata({"made": json.dumps(made)}), path)
+
+
+def _made_of(path: Path) -> dict | None:
+    """What made a cached layout (None: a file written before this was recorded)."""
+    try:
+        meta = pa.ipc.open_file(pa.memory_map(str(path))).schema.metadata or {}
+        return json.loads(meta[b"made"]) if b"made" in meta else None
+    except (pa.ArrowException, OSError, ValueError):
+        return None
 
 
 def _cached_layout(path: Path, n: int, log: Callable[[str], None]) -> np.ndarray | None:
@@ -253,8 +287,11 @@ def run_layout(
             log(f"layout: {name}")
 
         xy = _cached_layout(path, n, log) if path.exists() else None
+        # what made the positions shown: the same data, seed and versions make the same map
+        made = {"seed": p.seed, "versions": made_with()}
         if xy is not None:
             info["mode"] = "cached"
+            made = _made_of(path) or made
         else:
             old = np.stack([snap.column("x"), snap.column("y")], 1)
             have = np.isfinite(old).all(1)
@@ -265,6 +302,7 @@ def run_layout(
             elif not full and have.all() and n:
                 xy = old
                 info["mode"] = "unchanged"
+                made = (snap.manifest.get("layout") or {}).get("made") or made
             else:
                 g = _graph(snap) if n else {}  # once per run: the placement and the spreading share it
                 raw = compute(snap, p, backend, stage, store, g) if n else np.zeros((0, 2), np.float32)
@@ -276,7 +314,8 @@ def run_layout(
             if not np.isfinite(xy).all():
                 raise LayoutError("the layout produced non-finite coordinates; nothing was saved")
             layouts_dir(store.dir).mkdir(parents=True, exist_ok=True)
-            _write_layout(path, snap.nodes.column("id"), xy)
+            _write_layout(path, snap.nodes.column("id"), xy, made)
+    info["made"] = made
     apply_to_snapshot(snap, xy, info)
     t1 = time.perf_counter()
     labels = labels_for_layout(

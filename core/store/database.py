@@ -15,6 +15,7 @@ import sqlite_utils
 from hubatlas.core.common.paths import DB_NAME, SNAPSHOT_DIR
 from hubatlas.core.store import integrity
 from hubatlas.core.store.integrity import CacheDamaged, damaged_message
+from hubatlas.core.store.legacy_ids import resolve_legacy_ids
 from hubatlas.core.store.lock import CacheBusy, Holder, WriterLock
 from hubatlas.core.store.parent_ids import resolve_parent_case
 from hubatlas.core.store.reads import StoreReads
@@ -255,6 +256,11 @@ class Store(StoreReads):
         self.conn.execute(
             "INSERT INTO models_fts (rowid, id) SELECT rowid, id FROM models WHERE rowid > ?", (since_rowid,)
         )
+        self.conn.execute(
+            "INSERT INTO models_tags_fts (rowid, pipeline_tag, tags) "
+            "SELECT rowid, pipeline_tag, tags FROM models WHERE rowid > ?",
+            (since_rowid,),
+        )
 
     def upsert_models(self, rows: Iterable[tuple]) -> None:
         """Insert or update normalised rows (see schema.MODEL_COLUMNS); a placeholder becomes real.
@@ -296,6 +302,7 @@ class Store(StoreReads):
         are first spelled as the models they name, case-insensitively); a placeholder no edge names any more
         (its children were re-imported or synced without it) is removed."""
         resolve_parent_case(self.conn)
+        resolve_legacy_ids(self.conn)  # an old un-namespaced id joins the model it names now
         self.conn.execute(
             "DELETE FROM models WHERE placeholder = 1 AND NOT EXISTS "
             "(SELECT 1 FROM edges e WHERE e.parent = models.id)"

@@ -1,9 +1,13 @@
 """Family structure of the lineage graph, vectorised for millions of nodes and safe on cycles.
 
-- family: weakly connected component of all lineage edges (scipy);
-- primary parent: each child's parent with the smallest node index (merges keep all parents in `edges`);
+- primary parent: each child's parent with the highest priority (the snapshot gives downloads: a merge joins
+  the family of its most downloaded parent, the base people know; ties go to the lowest node index). Merges keep
+  all their parents in `edges`; the others are cross-family links;
 - root and depth: breadth-first from nodes without a primary parent. Nodes that are never reached sit on a
-  cycle (or below one): the cycle is broken at its lowest-index node, which becomes a root, and counted.
+  cycle (or below one): the cycle is broken at its lowest-index node, which becomes a root, and counted;
+- family: a root and everything below it through primary parents (one root per family), labelled in order of
+  the roots' first appearance. (Weakly connected components of every edge fused unrelated families through
+  merges: Mistral, Llama 2 and Llama 3 were one "family" of 18,281 models with 563 roots.)
 """
 
 from __future__ import annotations
@@ -22,12 +26,34 @@ class Families:
     cycles_broken: int
 
 
-def primary_parents(n: int, parent: np.ndarray, child: np.ndarray) -> np.ndarray:
-    pp = np.full(n, np.iinfo(np.int32).max, dtype=np.int64)
-    if len(child):
-        np.minimum.at(pp, child.astype(np.int64), parent.astype(np.int64))
-    pp[pp == np.iinfo(np.int32).max] = -1
-    return pp.astype(np.int32)
+def primary_parents(
+    n: int, parent: np.ndarray, child: np.ndarray, priority: np.ndarray | None = None
+) -> np.ndarray:
+    """Each child's parent with the highest ``priority`` (ties, and no priority: the lowest index); -1: none."""
+    pp = np.full(n, -1, dtype=np.int32)
+    if not len(child):
+        return pp
+    parent, child = parent.astype(np.int64), child.astype(np.int64)
+    prio = (
+        np.zeros(len(parent))
+        if priority is None
+        else -np.nan_to_num(np.asarray(priority, np.float64), nan=-1)[parent]
+    )
+    order = np.lexsort((parent, prio, child))  # by child, then highest priority, then lowest index
+    first = np.ones(len(order), bool)
+    first[1:] = child[order][1:] != child[order][:-1]
+    pp[child[order][first]] = parent[order][first]
+    return pp
+
+
+def _dense(root: np.ndarray) -> np.ndarray:
+    """Labels 0..k-1 for the roots, in order of their first appearance (stable for the same data)."""
+    if not len(root):
+        return np.zeros(0, dtype=np.int32)
+    _, first, inverse = np.unique(root, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse].astype(np.int32)
 
 
 def components(n: int, parent: np.ndarray, child: np.ndarray) -> np.ndarray:
@@ -70,11 +96,12 @@ def _expand(frontier: np.ndarray, indptr: np.ndarray, kids: np.ndarray) -> tuple
     return kids[starts[owner] + offs], frontier[owner]
 
 
-def families(n: int, parent: np.ndarray, child: np.ndarray) -> Families:
-    """Family, primary parent, root and depth of every node; ``parent``/``child`` are edge index arrays."""
+def families(n: int, parent: np.ndarray, child: np.ndarray, priority: np.ndarray | None = None) -> Families:
+    """Family, primary parent, root and depth of every node; ``parent``/``child`` are edge index arrays,
+    ``priority`` (per node) picks a merge's primary parent."""
     parent = np.asarray(parent, dtype=np.int32)
     child = np.asarray(child, dtype=np.int32)
-    pp = primary_parents(n, parent, child)
+    pp = primary_parents(n, parent, child, priority)
     indptr, kids = _children_csr(pp)
     root = np.full(n, -1, dtype=np.int32)
     depth = np.zeros(n, dtype=np.int32)
@@ -112,7 +139,7 @@ def families(n: int, parent: np.ndarray, child: np.ndarray) -> Families:
         cycles += 1  # brk stays in its old parent's child list; BFS skips it there as already rooted
         bfs(np.array([brk], dtype=np.int32))
     return Families(
-        family=components(n, parent, child),
+        family=_dense(root),
         primary_parent=pp,
         root=root,
         depth=np.minimum(depth, np.iinfo(np.int16).max).astype(np.int16),

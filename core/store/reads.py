@@ -10,6 +10,12 @@ from pathlib import Path
 
 from hubatlas.core.store.schema import RELATIONS, SCHEMA_VERSION
 
+# an edge's relation as people read it: the documented one, or the inferred type of an untyped one
+TYPED_RELATION = (
+    "CASE WHEN relation = 'unknown' AND inferred_relation IS NOT NULL THEN inferred_relation || ' (inferred)' "
+    "ELSE relation END"
+)
+
 
 class StoreReads:
     conn: sqlite3.Connection
@@ -67,6 +73,10 @@ class StoreReads:
             "edges_by_source": by_src,
             "self_loops_dropped": c.execute("SELECT count(*) FROM self_loops").fetchone()[0],
             "invalid_parents_dropped": c.execute("SELECT count(*) FROM dropped_parents").fetchone()[0],
+            "legacy_ids_resolved": c.execute("SELECT count(*) FROM aliases").fetchone()[0],
+            "legacy_ids_unresolved": c.execute(
+                "SELECT count(*) FROM models WHERE placeholder = 1 AND instr(id, '/') = 0"
+            ).fetchone()[0],
             "synthetic": meta.get("synthetic") == "true",
             "source": meta.get("source"),
             "updated_at": meta.get("updated_at"),
@@ -90,26 +100,42 @@ class StoreReads:
         return rec
 
     def parents(self, model_id: str) -> list[dict]:
+        """Its parents with their relation (an untyped one typed by inference says "(inferred)")."""
         return [
             {"id": p, "relation": r, "source": s}
             for p, r, s in self.conn.execute(
-                "SELECT parent, relation, source FROM edges WHERE child=? ORDER BY parent", (model_id,)
+                f"SELECT parent, {TYPED_RELATION}, source FROM edges WHERE child=? ORDER BY parent",
+                (model_id,),
             )
         ]
 
     def children_counts(self, model_id: str) -> dict[str, int]:
+        """Its children by relation; untyped ones typed by inference under "<type> (inferred)"."""
         out = {r: 0 for r in RELATIONS}
         for r, n in self.conn.execute(
-            "SELECT relation, count(*) FROM edges WHERE parent=? GROUP BY relation", (model_id,)
+            f"SELECT {TYPED_RELATION} AS r, count(*) FROM edges WHERE parent=? GROUP BY r", (model_id,)
         ):
             out[r] = n
         return out
 
+    def resolve_id(self, model_id: str) -> str:
+        """The id a model has now: an old, un-namespaced id the Hub moved (an alias) gives the new one."""
+        from hubatlas.core.store.legacy_ids import alias_of
+
+        if self.conn.execute("SELECT 1 FROM models WHERE id = ?", (model_id,)).fetchone():
+            return model_id
+        return alias_of(self.conn, model_id) or model_id
+
     def info(self, model_id: str) -> dict | None:
-        """The stored record, parents with relation, and children counts by relation."""
+        """The stored record, parents with relation, and children counts by relation; an old id the Hub moved
+        gives its model now (``alias`` says which id was asked for)."""
+        asked = model_id
+        model_id = self.resolve_id(model_id)
         rec = self.get(model_id)
         if rec is None:
             return None
+        if model_id != asked:
+            rec["alias"] = asked
         from hubatlas.core.common.taxonomy import modality_of
 
         rec["modality"] = modality_of(rec.get("pipeline_tag"))

@@ -103,6 +103,37 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             WITHOUT ROWID;
         """,
     ),
+    (
+        5,
+        "legacy ids",
+        """
+        -- an un-namespaced id the Hub moved under an organisation, and the model it names now (core.store.legacy_ids)
+        CREATE TABLE aliases (alias TEXT PRIMARY KEY COLLATE NOCASE, canonical TEXT NOT NULL) WITHOUT ROWID;
+        CREATE INDEX models_created ON models(created_at);
+        """,
+    ),
+    (
+        6,
+        "search by task and tag words",
+        """
+        -- the words of each model's task and tags ("sentiment" finds models tagged sentiment-analysis); new rows
+        -- are indexed in bulk with models_fts, changed tasks or tags through these triggers
+        CREATE VIRTUAL TABLE models_tags_fts USING fts5(
+            pipeline_tag, tags, content='models', content_rowid='rowid'
+        );
+        INSERT INTO models_tags_fts(models_tags_fts) VALUES ('rebuild');
+        CREATE TRIGGER models_tags_fts_ad AFTER DELETE ON models BEGIN
+            INSERT INTO models_tags_fts(models_tags_fts, rowid, pipeline_tag, tags)
+                VALUES ('delete', old.rowid, old.pipeline_tag, old.tags);
+        END;
+        CREATE TRIGGER models_tags_fts_au AFTER UPDATE OF pipeline_tag, tags ON models
+            WHEN old.pipeline_tag IS NOT new.pipeline_tag OR old.tags IS NOT new.tags BEGIN
+            INSERT INTO models_tags_fts(models_tags_fts, rowid, pipeline_tag, tags)
+                VALUES ('delete', old.rowid, old.pipeline_tag, old.tags);
+            INSERT INTO models_tags_fts(rowid, pipeline_tag, tags) VALUES (new.rowid, new.pipeline_tag, new.tags);
+        END;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

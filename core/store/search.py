@@ -1,15 +1,29 @@
-"""Search over model ids: every match ranked, not a first batch of them (SQLite FTS5 for words, indexes on the
-id and on the name part for exact and prefix matches, all case-insensitive as the Hub resolves ids).
+"""Search over models: every match ranked, not a first batch of them (SQLite FTS5 for words of ids and of tasks
+and tags, indexes on the id and on the name part for exact and prefix matches, all case-insensitive as the Hub
+resolves ids).
 
-Ranking: the exact id first; then models whose name (the part after ``/``) is the query; then ids or names
-that start with it; then every other match; within each group the spelling typed (case included) first, then
-real models before placeholders, most downloaded first, then by id. Removed models (gone from the Hub) are not
-searched. Only the best ``limit`` of each source are read, ordered and cut by SQLite (see ``search``), so a
-query matching 10^5 models costs what sorting them in SQLite costs, not building them all in Python."""
+Ranking, in order:
+1. real models before placeholders (ids the data names as parents but does not hold);
+2. the exact id, or the model an old un-namespaced id names now (an alias, ``core.store.legacy_ids``); then
+   matches of the id or name; then models only whose task or tags have the words ("sentiment" finds models
+   tagged sentiment-analysis);
+3. within those, a score weighing exactness against popularity: ``log10(downloads + 1)`` plus 3 for a name
+   that is the query, 1.5 for an id or name that starts with it, 0.5 for words of the id, 0.25 more when
+   spelled as typed (case included). So a bare word ("llama") gives the most downloaded match, not a junk
+   repository named exactly that, while a full name ("Llama-2-7b-hf") gives the popular model of that name;
+4. then models without a download count last, then by id.
+
+Removed models (gone from the Hub) are not searched. A query is cut at MAX_QUERY_CHARS, its repeated words
+count once and at most MAX_WORDS are searched, so no text costs more than a short query.
+
+Each source reads only its best ``limit`` (ordered and
+cut by SQLite by downloads, which the score is monotone in within a source), so a query matching 10^5 models
+costs what sorting them in SQLite costs, not building them all in Python."""
 
 from __future__ import annotations
 
 import heapq
+import math
 import re
 import sqlite3
 
@@ -20,13 +34,20 @@ COLS = "m.id, m.author, m.pipeline_tag, m.downloads, m.placeholder"
 LIVE = "m.removed_at IS NULL"
 
 
+MAX_QUERY_CHARS = 200  # a Hub id is at most 96 characters a part: longer text is cut
+MAX_WORDS = 12  # distinct words of a query searched at most
+MAX_LIMIT = 10_000  # results returned at most
+
+
 def fts_query(text: str) -> str | None:
     """An FTS5 query for type-ahead text: every word must start a token of the id or author, except one-letter
     words, whose prefix expands to most of the index: a finished one must match a token exactly, and one still
     being typed is left out while other words narrow the search."""
-    tokens = _TOKEN.findall(text.lower())
+    tokens = list(dict.fromkeys(_TOKEN.findall(text.lower())))  # a repeated word narrows nothing
     if not tokens:
         return None
+    if len(tokens) > MAX_WORDS:  # more words than any id has: the first ones decide
+        tokens = tokens[: MAX_WORDS - 1] + tokens[-1:]
     typing = None if not text[-1:].isalnum() else tokens.pop()
     parts = [f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in tokens]
     if typing is not None and (len(typing) > 1 or not parts):
@@ -79,43 +100,75 @@ def _words(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple]:
     ).fetchall()
 
 
-def _group(mid: str, low: str) -> int:
-    i = mid.lower()
+def _alias(conn: sqlite3.Connection, text: str) -> list[tuple]:
+    """The model an old un-namespaced id (an alias) names now."""
+    return conn.execute(
+        f"SELECT {COLS} FROM aliases a JOIN models m ON m.id = a.canonical WHERE a.alias = ? AND {LIVE}",
+        (text,),
+    ).fetchall()
+
+
+def _tagged(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple]:
+    """The ``limit`` most downloaded models whose task or tags hold every word of the text."""
+    q = fts_query(text)
+    if not q:
+        return []
+    return conn.execute(
+        f"SELECT {COLS} FROM models_tags_fts f JOIN models m ON m.rowid = f.rowid "
+        f"WHERE models_tags_fts MATCH ? AND {LIVE} ORDER BY {ORDER} LIMIT ?",
+        (q, limit),
+    ).fetchall()
+
+
+EXACT_NAME, PREFIX, WORDS, AS_TYPED = 3.0, 1.5, 0.5, 0.25  # the score's bonuses (see the module's text)
+
+
+def rank_key(mid: str, downloads: int | None, placeholder: int, text: str, tier_hint: int) -> tuple:
+    """The sort key of one match (smaller first). ``tier_hint``: 0 for an alias's canonical model, 1 for a
+    match of the id's words, 2 for a match of the task or tag words only."""
+    low, i = text.lower(), mid.lower()
     name = i.partition("/")[2] or i
-    if i == low:
-        return 0
-    if name == low:
-        return 1
-    if i.startswith(low) or name.startswith(low):
-        return 2
-    return 3
+    spelled = mid == text or mid.partition("/")[2] == text
+    if i == low or tier_hint == 0:
+        tier, bonus = 0, EXACT_NAME
+    elif name == low:
+        tier, bonus = 1, EXACT_NAME
+    elif i.startswith(low) or name.startswith(low):
+        tier, bonus = 1, PREFIX
+    elif tier_hint == 1:
+        tier, bonus = 1, WORDS
+    else:
+        tier, bonus = 2, 0.0
+    score = bonus + (AS_TYPED if spelled else 0.0) + math.log10(max(downloads or 0, 0) + 1)
+    return bool(placeholder), tier, -score, downloads is None, mid
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
     """The ``limit`` best matches of ``text`` (see the module's ranking)."""
-    limit = max(1, int(limit))
-    text = text.strip()
+    limit = min(max(1, int(limit)), MAX_LIMIT)
+    text = text.strip()[:MAX_QUERY_CHARS].strip()
     if not text:
         return []
-    low = text.lower()
-    # Each source gives its own best ``limit`` in the order used within a group (placeholders last, then by
-    # downloads and id), so the ``limit`` best of their union are the ``limit`` best of every match: groups 0-1
-    # come whole from the exact lookups and group 2's best from the prefix ranges. With ``limit`` of those or
-    # more, they are the answer; with fewer, they are all of groups 0-2, and the best ``limit`` full-text
-    # matches hold at most that many of them, so enough of group 3's best to fill the rest.
-    unique = {r[0]: r for r in _exact(conn, text) + _prefixed(conn, text, limit)}
-    if len(unique) < limit:
-        for r in _words(conn, text, limit):
-            unique.setdefault(r[0], r)
-    found = list(unique.values())
-
-    def rank(r: tuple) -> tuple:
-        spelled = (
-            r[0] == text or r[0].partition("/")[2] == text
-        )  # as typed, case included, before other cases
-        return _group(r[0], low), not spelled, r[4], -(r[3] if r[3] is not None else -1), r[0]
-
-    best = heapq.nsmallest(limit, found, key=rank)
+    # Each source gives its own best ``limit`` in the order the score keeps within it (placeholders last,
+    # then by downloads, then id), so the ``limit`` best of their union are the ``limit`` best of every match.
+    # Task and tag words rank below every real match of the id, so they are read only when those are too few.
+    hint: dict[str, int] = {}
+    found: dict[str, tuple] = {}
+    sources = [
+        (_alias(conn, text), 0),
+        (_exact(conn, text), 1),
+        (_prefixed(conn, text, limit), 1),
+        (_words(conn, text, limit), 1),
+    ]
+    for rows, tier in sources:
+        for r in rows:
+            found.setdefault(r[0], r)
+            hint[r[0]] = min(hint.get(r[0], 3), tier)
+    if sum(1 for r in found.values() if not r[4]) < limit:
+        for r in _tagged(conn, text, limit):
+            found.setdefault(r[0], r)
+            hint.setdefault(r[0], 2)
+    best = heapq.nsmallest(limit, found.values(), key=lambda r: rank_key(r[0], r[3], r[4], text, hint[r[0]]))
     return [
         {"id": mid, "author": author, "pipeline_tag": tag, "downloads": dl, "placeholder": bool(ph)}
         for mid, author, tag, dl, ph in best

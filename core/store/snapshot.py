@@ -2,10 +2,12 @@
 memory-mapped by readers (opening 2M nodes takes milliseconds: nothing is parsed or copied).
 
 nodes.arrow  id, modality/pipeline_tag/library_name/license/relation (dictionary-coded), downloads, likes,
-             created_day (days since 1970-01-01, null when unknown), family, root, depth, n_parents,
-             placeholder, x, y (float32 in [-1, 1]; NaN until a layout exists)
+             created_day (days since 1970-01-01, null when unknown), family (a root and what descends from
+             it through primary parents), root, parent (the primary parent, -1 for a root), depth,
+             n_parents, placeholder, x, y (float32 in [-1, 1]; NaN until a layout exists)
 edges.arrow  source (parent node index, int32), target (child node index, int32), relation (uint8 code),
              inferred (bool: proposed by `hubatlas infer`, or its relation type was inferred),
+             cross (bool: between two families: a merge's parent other than its primary one),
              proposed (bool: the edge itself was proposed by `hubatlas infer`, not documented)
 manifest.json counts, the store's data_version it was built from, and when.
 """
@@ -29,7 +31,8 @@ from hubatlas.core.store.database import Store, utcnow
 from hubatlas.core.store.graph import families
 from hubatlas.core.store.schema import RELATIONS
 
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3  # 3: one root per family (primary-parent trees), the primary parent, cross-family edges
+EDGE_FILE_COLUMNS = ("source", "target", "relation", "inferred", "proposed", "cross")
 RELATION_CODE = {r: i for i, r in enumerate(RELATIONS)}
 NO_PARENT = "none"
 
@@ -97,7 +100,10 @@ def build(store: Store, progress: bool | None = None) -> dict:
     edges = _edge_arrays(_columns(erows, EDGE_COLUMNS), rowid)
     del erows
     doc = ~edges["proposed"]
-    fam = families(n, edges["source"][doc], edges["target"][doc])
+    downloads = np.array([-1 if d is None else d for d in cols["downloads"]], np.float64)
+    fam = families(n, edges["source"][doc], edges["target"][doc], priority=downloads)
+    # an edge between two families: a merge's other parents (the merge joined its most downloaded parent's)
+    edges["cross"] = fam.family[edges["source"]] != fam.family[edges["target"]] if n else edges["proposed"]
     ids = pa.array(cols["id"], type=pa.string())
     old_xy, old_layout = _previous_xy(store.dir, ids)
     nodes = _nodes_table(cols, ids, fam, edges, old_xy)
@@ -105,7 +111,7 @@ def build(store: Store, progress: bool | None = None) -> dict:
     d.mkdir(parents=True, exist_ok=True)
     write_table(nodes, d / "nodes.arrow")
     write_table(
-        pa.table({k: edges[k] for k in ("source", "target", "relation", "inferred", "proposed")}),
+        pa.table({k: edges[k] for k in EDGE_FILE_COLUMNS}),
         d / "edges.arrow",
     )
     manifest = {
@@ -117,6 +123,7 @@ def build(store: Store, progress: bool | None = None) -> dict:
         "data_date": store.data_date(),
         "edges": len(edges["source"]),
         "inferred_edges": int(edges["proposed"].sum()),
+        "cross_family_edges": int((edges["cross"] & ~edges["proposed"]).sum()),
         "families": int(fam.family.max() + 1) if n else 0,
         "cycles_broken": fam.cycles_broken,
         "relations": list(RELATIONS),
@@ -199,6 +206,7 @@ def _nodes_table(
             "created_day": pc.cast(pc.cast(day, pa.date32()), pa.int32()),
             "family": pa.array(fam.family, type=pa.int32()),
             "root": pa.array(fam.root, type=pa.int32()),
+            "parent": pa.array(fam.primary_parent, type=pa.int32()),  # primary parent (-1: a root)
             "depth": pa.array(fam.depth, type=pa.int16()),
             "n_parents": pa.array(n_parents, type=pa.uint8()),
             "placeholder": pa.array(np.fromiter(cols["placeholder"], dtype=np.uint8, count=n).astype(bool)),

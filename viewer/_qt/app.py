@@ -41,7 +41,9 @@ def make_app():
     from PySide6.QtWidgets import QApplication
 
     from hubatlas.core import __version__
+    from hubatlas.viewer._qt import memory
 
+    memory.keep_large_blocks_mapped()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("hubatlas")
     app.setApplicationDisplayName("hubatlas")

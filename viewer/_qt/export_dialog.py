@@ -58,7 +58,14 @@ class ExportDialog(QDialog):
         self.attribution = QCheckBox("attribution (data source and snapshot date)")
         self.attribution.setChecked(True)
         self.transparent = QCheckBox("transparent background (PNG)")
+        state = win.atlas.state
+        self.labels = QCheckBox("labels (as the window draws them at this view)")
+        self.labels.setChecked(state.labels)
+        self.density = QCheckBox("density (terrain under the points)")
+        self.density.setChecked(state.density)
         form.addRow("", self.legend)
+        form.addRow("", self.labels)
+        form.addRow("", self.density)
         form.addRow("", self.attribution)
         form.addRow("", self.transparent)
         last = Path(str(settings().value("last_export_dir", str(Path.home()))))
@@ -93,6 +100,8 @@ class ExportDialog(QDialog):
             title=self.title.text() or None,
             attribution=self.attribution.isChecked(),
             transparent=self.transparent.isChecked(),
+            labels=self.labels.isChecked(),
+            density=self.density.isChecked(),
         )
 
     def save(self) -> None:
@@ -116,6 +125,6 @@ def quick_export(win) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = folder / f"hubatlas-{stamp}.png"
     w, h = win.atlas.canvas.size
-    export_image(win.atlas, path, ExportOptions(width=2 * w, height=2 * h))
+    export_image(win.atlas, path, ExportOptions(width=2 * w, height=2 * h, labels=win.atlas.state.labels))
     settings().setValue("last_export_dir", str(folder))
     return path

@@ -12,13 +12,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -47,6 +47,7 @@ class ValueChecklist(QToolButton):
         self.field, self.codes, self._on_change = field, codes, on_change
         self.setPopupMode(QToolButton.InstantPopup)
         self.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         counts = np.bincount(codes[codes >= 0], minlength=len(labels)) if len(codes) else np.zeros(0, int)
         order = np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")[: limits.FILTER_VALUES]
         self.facet = {
@@ -271,13 +272,8 @@ class FiltersPanel(QWidget):
         label = QLabel()
         label.setTextFormat(Qt.PlainText)
         slider.valueChanged.connect(self._edited)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(slider)
-        row.addWidget(label)
-        box = QWidget()
-        box.setLayout(row)
-        form.addRow(title, box)
+        form.addRow(title, slider)
+        form.addRow("", label)  # under the slider: a narrow panel never cuts the date or the count
         return slider, label
 
     def set_since(self, day: int) -> None:

@@ -26,7 +26,8 @@ def state_from_settings(has_predictions: bool) -> AtlasState:
         theme=theme if theme in THEMES else "dark",
         labels=s.value("labels", True, type=bool),
         density=s.value("density", False, type=bool),
-        show_predicted=has_predictions and s.value("show_predicted", False, type=bool),
+        # every model coloured by default: undocumented values by their prediction, paler
+        show_predicted=has_predictions and s.value("show_predicted", True, type=bool),
     )
 
 

@@ -37,11 +37,12 @@ class MapStatus:
         edges = ""
         if a.show_all_edges:  # the overlay draws the most prominent EDGE_BUDGET of those in view: say so
             capped = a.edges_in_view > a.edges_drawn
+            cross = a.edge_overlay.cross_drawn
             edges = (
                 f" · {a.edges_drawn:,} of {a.edges_in_view:,} edges in view (the most prominent; zoom in for the rest)"
                 if capped
                 else f" · {a.edges_drawn:,} edges"
-            )
+            ) + (f" ({cross:,} between families)" if cross else "")
         # the frame time only while frames are drawn (moving, or just after): a figure left from the last
         # gesture would say nothing about now
         live = a.last_frame_ms is not None and time.perf_counter() - a.last_frame_at < FRAME_TIME_SHOWN_S

@@ -107,8 +107,11 @@ class TrendsPanel(QWidget):
         if t is None:
             return
         months = t.get("months", [])
+        before = t.get("before_2022_03", 0)
         self.info.setText(
-            f"{t['nodes']:,} models shown" + (f", {months[0]} to {months[-1]}" if months else "")
+            f"{t['nodes']:,} models shown"
+            + (f", {months[0]} to {months[-1]}" if months else "")
+            + (f"; {before:,} created before 2022-03 (no month known, not plotted)" if before else "")
         )
         chart = self.trends_model.chart(t, self.choice.currentData(), self.state.theme, self._brush)
         self.png, self.geometry, self.shown_values = chart.png, chart.geometry, chart.values

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QScrollArea, QToolTip
 from hubatlas.viewer._qt import (
     atlases,
     help_texts,
+    memory,
     menus,
     minimap,
     navigation,
@@ -218,7 +219,10 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         if self.atlas.draw_error is not None:
             self.status.draw_failed(self.atlas.draw_error, self)
-        if self.atlas.maybe_settle() or self.atlas.interacting:
+        if self.atlas.maybe_settle():
+            self.status.refresh()
+            memory.release()  # the map rests: what the change freed goes back to the system
+        elif self.atlas.interacting:
             self.status.refresh()
 
     # -- the map keeps its share of the window -------------------------------------------------------------------

@@ -27,6 +27,10 @@ from hubatlas.viewer.layers.limits import FRAME_BUDGET_MS, MIN_SAMPLE  # noqa: F
 SETTLE_S = 0.2  # full detail this long after the last camera or state change
 
 
+RESOLUTION_PX = 1000  # the short side of an image whose points have the base size (bigger images: bigger)
+SPARSE_CAP_PX = 4.5  # sparse regions' points grow to at most this (at RESOLUTION_PX): the big atlases' help
+
+
 def base_point_size(n: int) -> float:
     """Marker size at zoom 1: large for small atlases, about a pixel at 2M (never below 1 px)."""
     return float(np.clip(6.0 * (2000.0 / max(n, 1)) ** 0.25, 1.0, 6.0))
@@ -73,6 +77,8 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
         self._init_detail(interaction_points)
         self.point_size = 1.0
         self.fixed_point_size: float | None = None  # exports: sizes from the whole image, not a tile
+        self.fixed_zoom: float | None = None  # ... and the whole image's zoom
+        self.export_size: tuple[int, int] | None = None  # ... and its size
         self.offscreen = parent is None and not show
         n = self.n = model.n
         self.xy, self.placed, self.style = model.xy, model.placed, model.style
@@ -96,6 +102,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
         self._upload_points()
         self._choose_detail()
         self._init_cartography(model.labels)
+        self._labels_stale = self.state.filters.active or bool(self.state.hidden_classes)
         self._unsubscribe = self.state.on_change(self._on_state)
         self.view.camera.transform.changed.connect(self._on_camera)
         self.canvas.events.draw.connect(self._on_draw, position="first")
@@ -113,7 +120,9 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
 
     def _upload_points(self) -> None:
         """The point buffer (once per visual) and every table and uniform the state sets."""
-        self.points.set_data(self.xy[self.order], self.style.packed(self.order))
+        self.points.set_data(
+            self.xy[self.order], self.style.packed(self.order), self.model.sparse_size[self.order]
+        )
         self.points.set_uniforms(mult=self.style.multipliers(), log_dl_max=self._log_dl_max)
         self.colors = self._apply_colors()
         self._allowed_key = None
@@ -198,6 +207,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
             self._apply_size()
         if changed & {"mode", "show_predicted", "hidden_classes", "filters"}:
             self._fraction = self._visible_in_buffer = None
+            self._labels_stale = True
             self._restyled()
         if "show_all_edges" in changed:
             self._update_edges()
@@ -270,7 +280,10 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
         self._choose_detail()
 
     def settle(self) -> None:
-        """End of a gesture or of a run of state changes: draw full detail."""
+        """End of a gesture or of a run of state changes: draw full detail (and the labels of what is shown)."""
+        if self._labels_stale:
+            self.follow_shown_labels()
+            self._labels_stale = False
         self._interacting = False
         self._choose_detail()
         self._update_edges()
@@ -282,12 +295,24 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
             return True
         return False
 
-    def point_size_for(self, zoom: float) -> float:
-        return float(np.clip(base_point_size(self.n) * np.sqrt(max(zoom, 1e-3)), 1.0, 24.0))
+    def point_size_for(self, zoom: float, size: tuple[int, int] | None = None) -> float:
+        """Pixels of a point at ``zoom`` on an image of ``size`` (the canvas's own when None): bigger zoomed in,
+        and in proportion to the image beyond 1000 pixels on its short side, so an export at twice the
+        resolution looks like the window, not twice as dim."""
+        w, h = size or self.canvas.size
+        res = max(1.0, min(int(w), int(h)) / RESOLUTION_PX)
+        return float(np.clip(base_point_size(self.n) * np.sqrt(max(zoom, 1e-3)), 1.0, 24.0) * res)
 
     def _apply_size(self) -> None:
-        self.point_size = self.fixed_point_size or self.point_size_for(self.zoom_level())
+        zoom = self.fixed_zoom or self.zoom_level()
+        self.point_size = self.fixed_point_size or self.point_size_for(zoom)
         self.points.set_size(self.point_size)
+        # sparse regions' bigger points matter at the overview; zoomed in, every point is already bigger
+        size = self.export_size or self.canvas.size
+        res = max(1.0, min(int(size[0]), int(size[1])) / RESOLUTION_PX)
+        self.points.set_uniforms(
+            sparse_weight=float(1.0 / np.sqrt(max(zoom, 1.0))), sparse_cap=float(SPARSE_CAP_PX * res)
+        )
 
     def view_rect(self) -> tuple[float, float, float, float]:
         """The world rectangle the canvas shows (x0, y0, x1, y1): from its corners, so it includes what the

@@ -13,6 +13,7 @@ from hubatlas.viewer.layers.labels import LabelSet, PlacedLabel
 
 DENSITY_GRID = 512
 DENSITY_EXTENT = 1.1  # the density image covers [-1.1, 1.1]^2 (the whole map)
+DENSITY_SIGMA = 6.0  # blur, in cells (about 1% of the map): terrain reaching past the points into the ocean
 TIERS = 5
 
 
@@ -86,7 +87,7 @@ def density_image(xy: np.ndarray, shown: np.ndarray, grid: int = DENSITY_GRID) -
         .reshape(grid, grid)
         .astype(np.float32)
     )
-    h = gaussian_filter(np.log1p(h), 2.5)
+    h = gaussian_filter(np.log1p(h), DENSITY_SIGMA)
     top = float(h.max())
     return h / top if top > 0 else h
 
@@ -129,7 +130,16 @@ class Cartography:
         self.density = DensityLayer(self.view.scene)
         self.label_ms = 0.0  # the last label choice's cost
         self.label_avoid: list[tuple[int, int, int, int]] = []  # screen boxes kept clear (e.g. a minimap)
+        self.labels_allowed: np.ndarray | None = (
+            None  # labels whose models the state mostly shows (None: all)
+        )
         self.canvas.events.draw.connect(self._update_cartography, position="first")
+
+    def follow_shown_labels(self) -> None:
+        """Draw only labels whose models the state mostly shows (filters, hidden classes, "as of")."""
+        st = self.state
+        shown = self.visible_mask() if (st.filters.active or st.hidden_classes) else None
+        self.labels_allowed = self.label_set.allowed_for(shown)
 
     @property
     def labels_drawn(self) -> list[PlacedLabel]:
@@ -142,7 +152,9 @@ class Cartography:
         if st.labels and self.fixed_point_size is None and len(self.label_set):
             t = time.perf_counter()
             rect, size = self.view_rect(), tuple(self.canvas.size)
-            placed = self.label_set.choose(rect, size, self.zoom_level(), self.label_avoid)
+            placed = self.label_set.choose(
+                rect, size, self.zoom_level(), self.label_avoid, allowed=self.labels_allowed
+            )
             self.label_ms = (time.perf_counter() - t) * 1000
             back = (*tuple(self.theme.background[:3]), 0.62)
             self.label_overlay.show(placed, rect, size, float(self.canvas.dpi or 96), self.theme.text, back)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from hubatlas.core.common.atomic import atomic_path
+from hubatlas.viewer._vispy.canvas import RESOLUTION_PX, SPARSE_CAP_PX
 from hubatlas.viewer._vispy.figure import attribution_text, decorations, draw_raster  # noqa: F401 (re-exported)
 
 PRESETS = {"window": None, "2x": "2x", "4k": (3840, 2160), "8k": (7680, 4320)}
@@ -30,7 +31,10 @@ class ExportOptions:
     attribution: bool = True
     transparent: bool = False
     quality: int = 92  # JPEG
-    labels: bool = True  # the map's labels (drawn as at this view's zoom, clear of the legend and texts)
+    labels: bool | None = (
+        None  # the map's labels as the window draws them at this view; None: as the view does
+    )
+    density: bool | None = None  # the density layer (terrain) under the points; None: as the view shows it
 
 
 def max_framebuffer() -> int:
@@ -84,8 +88,11 @@ def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.
     tile size."""
     tw, th = min(width, tile), min(height, tile)
     x0, y0, w, h = image_rect(atlas, width, height)
-    size = atlas.point_size_for(2.2 / w)
-    margin = int(np.ceil(size * (4.0 if atlas.size_by_downloads else 1.0) / 2)) + 2
+    zoom = atlas.zoom_level()  # the window's view: the same points, in proportion to the image's size
+    size = atlas.point_size_for(zoom, (width, height))
+    res = max(1.0, min(width, height) / RESOLUTION_PX)
+    largest = max(size * (4.0 if atlas.size_by_downloads else 1.0), SPARSE_CAP_PX * res)  # the biggest point
+    margin = int(np.ceil(largest / 2)) + 2
     cw_, ch_ = tw + 2 * margin, th + 2 * margin
     own = atlas.offscreen and tuple(atlas.canvas.size) == (cw_, ch_)
     off = atlas if own else atlas.offscreen_copy((cw_, ch_))
@@ -95,7 +102,7 @@ def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.
     cam = off.view.camera
     r_off = cam.rect
     out = np.zeros((height, width, 4), dtype=np.uint8)
-    off.fixed_point_size = size
+    off.fixed_point_size, off.fixed_zoom, off.export_size = size, zoom, (width, height)
     px = w / width  # world units a pixel
     try:
         cam.aspect = None
@@ -110,7 +117,7 @@ def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.
                 ch, cw = min(th, height - ty), min(tw, width - tx)
                 out[ty : ty + ch, tx : tx + cw] = img[margin : margin + ch, margin : margin + cw]
     finally:
-        off.fixed_point_size = None
+        off.fixed_point_size = off.fixed_zoom = off.export_size = None
         cam.aspect = 1
         cam.rect = r_off
         off.canvas.bgcolor = bg_before
@@ -119,23 +126,6 @@ def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.
         else:
             off.close()
     return out
-
-
-def compose(
-    img: np.ndarray,
-    colors,
-    opts: ExportOptions,
-    manifest: dict,
-    mode_label: str,
-    theme_text=(230, 230, 230),
-    labels=None,
-    label_view=None,
-    label_back=(0, 0, 0),
-) -> np.ndarray:
-    """Draw the labels, legend, title and attribution onto the rendered map (``figure.decorations``)."""
-    h, w = img.shape[:2]
-    ops = decorations(w, h, colors, opts, manifest, mode_label, theme_text, labels, label_view, label_back)
-    return draw_raster(img, ops)
 
 
 def save_image(img: np.ndarray, path: Path, fmt: str, opts: ExportOptions, background) -> None:
@@ -157,28 +147,46 @@ def save_image(img: np.ndarray, path: Path, fmt: str, opts: ExportOptions, backg
             im.save(tmp, "PNG")
 
 
-def export_image(atlas, path: str | Path, opts: ExportOptions, tile: int | None = None) -> Path:
-    """Render the atlas's current view at full detail and save it (tiles of at most ``tile`` pixels)."""
-    path = Path(path)
-    fmt = check_target(path, opts.width, opts.height)
-    bg = (0, 0, 0, 0) if opts.transparent and fmt == "png" else None
-    img = render_tiled(atlas, opts.width, opts.height, tile or min(max_framebuffer(), TILE_MAX), bg)
+def figure_ops(atlas, opts: ExportOptions) -> list:
+    """What an export draws over its map (``figure.decorations``): the window's labels at this view (the same
+    chooser and the labels the state lets show), the legend titled with what the map is coloured by, the title
+    and the attribution."""
     from hubatlas.core.common.fields import MODES
 
+    labels = atlas.state.labels if opts.labels is None else opts.labels
+    if labels:
+        atlas.follow_shown_labels()
     text = tuple(int(c * 255) for c in atlas.theme.text[:3])
     back = tuple(int(c * 255) for c in atlas.theme.background[:3])
     x0, y0, w, h = image_rect(atlas, opts.width, opts.height)
-    view = (x0, y0, x0 + w, y0 + h, atlas.zoom_level()) if atlas.state.labels else None
-    img = compose(
-        img,
+    view = (x0, y0, x0 + w, y0 + h, atlas.zoom_level()) if labels else None
+    return decorations(
+        opts.width,
+        opts.height,
         atlas.colors,
         opts,
         atlas.model.manifest,
         MODES.get(atlas.mode, atlas.mode),
         text,
-        labels=atlas.label_set,
-        label_view=view,
-        label_back=back,
+        atlas.label_set,
+        view,
+        back,
+        atlas.labels_allowed,
     )
+
+
+def export_image(atlas, path: str | Path, opts: ExportOptions, tile: int | None = None) -> Path:
+    """Render the atlas's current view at full detail and save it (tiles of at most ``tile`` pixels)."""
+    path = Path(path)
+    fmt = check_target(path, opts.width, opts.height)
+    bg = (0, 0, 0, 0) if opts.transparent and fmt == "png" else None
+    state, shown = atlas.state, atlas.state.density
+    if opts.density is not None:
+        state.update(density=opts.density)  # for this image only: the view gets its own back below
+    try:
+        img = render_tiled(atlas, opts.width, opts.height, tile or min(max_framebuffer(), TILE_MAX), bg)
+    finally:
+        state.update(density=shown)
+    img = draw_raster(img, figure_ops(atlas, opts))
     save_image(img, path, fmt, opts, atlas.theme.background)
     return path

@@ -5,7 +5,6 @@ has every glyph the legends use (≤ ≥ → ·), and every box is measured to f
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -72,8 +71,14 @@ def data_date(manifest: dict) -> str:
 def attribution_text(manifest: dict) -> str:
     src = "synthetic hub (not real data)" if manifest.get("synthetic") else "Hugging Face Hub metadata"
     models = manifest.get("models", manifest.get("nodes", 0))
-    when = data_date(manifest) if manifest.get("data_date") else _dt.date.today().isoformat()
-    return f"hubatlas · {src} as of {when} · {models:,} models"
+    when = data_date(manifest)  # the newest date in the data; never today's
+    made = (manifest.get("layout") or {}).get("made") or {}
+    seed = (
+        f" · layout seed {made['seed']}, hubatlas {made['versions'].get('hubatlas')}"
+        if made.get("versions")
+        else ""
+    )
+    return f"hubatlas · {src} as of {when} · {models:,} models{seed}"
 
 
 def decorations(
@@ -87,6 +92,7 @@ def decorations(
     labels=None,
     label_view=None,
     label_back=(0, 0, 0),
+    allowed=None,
 ) -> list[Op]:
     """Every operation drawn over a w×h map: labels (clear of the other texts), title, attribution, legend.
     Sizes scale with the image (``scale``: 1 at 1000 pixels on the short side)."""
@@ -104,9 +110,10 @@ def decorations(
         avoid.append((int(w - tw - 2 * pad), int(h - 2 * pad - 16 * scale), w, h))
     if opts.title:
         avoid.append((0, 0, int(pad * 2 + text_width(opts.title, 24 * scale)), int(pad * 2 + 30 * scale)))
-    if opts.labels and labels is not None and len(labels) and label_view is not None:
+    if labels is not None and len(labels) and label_view is not None:  # label_view is None: no labels
         x0, y0, x1, y1, zoom = label_view
-        for p in labels.choose((x0, y0, x1, y1), (w, h), zoom, avoid, scale=scale, max_drawn=120):
+        # the window's labels at this view: the same chooser, limit and labels the state lets show
+        for p in labels.choose((x0, y0, x1, y1), (w, h), zoom, avoid, scale=scale, allowed=allowed):
             cx, cy = (p.rect[0] + p.rect[2]) / 2, (p.rect[1] + p.rect[3]) / 2
             tw, m = text_width(p.text, p.px, p.tier == 0), max(2.0, p.px * 0.3)
             ops.append(
@@ -135,7 +142,8 @@ def _legend(colors, mode_label: str, scale: float, pad: float, h: int) -> list[O
         lo, hi = colors.continuous
         rows = [f"{lo} → {hi}"]
     else:
-        rows = [f"{e.label[:40]}  {e.count:,}" for e in colors.legend[:20]]
+        # informational entries (key < 0, e.g. the predicted-values note) carry their count in the label
+        rows = [e.label[:48] if e.key < 0 else f"{e.label[:40]}  {e.count:,}" for e in colors.legend[:20]]
     swatch = 0.0 if colors.continuous else 18 * scale
     width = max([text_width(mode_label, px, True)] + [swatch + text_width(r, px) for r in rows])
     height = line * (len(rows) + (2 if colors.continuous else 1))

@@ -1,5 +1,6 @@
 """The small visuals drawn over the points: every lineage edge in view (budgeted, coloured by relation,
-inferred edges paler) and the selection (the model, its family, its lineage)."""
+inferred edges paler, edges between two families in their own colour) and the selection (the model, its
+family, its lineage)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class EdgeOverlay:
         self.visual.order = -1  # under the points
         self.drawn = 0
         self.in_view = 0  # edges in view before the budget: more than ``drawn`` when it capped them
+        self.cross_drawn = 0  # of ``drawn``, edges between two families
         self._arrays: tuple | None = None
 
     @property
@@ -40,14 +42,14 @@ class EdgeOverlay:
 
     @property
     def arrays(self) -> tuple:
-        """(source, target, relation code, inferred) of every edge, most important first (built once)."""
+        """(source, target, relation code, inferred, cross) of every edge, most important first (built once)."""
         if self._arrays is None:
             e = self.edges
             big = np.iinfo(np.int64).max
             full_rank = np.full(len(self.xy), big, dtype=np.int64)
             full_rank[self.order] = np.arange(len(self.order))
             keep = np.argsort(np.minimum(full_rank[e.source], full_rank[e.target]), kind="stable")
-            self._arrays = (e.source[keep], e.target[keep], e.relation[keep], e.inferred[keep])
+            self._arrays = (e.source[keep], e.target[keep], e.relation[keep], e.inferred[keep], e.cross[keep])
         return self._arrays
 
     def hide(self) -> None:
@@ -57,7 +59,7 @@ class EdgeOverlay:
         """Draw the edges with both ends visible and one end in ``rect`` (x0, y0, x1, y1)."""
         if not len(self.edges):
             return self.hide()
-        src, dst, rel, inferred = self.arrays
+        src, dst, rel, inferred, cross = self.arrays
         x0, y0, x1, y1 = rect
         a, b = self.xy[src], self.xy[dst]
         inside = (
@@ -82,6 +84,9 @@ class EdgeOverlay:
         inf = inferred[idx]
         col[inf, :3] = 0.35 * col[inf, :3] + 0.65  # inferred lineage: washed out toward white, fainter
         col[inf, 3] = 0.2
+        between = cross[idx]
+        col[between] = relation_rgba("cross-family", 0.5)
+        self.cross_drawn = int(between.sum())
         self.visual.set_data(pos=seg, color=np.repeat(col, 2, axis=0))
         self.visual.visible = True
         self.drawn = len(idx)

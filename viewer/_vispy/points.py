@@ -11,6 +11,7 @@ from vispy import gloo
 from vispy.scene.visuals import create_visual_node
 from vispy.visuals import Visual
 
+from hubatlas.core.common.dates import BACKFILLED_DAY
 from hubatlas.core.common.fields import CONTINUOUS, MODES
 from hubatlas.viewer.layers.styling import SHADER_VALUE
 
@@ -21,6 +22,7 @@ VERT = """
 attribute vec2 a_position;
 attribute vec4 a_codes;      // modality*m.x + task, licence*m.y + library, relation*m.z + (day + 1), downloads
 attribute float a_selected;  // 1: in the region selection (u_fade > 0: the others fade)
+attribute float a_sparse;    // >= 1: how much bigger the point is drawn where the map is sparse
 uniform vec3 u_mult;
 uniform float u_mode;        // the mode's number (core.common.fields.MODE_NUMBER): which value colours
 uniform sampler2D u_lut;     // colour of each code of the mode (alpha 0: hidden by the legend)
@@ -35,6 +37,8 @@ uniform vec2 u_downloads;    // min, max (0: no bound)
 uniform vec4 u_days;         // since, as of, dated range on (0/1), keep undated (0/1)
 uniform float u_fade;        // 0: no region selection; else the opacity left to models outside it
 uniform float u_size;
+uniform float u_sparse_weight;  // how much of a_sparse applies (1 at the overview, less zoomed in)
+uniform float u_sparse_cap;  // pixels a sparse region's point grows to at most (never smaller than u_size)
 uniform float u_use_scale;
 uniform float u_log_dl_max;
 varying vec4 v_color;
@@ -75,8 +79,10 @@ void main() {
     if (u_downloads.x > 0.0 && !(dl >= u_downloads.x)) { hide(); return; }
     if (u_downloads.y > 0.0 && !(dl <= u_downloads.y)) { hide(); return; }
     if (u_days.z > 0.5) {
-        bool dated = day >= 0.0 && day >= u_days.x && day <= u_days.y;
-        if (!(dated || (day < 0.0 && u_days.w > 0.5))) { hide(); return; }
+        // the Hub's back-filled day means "created before 2022-03": unknown to a view as of an earlier day
+        bool unknown = day < 0.0 || (abs(day - BACKFILLED_DAY) < 0.5 && day > u_days.y);
+        bool dated = !unknown && day >= u_days.x && day <= u_days.y;
+        if (!(dated || (unknown && u_days.w > 0.5))) { hide(); return; }
     }
     float logdl = dl >= 0.0 ? log(dl + 1.0) / log(10.0) : -1.0;
     float code;
@@ -97,6 +103,7 @@ MODE_CODE
     gl_Position = $transform(vec4(a_position, 0.0, 1.0));
     float scale = 0.6 + 3.4 * max(logdl, 0.0) / u_log_dl_max;
     float s = u_size * mix(1.0, scale, u_use_scale);
+    s = max(s, min(s * (1.0 + (a_sparse - 1.0) * u_sparse_weight), u_sparse_cap));
     gl_PointSize = s;
     v_size = s;
     v_color = color;
@@ -139,7 +146,8 @@ class PointsVisual(Visual):
     and ``show_prefix``/``show_subset``/``show_all``. ``uploads`` counts point-buffer uploads."""
 
     def __init__(self):
-        super().__init__(vcode=VERT.replace("MODE_CODE", mode_code_glsl()), fcode=FRAG)
+        vcode = VERT.replace("MODE_CODE", mode_code_glsl()).replace("BACKFILLED_DAY", f"{BACKFILLED_DAY:.1f}")
+        super().__init__(vcode=vcode, fcode=FRAG)
         self._draw_mode = "points"
         # "over" compositing for colour and for alpha, so renders onto a transparent background keep
         # correct coverage (alpha) for export
@@ -155,6 +163,8 @@ class PointsVisual(Visual):
         self.shared_program["a_codes"] = self._codes
         self._selected = gloo.VertexBuffer(np.zeros(1, np.float32))
         self.shared_program["a_selected"] = self._selected
+        self._sparse = gloo.VertexBuffer(np.ones(1, np.float32))
+        self.shared_program["a_sparse"] = self._sparse
         self._lut = gloo.Texture2D(
             np.zeros((1, LUT_WIDTH, 4), np.uint8), interpolation="nearest", wrapping="clamp_to_edge"
         )
@@ -176,6 +186,8 @@ class PointsVisual(Visual):
             "u_days": (0.0, 0.0, 0.0, 1.0),
             "u_size": 3.0,
             "u_fade": 0.0,
+            "u_sparse_weight": 1.0,
+            "u_sparse_cap": 4.5,
             "u_use_scale": 0.0,
             "u_log_dl_max": 1.0,
         }
@@ -193,8 +205,9 @@ class PointsVisual(Visual):
         self.lut_uploads = 0  # look-up table uploads
         self.selected_uploads = 0  # region-selection flag uploads (one float a point)
 
-    def set_data(self, pos: np.ndarray, codes: np.ndarray) -> None:
-        """Upload positions (n, 2) and packed codes (n, 4), float32, in drawing order."""
+    def set_data(self, pos: np.ndarray, codes: np.ndarray, sparse: np.ndarray | None = None) -> None:
+        """Upload positions (n, 2), packed codes (n, 4) and size factors (n; None: all 1), float32, in drawing
+        order."""
         pos = np.ascontiguousarray(pos, dtype=np.float32)
         codes = np.ascontiguousarray(codes, dtype=np.float32)
         self._n = len(pos)
@@ -203,6 +216,11 @@ class PointsVisual(Visual):
         self._pos.set_data(pos)
         self._codes.set_data(codes)
         self._selected.set_data(np.zeros(max(self._n, 1), np.float32))
+        self._sparse.set_data(
+            np.ones(max(self._n, 1), np.float32)
+            if sparse is None or not self._n
+            else np.ascontiguousarray(sparse, dtype=np.float32)
+        )
         self.uploads += 1
         self._subset_key = None
         self.show_all()

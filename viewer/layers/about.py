@@ -5,10 +5,18 @@ from __future__ import annotations
 
 
 def layout_text(layout: dict | None) -> str:
-    """How the atlas was laid out."""
+    """How the atlas was laid out, with the seed and the versions that made the map (what remakes it)."""
     if not layout:
         return "none yet (`hubatlas layout`)"
-    return str(layout.get("backend_detail") or layout.get("backend") or "unknown")
+    out = str(layout.get("backend_detail") or layout.get("backend") or "unknown")
+    made = layout.get("made")
+    if made:
+        v = made.get("versions", {})
+        libs = ", ".join(
+            f"{k} {v[k]}" for k in ("hubatlas", "umap-learn", "numpy", "scipy", "scikit-learn") if k in v
+        )
+        out += f"; seed {made.get('seed')}, made with {libs}"
+    return out
 
 
 def about_text(manifest: dict) -> str:

@@ -29,9 +29,35 @@ class Edges:
     relation: np.ndarray  # code into AtlasModel.relations
     inferred: np.ndarray  # proposed by `hubatlas infer`, or its relation type was inferred
     proposed: np.ndarray  # the edge itself was proposed (not documented)
+    cross: np.ndarray  # between two families: a merge's parent other than its primary one
 
     def __len__(self) -> int:
         return len(self.source)
+
+
+CROSS = (
+    "cross-family"  # the name lineage() gives an edge between two families (colours.RELATION_COLORS has it)
+)
+SPARSE_GRID = 256  # cells a side of the density the point sizes follow
+SPARSE_MAX = 3.0  # a point in the sparsest places is drawn this many times bigger (in diameter)
+
+
+def sparse_size(xy: np.ndarray, placed: np.ndarray) -> np.ndarray:
+    """Size factors from the local density (a blurred 256² histogram): sqrt(dense / density), in [1, SPARSE_MAX],
+    where "dense" is the density around the 90th percentile of the points."""
+    from scipy.ndimage import gaussian_filter
+
+    out = np.ones(len(xy), np.float32)
+    if placed.sum() < 10:
+        return out
+    g = SPARSE_GRID
+    cell = np.clip(((xy[placed] + 1.0) / 2.0 * g).astype(np.int64), 0, g - 1)
+    flat = cell[:, 1] * g + cell[:, 0]
+    dens = gaussian_filter(np.bincount(flat, minlength=g * g).astype(np.float64).reshape(g, g), 1.0).ravel()
+    d = np.maximum(dens[flat], 1e-6)
+    dense = np.percentile(d, 90)
+    out[placed] = np.clip(np.sqrt(dense / d), 1.0, SPARSE_MAX)
+    return out
 
 
 class AtlasModel:
@@ -76,6 +102,9 @@ class AtlasModel:
             e.column("relation").to_numpy(),
             e.column("inferred").to_numpy(zero_copy_only=False).astype(bool),
             e.column("proposed").to_numpy(zero_copy_only=False).astype(bool),
+            e.column("cross").to_numpy(zero_copy_only=False).astype(bool)
+            if "cross" in e.column_names
+            else np.zeros(e.num_rows, bool),
         )
 
     @property
@@ -93,6 +122,13 @@ class AtlasModel:
                 warnings.warn(f"labels unavailable: {type(e).__name__}: {e}", RuntimeWarning, stacklevel=2)
                 self._labels = LabelSet(None)
         return self._labels
+
+    @cached_property
+    def sparse_size(self) -> np.ndarray:
+        """Per node, how much bigger its point is drawn because the map is sparse around it (1 where it is
+        dense, up to SPARSE_MAX): as datamapplot and Embedding Atlas do, the canvas is used by the points'
+        size, not by moving them apart."""
+        return sparse_size(self.xy, self.placed)
 
     def column(self, name: str) -> np.ndarray:
         """A numeric per-node column (downloads, likes, created_day, family, depth, ...)."""
@@ -183,7 +219,9 @@ class AtlasModel:
 
         e = self.edges
         doc = ~e.proposed
-        return FamilyTree(self.n, e.source[doc], e.target[doc], self.snap.column("depth"))
+        names = self.snap.nodes.column_names
+        primary = self.snap.column("parent") if "parent" in names else None
+        return FamilyTree(self.n, e.source[doc], e.target[doc], self.snap.column("depth"), primary)
 
     @cached_property
     def family_sizes(self) -> np.ndarray:
@@ -191,7 +229,8 @@ class AtlasModel:
 
     def lineage(self, node: int, cap: int | None = None) -> list[tuple[int, int, str]]:
         """Edges (parent, child, relation) to all ancestors and descendants of a node (cycle-safe
-        breadth-first walks); inferred edges carry no relation name ("": drawn grey)."""
+        breadth-first walks); inferred edges carry no relation name ("": drawn grey), an edge between two
+        families is named CROSS (a merge's link to its other parents' family)."""
         e = self.edges
         cap = limits.LINEAGE_EDGES if cap is None else cap
         out: list[tuple[int, int, str]] = []
@@ -203,9 +242,8 @@ class AtlasModel:
                 nxt = []
                 for i in hit:
                     known = e.relation[i] < len(self.relations) and not e.inferred[i]
-                    out.append(
-                        (int(e.source[i]), int(e.target[i]), self.relations[e.relation[i]] if known else "")
-                    )
+                    name = CROSS if e.cross[i] else self.relations[e.relation[i]] if known else ""
+                    out.append((int(e.source[i]), int(e.target[i]), name))
                     b = int(b_col[i])
                     if b not in visited:
                         visited.add(b)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from hubatlas.viewer.layers.styling import Filters
+from hubatlas.core.common.filters import Filters
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
+from hubatlas.core.layout.labels import SHOWN_SHARE, shown_share
 from hubatlas.viewer.layers import limits
 
+KIND_RANK = {
+    "family": 0,
+    "publisher": 1,
+    "word": 2,
+    "library": 3,
+    "task": 4,
+    "model": 5,
+}  # priority at one zoom
 CHAR_W = 0.62  # average glyph width as a share of the font's pixel size (a little generous)
 LINE_H = 1.35  # line height as a share of the font's pixel size
 PAD = 3  # pixels kept free around each label
@@ -45,6 +55,8 @@ class LabelSet:
     """The labels of one layout, in priority order."""
 
     def __init__(self, table=None):
+        self.members_flat = np.zeros(0, np.int64)
+        self.members_start = np.zeros(1, np.int64)
         if table is None or table.num_rows == 0:
             self.n = 0
             self.text: list[str] = []
@@ -54,20 +66,33 @@ class LabelSet:
             return
         mz = table.column("min_zoom").to_numpy().astype(np.float64)
         cnt = table.column("count").to_numpy().astype(np.int64)
-        order = np.lexsort((-cnt, mz))
+        kinds_all = table.column("kind").to_pylist() if "kind" in table.column_names else [""] * len(mz)
+        rank = np.array([KIND_RANK.get(k, len(KIND_RANK)) for k in kinds_all])
+        order = np.lexsort((-cnt, rank, mz))  # coarser first; at one zoom families first, then by size
         self.n = len(order)
         self.text = [table.column("text")[int(i)].as_py() for i in order]
         self.x = table.column("x").to_numpy().astype(np.float64)[order]
         self.y = table.column("y").to_numpy().astype(np.float64)[order]
         self.min_zoom, self.count = mz[order], cnt[order]
-        kinds = table.column("kind").to_pylist() if "kind" in table.column_names else [""] * len(order)
-        self.kind = [kinds[int(i)] for i in order]
+        self.kind = [kinds_all[int(i)] for i in order]
+        if "members" in table.column_names:
+            lists = table.column("members").combine_chunks().take(pa.array(order))
+            self.members_flat = lists.flatten().to_numpy(zero_copy_only=False).astype(np.int64)
+            self.members_start = lists.offsets.to_numpy().astype(np.int64)
         self.tier = np.searchsorted(np.array([z for z, _ in SIZES]), self.min_zoom).astype(np.int64)
         self.px = np.array([font_px(z) for z in self.min_zoom])
         self.width = np.array([len(t) for t in self.text]) * self.px * CHAR_W
 
     def __len__(self) -> int:
         return self.n
+
+    def shown_share(self, shown: np.ndarray) -> np.ndarray:
+        """Per label, the share of the models it names (its kept sample) that ``shown`` keeps."""
+        return shown_share(self.members_flat, self.members_start, shown)
+
+    def allowed_for(self, shown: np.ndarray | None) -> np.ndarray | None:
+        """The labels a view may draw: those whose models are mostly shown (None: every label)."""
+        return None if shown is None else self.shown_share(shown) >= SHOWN_SHARE
 
     def choose(
         self,
@@ -77,6 +102,7 @@ class LabelSet:
         avoid: Sequence[tuple[int, int, int, int]] = (),
         scale: float = 1.0,
         max_drawn: int | None = None,
+        allowed: np.ndarray | None = None,
     ) -> list[PlacedLabel]:
         """Labels to draw for the world rectangle ``rect`` (x0, y0, x1, y1) shown on ``size`` pixels (w, h) at
         ``zoom`` (1 = the overview); ``avoid``: screen boxes to keep clear; ``scale``: font scale (exports)."""
@@ -86,7 +112,8 @@ class LabelSet:
         x0, y0, x1, y1 = rect
         sx, sy = w / max(x1 - x0, 1e-12), h / max(y1 - y0, 1e-12)
         due = np.flatnonzero(
-            (self.min_zoom <= zoom * 1.0001)
+            (True if allowed is None else allowed)
+            & (self.min_zoom <= zoom * 1.0001)
             & (self.x >= x0)
             & (self.x <= x1)
             & (self.y >= y0)

@@ -9,11 +9,10 @@ as values; continuous colour modes map them onto a ramp. Two codes share one flo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from hubatlas.core.common.fields import BY_NAME, CONTINUOUS as CONTINUOUS_MODES, FILTERED
+from hubatlas.core.common.filters import Filters, filter_mask
 from hubatlas.viewer.layers.colors import (
     CATEGORICAL,
     MODALITY_COLORS,
@@ -108,66 +107,6 @@ class FieldCodes:
             r = ColorResult(lut_rgba=rgba, lut_class=cls, legend=list(self.base.legend))
         r.node_codes = lambda: self.codes
         return r
-
-
-@dataclass
-class Filters:
-    """The filters of the map: the documented values each field may have (a set of dictionary codes, or None
-    for any; a single code is read as a set of one), a downloads range (0 = no bound), a creation-date range
-    in days since 1970 (None = open) and whether models without a date stay while a date range is set.
-    Filters of different fields combine with AND; the values of one field with OR."""
-
-    values: dict[str, frozenset[int] | None]
-    min_downloads: int = 0
-    max_downloads: int = 0
-    since_day: int | None = None
-    as_of_day: int | None = None
-    hide_undated: bool = False
-
-    def __post_init__(self) -> None:
-        self.values = {f: _codes(self.values.get(f)) for f in FILTER_FIELDS} | {
-            k: _codes(v) for k, v in self.values.items() if k not in FILTER_FIELDS
-        }
-
-    @classmethod
-    def none(cls) -> Filters:
-        return cls({f: None for f in FILTER_FIELDS})
-
-    @property
-    def dated(self) -> bool:
-        return self.since_day is not None or self.as_of_day is not None
-
-    @property
-    def active(self) -> bool:
-        return (
-            any(v is not None for v in self.values.values())
-            or self.min_downloads > 0
-            or self.max_downloads > 0
-            or self.dated
-        )
-
-    def key(self) -> tuple:
-        """A hashable key of these filters (a cache key for what they show)."""
-        values = tuple(sorted((k, None if v is None else tuple(sorted(v))) for k, v in self.values.items()))
-        return (
-            values,
-            self.min_downloads,
-            self.max_downloads,
-            self.since_day,
-            self.as_of_day,
-            self.hide_undated,
-        )
-
-    def keeps_undated(self) -> bool:
-        return not self.hide_undated and self.since_day is None
-
-
-def _codes(v) -> frozenset[int] | None:
-    """A filter's values as a set of codes (None, or an empty set: any value)."""
-    if v is None:
-        return None
-    got = frozenset(int(c) for c in ((v,) if isinstance(v, (int, np.integer)) else v))
-    return got or None
 
 
 def _date_text(day: float) -> str:
@@ -275,23 +214,8 @@ class AtlasStyle:
     def filter_mask(self, f: Filters, nodes: np.ndarray | None = None) -> np.ndarray | None:
         """The filters as a boolean mask over all nodes, or over ``nodes`` (None: nothing filtered); the
         shader applies the same rules."""
-        if not f.active:
-            return None
-        sel = slice(None) if nodes is None else nodes
-        day, downloads = self.day[sel], self.downloads[sel]
-        m = np.ones(len(day), dtype=bool)
-        for name, codes in f.values.items():
-            if codes is not None:
-                m &= np.isin(self.fields[name].doc[sel], list(codes))
-        if f.min_downloads > 0:
-            m &= downloads >= f.min_downloads
-        if f.max_downloads > 0:
-            m &= downloads <= f.max_downloads
-        if f.dated:
-            lo = -np.inf if f.since_day is None else f.since_day
-            hi = np.inf if f.as_of_day is None else f.as_of_day
-            m &= ((day >= 0) & (day >= lo) & (day <= hi)) | ((day < 0) & f.keeps_undated())
-        return m
+        doc = {name: self.fields[name].doc for name, codes in f.values.items() if codes is not None}
+        return filter_mask(f, doc, self.day, self.downloads, nodes)
 
 
 __all__ = ["FILTER_FIELDS", "RAMP_BINS", "AtlasStyle", "FieldCodes", "Filters"]
