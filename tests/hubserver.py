@@ -1,7 +1,8 @@
 """A local HTTP server on 127.0.0.1 that speaks the Hub's `GET /api/models` wire format, for tests and the
 sync benchmark: pages with `Link: <...>; rel="next"` cursors, `expand` handling (unknown values are HTTP 400,
 as on the Hub), sort/direction/author/filter, a configurable page size, and faults injected on demand:
-429 with Retry-After, 500, a connection reset mid-body, a truncated JSON page."""
+429 with Retry-After, 500, a connection reset mid-body, a truncated JSON page, and hostile ones: a redirect to
+another origin or to the same one, an endless chunked body, a gzip bomb."""
 
 from __future__ import annotations
 
@@ -112,6 +113,18 @@ class Handler(BaseHTTPRequestHandler):
             hub.on_request(n)
         if u.path != "/api/models":
             return self._send(404, b'{"error": "Not Found"}')
+        if (
+            fault == "redirect_foreign"
+        ):  # to another origin (its port is closed: following it would fail anyway)
+            return self._send(302, b"", {"Location": f"http://127.0.0.1:1{self.path}"})
+        if fault == "redirect_same":
+            return self._send(
+                307, b"", {"Location": self.path + ("&" if "?" in self.path else "?") + "moved=1"}
+            )
+        if fault == "endless":
+            return self._endless()
+        if fault == "gzip_bomb":
+            return self._send(200, gzip_bomb(), {"Content-Encoding": "gzip"})
         if fault == "429":
             return self._send(429, b'{"error": "rate limited"}', {"Retry-After": str(hub.retry_after)})
         if fault == "500":
@@ -152,6 +165,35 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         self._send(200, body, headers)
+
+    def _endless(self) -> None:
+        """A chunked body that never ends (until the client hangs up)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"[" + b" " * 65535
+        try:
+            while True:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                chunk = b" " * 65536
+        except OSError:
+            self.close_connection = True
+
+
+_BOMB: bytes | None = None
+
+
+def gzip_bomb(size: int = 1 << 30) -> bytes:
+    """A gzip stream of ``size`` spaces (1 GiB: about 1 MB compressed), made once."""
+    global _BOMB
+    if _BOMB is None:
+        import zlib
+
+        z = zlib.compressobj(9, zlib.DEFLATED, 31)
+        block = b" " * (1 << 20)
+        _BOMB = b"".join(z.compress(block) for _ in range(size >> 20)) + z.flush()
+    return _BOMB
 
 
 class HubServer(ThreadingHTTPServer):

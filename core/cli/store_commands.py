@@ -181,7 +181,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from huggingface_hub.errors import HfHubHTTPError
 
-    from hubatlas.core.ingest.hubclient import HubUnavailable
+    from hubatlas.core.ingest.hubclient import HubRefused, HubUnavailable
     from hubatlas.core.ingest.sync import SyncOptions, sync
 
     opts = SyncOptions(
@@ -201,7 +201,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     with open_store(args, write=True) as store:
         try:
             s = sync(store, opts, log=log)
-        except HubUnavailable as e:
+        except (HubUnavailable, HubRefused) as e:
             raise CLIError(str(e)) from None
         except HfHubHTTPError as e:
             status = getattr(getattr(e, "response", None), "status_code", "?")

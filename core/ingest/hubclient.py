@@ -2,8 +2,9 @@
 plus the retry policy a 2,000-page crawl needs: Retry-After on 429 (RFC 9110: seconds or an HTTP-date, clamped)
 with its own patient budget, bounded exponential backoff with jitter on 5xx and dropped connections, and
 retries of malformed page bodies. Requests, and with them the user's token, go only to the endpoint's origin: a
-next-page link to another scheme, host or port is refused, never followed; cursors are kept relative to the
-endpoint."""
+next-page link or a redirect to another scheme, host or port is refused, never followed; cursors are kept
+relative to the endpoint. Each page is streamed and read to MAX_PAGE_BYTES at most (decompressed), so an
+endless body or a gzip bomb costs that much memory and no more."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ EXPAND = (
     "gated",
 )
 PAGE_SIZE = 1000
+MAX_PAGE_BYTES = (
+    64 * 2**20
+)  # one page, decompressed: 1,000 models with every field are 1-5 MB on the real Hub
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class HubUnavailable(RuntimeError):
@@ -42,7 +48,40 @@ class Offline(HubUnavailable):
 
 
 class ForeignLink(HubUnavailable):
-    """A next-page link (or a stored cursor) that leaves the endpoint's origin: never followed."""
+    """A next-page link, a redirect (or a stored cursor) that leaves the endpoint's origin: never followed."""
+
+
+class HubRefused(RuntimeError):
+    """A request the Hub refuses (HTTP 4xx): not retried."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(f"the Hub refused the request (HTTP {status}): {detail}")
+        self.status = status
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _bounded(chunks) -> bytes:
+    """The chunks joined, or _TooLarge once they pass MAX_PAGE_BYTES (the rest is never read)."""
+    out, size = [], 0
+    for c in chunks:
+        size += len(c)
+        if size > MAX_PAGE_BYTES:
+            raise _TooLarge
+        out.append(c)
+    return b"".join(out)
+
+
+def _refusal_detail(body: bytes) -> str:
+    """What a 4xx body says (its JSON "error", else its text), bounded and printable."""
+    try:
+        msg = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        msg = None
+    text = msg if isinstance(msg, str) else body[:300].decode("utf-8", "replace")
+    return " ".join(text.split())[:300] or "no detail"
 
 
 @dataclass
@@ -58,6 +97,10 @@ class RetryPolicy:
         return random.uniform(0, min(self.cap, self.base * (2**attempt)))
 
 
+class EndpointRefused(ValueError):
+    """An endpoint hubatlas will not use (not http(s), or with credentials in the URL)."""
+
+
 @dataclass
 class Page:
     url: str
@@ -69,7 +112,26 @@ def endpoint(override: str | None = None) -> str:
     """`--endpoint`, else huggingface_hub's endpoint (which honours HF_ENDPOINT)."""
     from huggingface_hub import constants
 
-    return (override or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+    url = (override or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+    u = urlsplit(url)
+    if u.scheme.lower() not in ("http", "https") or not u.hostname:
+        raise EndpointRefused(
+            f"the endpoint must be an http(s) URL with a host, not {_short(_no_userinfo(url), 80)!r}"
+        )
+    if "@" in u.netloc:  # user:password@host: printed in errors, stored with the crawl's state
+        raise EndpointRefused(
+            f"the endpoint {_no_userinfo(url)!r} carries credentials in its URL: they would be printed and stored. "
+            "Give the URL without them and the token in HF_TOKEN (or `huggingface-cli login`)."
+        )
+    return url
+
+
+def _no_userinfo(url: str) -> str:
+    """``url`` with any user:password@ part replaced by ***@ (for messages)."""
+    u = urlsplit(url)
+    if "@" not in u.netloc:
+        return url
+    return u._replace(netloc="***@" + u.netloc.rpartition("@")[2]).geturl()
 
 
 def is_offline() -> bool:
@@ -213,20 +275,42 @@ class HubClient:
             return self.check(urljoin(self.base + "/", cursor))
         return self.check(cursor)
 
-    def get_page(self, url: str) -> Page:
-        """One page, retried per the policy; HubUnavailable when retries or the rate-limit budget run out."""
-        from huggingface_hub.errors import HfHubHTTPError
-        from huggingface_hub.utils import hf_raise_for_status
+    def _fetch(self, url: str):
+        """(response, body) for one GET without following redirects; the body streamed and bounded."""
+        if hasattr(self.session, "stream"):  # huggingface_hub >= 1.0: an httpx client
+            with self.session.stream(
+                "GET", url, headers=self.headers, timeout=self.timeout, follow_redirects=False
+            ) as resp:
+                return resp, _bounded(resp.iter_bytes())
+        resp = self.session.get(
+            url, headers=self.headers, timeout=self.timeout, stream=True, allow_redirects=False
+        )
+        try:
+            return resp, _bounded(resp.iter_content(65536))
+        finally:
+            resp.close()
 
+    def get_page(self, url: str) -> Page:
+        """One page, retried per the policy; HubUnavailable when retries or the rate-limit budget run out,
+        HubRefused on a 4xx, ForeignLink on a redirect or next link off the endpoint's origin."""
         self.check(url)
         last = ""
         attempt = 0
         waited_429 = 0.0
+        redirects = 0
         while True:
             wait = None
             try:
-                resp = self.session.get(url, headers=self.headers, timeout=self.timeout)
+                resp, body = self._fetch(url)
                 status = resp.status_code
+                if status in REDIRECTS:  # followed only on the endpoint's origin, a few times
+                    target = urljoin(url, resp.headers.get("location") or "")
+                    self.check(target)
+                    redirects += 1
+                    if redirects > MAX_REDIRECTS:
+                        raise HubUnavailable(f"more than {MAX_REDIRECTS} redirects for one page; giving up")
+                    url = target
+                    continue
                 if status == 429:  # rate limited: its own patient budget, not the error retries
                     self.faults["429"] += 1
                     ra = resp.headers.get("Retry-After")
@@ -252,9 +336,9 @@ class HubClient:
                 elif status >= 500:
                     self.faults["5xx"] += 1
                     last = f"HTTP {status}"
+                elif status >= 400:  # a request the Hub refuses; not retried
+                    raise HubRefused(status, _refusal_detail(body))
                 else:
-                    hf_raise_for_status(resp)  # 4xx: a request the Hub refuses; not retried
-                    body = resp.content
                     try:
                         items = json.loads(body)
                         if not isinstance(items, list):
@@ -267,8 +351,9 @@ class HubClient:
                         return Page(
                             url=url, items=items, next_url=self.check(urljoin(url, link)) if link else None
                         )
-            except HfHubHTTPError:
-                raise
+            except _TooLarge:
+                self.faults["malformed_page"] += 1
+                last = f"a page body over {MAX_PAGE_BYTES // 2**20} MB (decompressed): stopped reading it"
             except self.transport_errors as e:
                 self.faults["connection"] += 1
                 last = f"connection error: {type(e).__name__}: {str(e)[:160]}"
