@@ -59,3 +59,26 @@ def run_cli(
     if check and p.returncode != 0:
         raise AssertionError(f"hubatlas {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     return p
+
+
+def make(cache, records):
+    """An atlas of ``records`` with its snapshot, for the analyses."""
+    from hubatlas.core.ingest.files import import_paths
+    from hubatlas.core.store.database import Store
+    from hubatlas.core.store.snapshot import build
+
+    with Store(cache) as s:
+        import_paths(s, [write_json(cache.parent / f"{cache.name}.json", records)])
+        build(s)
+
+
+def analysis(cache):
+    """(read-only store, AtlasData, NameWords) of an atlas, as the analysis commands open it."""
+    from hubatlas.core.analysis.data import load
+    from hubatlas.core.analysis.naive_bayes import NameWords
+    from hubatlas.core.store.database import Store
+    from hubatlas.core.store.snapshot import open_snapshot
+
+    store = Store(cache, readonly=True)
+    data = load(store, open_snapshot(cache))
+    return store, data, NameWords(data.ids.to_pylist())

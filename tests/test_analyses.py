@@ -9,25 +9,10 @@ import json
 
 import numpy as np
 import pytest
-from helpers import rec, run_cli, write_json
+from helpers import analysis, make, rec, run_cli
 
-from hubatlas.core.analysis.data import load
-from hubatlas.core.analysis.naive_bayes import NameWords
-from hubatlas.core.ingest.files import import_paths
 from hubatlas.core.store.database import Store
-from hubatlas.core.store.snapshot import build, ensure_snapshot, open_snapshot
-
-
-def make(cache, records):
-    with Store(cache) as s:
-        import_paths(s, [write_json(cache.parent / f"{cache.name}.json", records)])
-        build(s)
-
-
-def analysis(cache):
-    store = Store(cache, readonly=True)
-    data = load(store, open_snapshot(cache))
-    return store, data, NameWords(data.ids.to_pylist())
+from hubatlas.core.store.snapshot import ensure_snapshot, open_snapshot
 
 
 def idx(data, mid):
@@ -177,46 +162,6 @@ def test_drift_margins_say_when_a_finding_flips_on_resampling(family):
         "license_random_pairs",
     }
     json.dumps(d)  # every figure is reportable
-
-
-def test_author_split_hides_every_value_of_a_share_of_authors():
-    from types import SimpleNamespace
-
-    from hubatlas.core.analysis.predict import hide
-
-    rng = np.random.default_rng(0)
-    author = rng.integers(0, 50, 2000)
-    data = SimpleNamespace(author=author)
-    documented = np.flatnonzero(rng.random(2000) < 0.7)
-    hidden = hide(data, documented, np.random.default_rng(1), 0.2, "author")
-    who = np.unique(author[hidden])
-    assert len(who) == 10  # 20% of the 50 authors with a documented value
-    assert np.isin(documented[np.isin(author[documented], who)], hidden).all()  # all of theirs hidden
-    assert not np.isin(author[np.setdiff1d(documented, hidden)], who).any()  # none of theirs left visible
-    random = hide(data, documented, np.random.default_rng(1), 0.2, "random")
-    assert len(random) == round(0.2 * len(documented)) and len(np.unique(author[random])) > 10
-    with pytest.raises(ValueError, match="unknown split"):
-        hide(data, documented, rng, 0.2, "family")
-
-
-def test_author_split_is_harder_where_authors_carry_the_label(tmp_path):
-    """Each author publishes one task under uninformative names: neighbours by author give the task away in
-    the random split, not when the author's every value is hidden."""
-    from hubatlas.core.analysis.predict import evaluate
-
-    tasks = ["text-classification", "translation", "image-classification", "automatic-speech-recognition"]
-    recs = [
-        {"id": f"a{a}/m{i}", "pipeline_tag": tasks[a % 4], "downloads": i, "library_name": "transformers"}
-        for a in range(60)
-        for i in range(12)
-    ]
-    cache = tmp_path / "c"
-    make(cache, recs)
-    store, data, words = analysis(cache)
-    with store:
-        rnd = evaluate(data, words, attributes=("pipeline_tag",))["pipeline_tag"]
-        auth = evaluate(data, words, attributes=("pipeline_tag",), split="author")["pipeline_tag"]
-    assert rnd["accuracy"] > 0.9 and auth["accuracy"] < rnd["accuracy"] - 0.3
 
 
 def test_trends_monthly_counts(family):

@@ -6,6 +6,7 @@ and changes nothing."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -119,3 +120,84 @@ def test_empty_undecodable_and_bom_files(tmp_path):
     bom.write_bytes(b"\xef\xbb\xbf" + write_json(tmp_path / "plain.json", [rec("y/with-bom")]).read_bytes())
     run_cli("import", str(bom), cache=cache)
     assert "y/with-bom" in run_cli("search", "with-bom", cache=cache).stdout
+
+
+def test_dates_after_the_data_or_before_the_hub_are_unknown_not_a_month(tmp_path):
+    cache = tmp_path / "c"
+    recs = [
+        rec("a/future", createdAt="9999-12-31T00:00:00.000Z", lastModified="2024-01-01T00:00:00.000Z"),
+        rec("a/ancient", createdAt="1970-01-02T00:00:00.000Z"),
+        rec("a/fine", createdAt="2023-05-01T00:00:00.000Z", lastModified="2024-01-01T00:00:00.000Z"),
+    ]
+    run_cli("import", str(write_json(tmp_path / "d.json", recs)), cache=cache)
+    p = run_cli("trends", "--json", cache=cache)
+    t = json.loads(p.stdout)
+    assert t["months"] == ["2023-05"] and len(p.stdout) < 10_000  # not 96,360 months, not megabytes
+    manifest = json.loads((cache / "snapshot" / "manifest.json").read_text())
+    assert manifest["dates_out_of_range"] == 2 and manifest["data_date"].startswith("2024-01-01")
+
+
+def test_ids_differing_only_in_case_are_one_model(tmp_path):
+    from hubatlas.core.store.database import Store
+    from hubatlas.core.store.snapshot import open_snapshot
+
+    cache = tmp_path / "c"
+    recs = [
+        rec("Case/Model", downloads=1),
+        rec("case/model", downloads=2),
+        rec("CASE/MODEL", downloads=3),
+        rec("u/kid", tags=["base_model:case/model"]),
+    ]
+    run_cli("import", str(write_json(tmp_path / "a.json", recs)), cache=cache)
+    with Store(cache, readonly=True) as s:
+        assert s.count_models() == 2 and s.get("CASE/MODEL")["downloads"] == 3  # the last record wins
+    run_cli("import", str(write_json(tmp_path / "b.json", [rec("case/Model", downloads=7)])), cache=cache)
+    with Store(cache, readonly=True) as s:
+        rows = s.conn.execute("SELECT id, downloads FROM models WHERE placeholder=0 ORDER BY id").fetchall()
+        assert rows == [("case/Model", 7), ("u/kid", 0)]  # over what is stored, too
+    snap = open_snapshot(cache)
+    ids = snap.nodes.column("id").to_pylist()
+    e = snap.edges
+    assert [
+        (ids[p], ids[c])
+        for p, c in zip(e.column("source").to_pylist(), e.column("target").to_pylist(), strict=True)
+    ] == [("case/Model", "u/kid")]  # the child's parent follows the new spelling: no placeholder beside it
+
+
+def test_a_file_size_limit_says_what_ran_out_and_that_the_atlas_is_intact(tmp_path):
+    import resource
+
+    cache = tmp_path / "c"
+    run_cli("synth", "--models", "5000", cache=cache)
+    before = run_cli("stats", "--json", cache=cache).stdout
+
+    def limit() -> None:  # 40 KB a file: the predictions (far larger) cannot be written
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_960, 40_960))
+
+    env = {k: v for k, v in os.environ.items() if k != "HUBATLAS_CACHE"}
+    p = subprocess.run(
+        [sys.executable, "-m", "hubatlas.viewer.cli", "--cache", str(cache), "predict"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        preexec_fn=limit,
+    )
+    assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr
+    assert "file-size limit" in p.stderr and "intact (checked)" in p.stderr and "damaged" not in p.stderr
+    assert run_cli("stats", "--json", cache=cache).stdout == before  # nothing lost, and not "damaged"
+    run_cli("predict", cache=cache)  # with the limit raised, the same command finishes
+
+
+def test_the_export_font_has_every_glyph_the_legends_use():
+    """The ramp legends of downloads and created say "≤"/"≥" and "→": drawn as glyphs, not empty boxes."""
+    import numpy as np
+
+    from hubatlas.viewer._vispy.figure import font
+
+    f = font(16)
+    tofu = np.asarray(f.getmask("\U000f0000"))  # a private-use character no font has: its missing-glyph box
+    for ch in "≤≥→·":
+        mask = np.asarray(f.getmask(ch))
+        assert mask.size and mask.any(), ch
+        assert mask.shape != tofu.shape or not np.array_equal(mask, tofu), f"{ch!r} is drawn as an empty box"

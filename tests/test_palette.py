@@ -59,6 +59,7 @@ def test_relation_colours_are_not_modality_colours():
         assert min(delta_e(c, m) for m in MODALITY_COLORS.values()) > 15, rel
     typed = [RELATION_COLORS[r] for r in ("finetune", "adapter", "quantized", "merge")]
     assert min(delta_e(a, b) for a, b in itertools.combinations(typed, 2)) > 25
+    assert min(delta_e(RELATION_COLORS["cross-family"], t) for t in typed) > 25  # a link between families
 
 
 def test_a_real_other_label_and_the_leftover_group_are_told_apart():

@@ -26,7 +26,18 @@ def cmd_view(args: argparse.Namespace) -> int:
         raise CLIError(
             f"the desktop viewer needs PySide6 and VisPy (`pip install 'hubatlas[viewer]'`): {e}"
         ) from None
-    return run(Path(cache), label=label, screenshot=Path(args.screenshot) if args.screenshot else None)
+    view = None
+    if args.view:
+        from hubatlas.viewer.layers.view_file import ViewError, load
+
+        try:
+            load(args.view)  # a bad file is a clear error before any window opens
+        except ViewError as e:
+            raise CLIError(f"--view {args.view}: {e}") from None
+        view = Path(args.view)
+    return run(
+        Path(cache), label=label, screenshot=Path(args.screenshot) if args.screenshot else None, view=view
+    )
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -43,12 +54,16 @@ def add_view(sub: argparse._SubParsersAction) -> None:
         "the cache is empty. Press F1 in the window for keyboard shortcuts.",
     )
     s.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
+    s.add_argument(
+        "--view", metavar="FILE", help="open on this saved view (File › Save view…, export --save-view)"
+    )
     s.set_defaults(func=cmd_view)
 
     s = sub.add_parser(
         "export",
         help="render an image of the atlas without a window",
-        description="Render the atlas offscreen at full detail and save a PNG or JPEG.",
+        description="Render the atlas offscreen at full detail and save a PNG or JPEG, an SVG or PDF with "
+        "editable text, or (--timelapse) an animation of the Hub's growth.",
     )
     s.add_argument("--out", required=True, metavar="FILE", help="output .png or .jpg")
     s.add_argument("--width", type=int, default=1920, metavar="W", help="width in pixels (default 1920)")
@@ -100,6 +115,43 @@ def add_view(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--theme", choices=["dark", "light"], default="dark")
     s.add_argument("--transparent", action="store_true", help="transparent background (PNG)")
+    s.add_argument(
+        "--view",
+        metavar="FILE",
+        help="render exactly this saved view (camera, colours, filters, hidden classes, selection, labels, "
+        "density, theme; from File › Save view… or --save-view): it wins over the options above",
+    )
+    s.add_argument(
+        "--timelapse",
+        action="store_true",
+        help="record the Hub's growth into --out .gif, .webp or .mp4: one frame per month (or quarter), the "
+        "map as of that date with the date and count of models as a caption (MP4 needs `pip install "
+        "imageio-ffmpeg` or an ffmpeg on the PATH)",
+    )
+    s.add_argument(
+        "--from",
+        dest="from_month",
+        metavar="YYYY-MM",
+        help="time-lapse: first month (default: the data's first)",
+    )
+    s.add_argument(
+        "--to", dest="to_month", metavar="YYYY-MM", help="time-lapse: last month (default: the data's date)"
+    )
+    s.add_argument(
+        "--step", choices=["month", "quarter"], default="month", help="time-lapse: one frame per step"
+    )
+    s.add_argument(
+        "--fps",
+        type=number(0.1, 60),
+        default=4.0,
+        metavar="N",
+        help="time-lapse: frames a second (default 4)",
+    )
+    s.add_argument(
+        "--save-view",
+        metavar="FILE",
+        help="also write the view this export renders, so the figure can be remade",
+    )
     s.set_defaults(func=cmd_export)
 
 

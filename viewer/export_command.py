@@ -30,7 +30,16 @@ def export_cli(args: argparse.Namespace) -> int:
     w, h = {"4k": (3840, 2160), "8k": (7680, 4320)}.get(args.preset, (args.width, args.height))
     out = Path(args.out)
     try:
-        check_target(out, w, h)
+        if args.timelapse:
+            from hubatlas.viewer._vispy.timelapse import ANIMATION_FORMATS
+
+            if out.suffix.lower() not in ANIMATION_FORMATS:
+                raise ExportError(f"{out}: a time-lapse is saved as .gif, .webp or .mp4")
+            check_target(out.with_suffix(".png"), w, h)  # the size and the folder
+        else:
+            if out.suffix.lower() in (".gif", ".webp", ".mp4"):
+                raise ExportError(f"{out}: an animation needs --timelapse")
+            check_target(out, w, h)
     except ExportError as e:
         raise CLIError(str(e)) from None
     with open_store(args) as store:
@@ -52,20 +61,59 @@ def export_cli(args: argparse.Namespace) -> int:
         values = parse_filters(args.filter, snap)
         if args.zoom <= 0:
             raise CLIError("--zoom must be positive")
-        _render(AtlasModel(snap, store), args, out, (w, h), values, focus)
+        view = None
+        if args.view:
+            from hubatlas.viewer.layers.view_file import ViewError, load
+
+            try:
+                view = load(args.view)
+            except ViewError as e:
+                raise CLIError(f"--view {printable(args.view)}: {e}") from None
+        _render(AtlasModel(snap, store), args, out, (w, h), values, focus, view)
     print(f"wrote {out} ({w}×{h})", file=sys.stderr)
     return 0
 
 
+def _timelapse(atlas, args, out: Path, opts) -> None:
+    from hubatlas.core.common.progress import bar
+    from hubatlas.viewer._vispy.timelapse import data_months, month_ends, record
+
+    first, last = data_months(atlas.model)
+    days = month_ends(args.from_month or first, args.to_month or last, args.step)
+    with bar(total=len(days), desc="time-lapse", unit="frames", enabled=None) as pb:
+
+        def progress(done: int, total: int) -> bool:
+            pb.n = done
+            pb.refresh()
+            return True
+
+        n = record(atlas, out, opts, days, fps=args.fps, progress=progress)
+        pb.n = n
+        pb.refresh()
+    print(f"hubatlas: {n} frames, {days and first}..{last}", file=sys.stderr)
+
+
+def _save_view(model: AtlasModel, atlas, path: Path) -> None:
+    """Write the view an export renders (``--save-view``), so the figure can be remade."""
+    from hubatlas.core.common.atomic import atomic_path
+    from hubatlas.viewer.layers.view_file import capture
+
+    view = capture(model, atlas.state, atlas.camera(), atlas.colors.legend)
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(view.dumps() + "\n", encoding="utf-8")
+    print(f"hubatlas: saved the view in {path}", file=sys.stderr)
+
+
 def _render(
-    model: AtlasModel, args, out: Path, size: tuple[int, int], values: dict, focus: int | None
+    model: AtlasModel, args, out: Path, size: tuple[int, int], values: dict, focus: int | None, view=None
 ) -> None:
     from hubatlas.core.common.filters import Filters
     from hubatlas.viewer._vispy.export import TILE_UNKNOWN, ExportError, ExportOptions, export_image
 
     w, h = size
     try:
-        atlas = make_canvas(model, (min(w, TILE_UNKNOWN), min(h, TILE_UNKNOWN)), args.theme)
+        theme = view.data.get("theme", args.theme) if view is not None else args.theme
+        atlas = make_canvas(model, (min(w, TILE_UNKNOWN), min(h, TILE_UNKNOWN)), theme)
     except Exception as e:
         raise CLIError(f"no usable OpenGL for offscreen rendering: {type(e).__name__}: {e}") from None
     try:
@@ -80,6 +128,18 @@ def _render(
             atlas.select(focus)
         elif args.zoom != 1.0:
             atlas.zoom(1 / args.zoom, (0, 0))
+        labels = args.labels
+        if view is not None:  # the saved view, exactly: its state and camera over the options above
+            from hubatlas.viewer.layers.view_file import apply
+
+            cam = apply(view, model, st, lambda: atlas.colors.legend)
+            if cam is not None:
+                atlas.set_camera(*cam)
+            labels = st.labels
+            for note in view.notes:
+                print(f"hubatlas: the view: {note}", file=sys.stderr)
+        if args.save_view:
+            _save_view(model, atlas, Path(args.save_view))
         opts = ExportOptions(
             width=w,
             height=h,
@@ -87,9 +147,12 @@ def _render(
             title=args.title,
             attribution=args.attribution,
             transparent=args.transparent,
-            labels=args.labels,
+            labels=labels,
         )
-        export_image(atlas, out, opts, tile=TILE_UNKNOWN)
+        if args.timelapse:
+            _timelapse(atlas, args, out, opts)
+        else:
+            export_image(atlas, out, opts, tile=TILE_UNKNOWN)
     except ExportError as e:
         raise CLIError(str(e)) from None
     except OSError as e:

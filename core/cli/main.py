@@ -13,6 +13,7 @@ from hubatlas.core.cli import analysis_commands, layout_command, store_commands
 from hubatlas.core.cli.common import EXIT_DATA, EXIT_USAGE, CLIError
 from hubatlas.core.cli.numbers import harden, nonempty_path, undecodable
 from hubatlas.core.common.paths import ENV_VAR
+from hubatlas.core.common.resources import what_ran_out
 from hubatlas.core.common.text import printable
 
 CommandAdder = Callable[[argparse._SubParsersAction], None]
@@ -52,6 +53,25 @@ def build_parser(
     return harden(p)
 
 
+def _after_running_out(args: argparse.Namespace, what: str) -> str:
+    """What the atlas is like after a disk, file-size or memory limit stopped a command, and what to do."""
+    from hubatlas.core.common.paths import DB_NAME, resolve_cache_dir
+    from hubatlas.core.common.resources import DISK_FULL, FILE_LIMIT
+    from hubatlas.core.store.integrity import intact
+
+    db = resolve_cache_dir(getattr(args, "cache", None)) / DB_NAME
+    state = {
+        True: f"The atlas in {printable(db.parent)} is intact (checked): what finished steps committed is kept",
+        False: f"The atlas in {printable(db.parent)} failed its check: rebuild it into a new --cache directory",
+        None: "The atlas could not be checked now; `hubatlas stats` checks it once there is room",
+    }[intact(db) if db.exists() else None]
+    todo = {
+        DISK_FULL: "free some disk space",
+        FILE_LIMIT: "raise the limit (`ulimit -f unlimited`)",
+    }.get(what, "close other programs or raise the limit")
+    return f"{state}. To finish, {todo} and run the same command again."
+
+
 def main(
     argv: list[str] | None = None,
     extra: list[CommandAdder] | None = None,
@@ -72,7 +92,19 @@ def main(
     except CLIError as e:
         print(f"hubatlas: error: {printable(e, 2000)}", file=sys.stderr)  # may quote untrusted data
         return EXIT_DATA
-    except sqlite3.DatabaseError as e:  # "database disk image is malformed", "file is not a database", ...
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        return 0
+    except (OSError, MemoryError, sqlite3.DatabaseError) as e:
+        what = what_ran_out(e)
+        if what is None and not isinstance(e, sqlite3.DatabaseError):
+            raise
+        if what is not None:
+            print(
+                f"hubatlas: error: {what} while `{args.command}` ran. {_after_running_out(args, what)}",
+                file=sys.stderr,
+            )
+            return EXIT_DATA
+        # "database disk image is malformed", "file is not a database", ...
         cache = getattr(args, "cache", None) or "the cache"
         print(
             f"hubatlas: error: {printable(cache)} looks damaged ({printable(e, 200)}). Nothing was changed; "
@@ -84,5 +116,3 @@ def main(
     except KeyboardInterrupt:
         print("hubatlas: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0

@@ -10,6 +10,7 @@ EPOCH = np.datetime64("1970-01-01", "D")
 BACKFILLED = "2022-03-02T23:29:04"  # the Hub's createdAt for repositories older than the field
 BACKFILLED_DAY = int((np.datetime64("2022-03-02", "D") - EPOCH).astype(int))
 BACKFILLED_TEXT = "before 2022-03"
+HUB_BEGAN = "2016-01-01"  # a creation date before this (the Hub held no models) is a broken record
 
 
 def day_of(date: str) -> int:

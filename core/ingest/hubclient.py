@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 # Fields the atlas needs, fetched through `expand` (which cannot be combined with full/config/cardData=True).
@@ -282,9 +283,8 @@ class HubClient:
                 "GET", url, headers=self.headers, timeout=self.timeout, follow_redirects=False
             ) as resp:
                 return resp, _bounded(resp.iter_bytes())
-        resp = self.session.get(
-            url, headers=self.headers, timeout=self.timeout, stream=True, allow_redirects=False
-        )
+        legacy: Any = self.session  # huggingface_hub < 1.0: a requests session
+        resp = legacy.get(url, headers=self.headers, timeout=self.timeout, stream=True, allow_redirects=False)
         try:
             return resp, _bounded(resp.iter_content(65536))
         finally:

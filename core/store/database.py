@@ -266,11 +266,27 @@ class Store(StoreReads):
         """Insert or update normalised rows (see schema.MODEL_COLUMNS); a placeholder becomes real.
 
         A batch that names an id twice keeps the last record (ids are deduplicated before writing, so
-        every row is indexed exactly once)."""
-        unique = list({r[0]: r for r in rows}.values())
+        every row is indexed exactly once). The Hub resolves ids case-insensitively, so ids that differ only
+        in case are one model: the last record wins, in the batch and over what is stored (the stored row
+        gives way, and edges naming it follow the new spelling)."""
+        unique = list({r[0].lower(): r for r in rows}.values())
+        self._respell([r[0] for r in unique])
         start = self._max_rowid()
         self.conn.executemany(_UPSERT, unique)
         self._index_new(start)
+
+    def _respell(self, ids: list[str]) -> None:
+        """Stored models whose ids equal one of ``ids`` but for case give way to the new spelling."""
+        pairs = self.conn.execute(
+            "SELECT m.id, j.value FROM json_each(?) j JOIN models m ON m.id = j.value COLLATE NOCASE "
+            "WHERE m.id != j.value",
+            (json.dumps(ids),),
+        ).fetchall()
+        for old, new in pairs:
+            self.conn.execute("UPDATE OR IGNORE edges SET child=? WHERE child=?", (new, old))
+            self.conn.execute("UPDATE OR IGNORE edges SET parent=? WHERE parent=?", (new, old))
+            self.conn.execute("DELETE FROM edges WHERE child=? OR parent=?", (old, old))
+            self.conn.execute("DELETE FROM models WHERE id=?", (old,))
 
     def replace_edges(self, children: Iterable[str], edges: Iterable[tuple[str, str, str, str]]) -> None:
         """Replace the documented (non-inferred) parents of ``children`` with ``edges``."""

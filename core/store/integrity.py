@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 
 from hubatlas.core.common import atomic
+from hubatlas.core.common.resources import what_ran_out
 from hubatlas.core.common.text import printable
 
 SUFFIX = ".verified"
@@ -60,6 +61,15 @@ def needs_check(db: Path) -> bool:
     return recorded(db) != fingerprint(db)
 
 
+def intact(db: Path) -> bool | None:
+    """Whether the database passes SQLite's quick check now (read-only; None when it cannot be run)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            return [r[0] for r in conn.execute("PRAGMA quick_check(3)").fetchall()] == ["ok"]
+    except (sqlite3.Error, OSError, MemoryError):
+        return None
+
+
 def check(conn: sqlite3.Connection, db: Path) -> None:
     """SQLite's quick check of every page; CacheDamaged when it finds anything. Records the file as good
     (as it was before the check began: a change made meanwhile is checked next time)."""
@@ -67,6 +77,8 @@ def check(conn: sqlite3.Connection, db: Path) -> None:
     try:
         problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)").fetchall()]
     except sqlite3.DatabaseError as e:
+        if what_ran_out(e):  # the check itself could not run: the disk or memory, not the file
+            raise
         raise CacheDamaged(damaged_message(db.parent, e)) from None
     if problems != ["ok"]:
         raise CacheDamaged(damaged_message(db.parent, "; ".join(problems)))

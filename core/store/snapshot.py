@@ -25,13 +25,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hubatlas.core.common import atomic
+from hubatlas.core.common.dates import HUB_BEGAN, day_of
 from hubatlas.core.common.paths import LAYOUTS_DIR, SNAPSHOT_DIR
 from hubatlas.core.common.taxonomy import modality_of
 from hubatlas.core.store.database import Store, utcnow
 from hubatlas.core.store.graph import families
 from hubatlas.core.store.schema import RELATIONS
 
-SNAPSHOT_VERSION = 3  # 3: one root per family (primary-parent trees), the primary parent, cross-family edges
+SNAPSHOT_VERSION = (
+    4  # 3: one root per family, the primary parent, cross-family edges; 4: dates out of range unknown
+)
 EDGE_FILE_COLUMNS = ("source", "target", "relation", "inferred", "proposed", "cross")
 RELATION_CODE = {r: i for i, r in enumerate(RELATIONS)}
 NO_PARENT = "none"
@@ -103,10 +106,14 @@ def build(store: Store, progress: bool | None = None) -> dict:
     downloads = np.array([-1 if d is None else d for d in cols["downloads"]], np.float64)
     fam = families(n, edges["source"][doc], edges["target"][doc], priority=downloads)
     # an edge between two families: a merge's other parents (the merge joined its most downloaded parent's)
-    edges["cross"] = fam.family[edges["source"]] != fam.family[edges["target"]] if n else edges["proposed"]
+    # (documented edges only: a proposed parent is a guess, drawn as such, not a link between families)
+    edges["cross"] = (
+        (fam.family[edges["source"]] != fam.family[edges["target"]]) & doc if n else edges["proposed"]
+    )
     ids = pa.array(cols["id"], type=pa.string())
     old_xy, old_layout = _previous_xy(store.dir, ids)
-    nodes = _nodes_table(cols, ids, fam, edges, old_xy)
+    data_date = store.data_date()
+    nodes = _nodes_table(cols, ids, fam, edges, old_xy, data_date)
     d = snapshot_dir(store.dir)
     d.mkdir(parents=True, exist_ok=True)
     write_table(nodes, d / "nodes.arrow")
@@ -120,7 +127,8 @@ def build(store: Store, progress: bool | None = None) -> dict:
         "built_at": utcnow(),
         "nodes": n,
         "models": n - int(np.fromiter(cols["placeholder"], dtype=np.uint8, count=n).sum()),
-        "data_date": store.data_date(),
+        "data_date": data_date,
+        "dates_out_of_range": int((nodes.schema.metadata or {}).get(b"dates_out_of_range", 0)),
         "edges": len(edges["source"]),
         "inferred_edges": int(edges["proposed"].sum()),
         "cross_family_edges": int((edges["cross"] & ~edges["proposed"]).sum()),
@@ -176,7 +184,12 @@ def _relation_to_primary_parent(n: int, fam, edges: dict[str, np.ndarray]) -> np
 
 
 def _nodes_table(
-    cols: dict[str, tuple], ids: pa.Array, fam, edges: dict[str, np.ndarray], old_xy
+    cols: dict[str, tuple],
+    ids: pa.Array,
+    fam,
+    edges: dict[str, np.ndarray],
+    old_xy,
+    data_date: str | None = None,
 ) -> pa.Table:
     n = len(ids)
     tag_dict = pa.array(cols["pipeline_tag"], type=pa.string()).dictionary_encode()
@@ -190,6 +203,13 @@ def _nodes_table(
     day = pc.strptime(
         pc.utf8_slice_codeunits(created, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True
     )
+    day = pc.cast(pc.cast(day, pa.date32()), pa.int32())
+    # a creation date after the data's own date, or before the Hub held models, is a broken record: unknown
+    lo, hi = day_of(HUB_BEGAN), day_of(data_date) if data_date else None
+    bad = pc.less(day, lo) if hi is None else pc.or_(pc.less(day, lo), pc.greater(day, hi))
+    bad = pc.fill_null(bad, False)
+    out_of_range = pc.sum(bad.cast(pa.int64())).as_py() or 0
+    day = pc.if_else(bad, pa.scalar(None, pa.int32()), day)
     node_rel = _relation_to_primary_parent(n, fam, edges)
     return pa.table(
         {
@@ -203,7 +223,7 @@ def _nodes_table(
             ),
             "downloads": pa.array(cols["downloads"], type=pa.int64()),
             "likes": pa.array(cols["likes"], type=pa.int32()),
-            "created_day": pc.cast(pc.cast(day, pa.date32()), pa.int32()),
+            "created_day": day,
             "family": pa.array(fam.family, type=pa.int32()),
             "root": pa.array(fam.root, type=pa.int32()),
             "parent": pa.array(fam.primary_parent, type=pa.int32()),  # primary parent (-1: a root)
@@ -212,7 +232,8 @@ def _nodes_table(
             "placeholder": pa.array(np.fromiter(cols["placeholder"], dtype=np.uint8, count=n).astype(bool)),
             "x": pa.array(old_xy[0], type=pa.float32()),
             "y": pa.array(old_xy[1], type=pa.float32()),
-        }
+        },
+        metadata={"dates_out_of_range": str(out_of_range)},
     )
 
 

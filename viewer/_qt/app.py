@@ -56,7 +56,7 @@ def make_app():
     return app, icon
 
 
-def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
+def run(cache: Path, *, label: str = "", screenshot: Path | None = None, view: Path | None = None) -> int:
     """Show the window (the event loop runs until it closes). Returns a process exit code."""
     from PySide6.QtWidgets import QMessageBox
 
@@ -102,6 +102,10 @@ def run(cache: Path, *, label: str = "", screenshot: Path | None = None) -> int:
 
     w = MainWindow(model, label=label, icon=icon)
     w.show()
+    if view is not None:  # `view --view FILE`
+        from hubatlas.viewer._qt import view_actions
+
+        view_actions.open_path(w, view)
     if screenshot is not None:  # used by `view --screenshot` and smoke tests
         from PySide6.QtCore import QTimer
 

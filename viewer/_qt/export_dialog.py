@@ -1,4 +1,5 @@
-"""File → Export image…: size presets, PNG/JPEG, legend, title, attribution, background; quick export."""
+"""File → Export image…: size presets, PNG/JPEG or SVG/PDF (the points one embedded raster, labels, legend,
+title and attribution real text), legend, title, attribution, background; quick export."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ class ExportDialog(QDialog):
         self.legend.setChecked(True)
         self.attribution = QCheckBox("attribution (data source and snapshot date)")
         self.attribution.setChecked(True)
-        self.transparent = QCheckBox("transparent background (PNG)")
+        self.transparent = QCheckBox("transparent background (PNG, SVG, PDF)")
         state = win.atlas.state
         self.labels = QCheckBox("labels (as the window draws them at this view)")
         self.labels.setChecked(state.labels)
@@ -85,7 +86,10 @@ class ExportDialog(QDialog):
 
     def _browse(self) -> None:
         p, _ = QFileDialog.getSaveFileName(
-            self, "Export image", self.path.text(), "PNG (*.png);;JPEG (*.jpg *.jpeg)"
+            self,
+            "Export image",
+            self.path.text(),
+            "PNG (*.png);;JPEG (*.jpg *.jpeg);;SVG, text editable (*.svg);;PDF, text editable (*.pdf)",
         )
         if p:
             self.path.setText(p)

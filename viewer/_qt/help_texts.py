@@ -33,6 +33,9 @@ SHORTCUTS = [
     ("Ctrl+E", "export an image"),
     ("Ctrl+O", "open another atlas"),
     ("Ctrl+Shift+E", "quick export at 2×"),
+    ("Ctrl+S / Ctrl+Shift+O", "save the view / open a saved view"),
+    ("Ctrl+Shift+C / Ctrl+Shift+V", "copy the view as text / open the view on the clipboard"),
+    ("Ctrl+R", "record the Hub's history as an animation"),
     ("F1", "this table"),
 ]
 

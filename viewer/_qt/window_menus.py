@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtGui import QActionGroup, QKeySequence
 
 from hubatlas.core.common.fields import MODES
-from hubatlas.viewer._qt import menus
+from hubatlas.viewer._qt import menus, record_history, view_actions
 
 MODE_KEYS = {m: str(i + 1) for i, m in enumerate(MODES)}
 TOGGLES = (  # state field, menu text, key, tip
@@ -45,6 +45,17 @@ def _file_menu(w) -> None:
         w.quick_export,
         "Ctrl+Shift+E",
         tip="Save the current view at twice the window size next to the last export",
+    )
+    f.addSeparator()
+    action(w, f, "Save view…", lambda: view_actions.save_view(w), "Ctrl+S", tip="Keep this view in a file")
+    action(w, f, "Open view…", lambda: view_actions.open_view(w), "Ctrl+Shift+O", tip="Show a saved view")
+    action(
+        w,
+        f,
+        "Open view from clipboard",
+        lambda: view_actions.paste_view(w),
+        "Ctrl+Shift+V",
+        tip="Show the view copied with View › Copy view",
     )
     f.addSeparator()
     action(w, f, "Quit", w.close, QKeySequence.Quit)
@@ -103,10 +114,26 @@ def _view_menu(w) -> None:
     action(
         w,
         v,
+        "Record history…",
+        lambda: record_history.record_history(w),
+        "Ctrl+R",
+        tip="Save the Hub's growth, month by month, as an animated GIF, WebP or MP4",
+    )
+    action(
+        w,
+        v,
         "Clear selection",
         w.escape,
         "Esc",
         tip="Clear the selection (in the search box: back to the map)",
+    )
+    action(
+        w,
+        v,
+        "Copy view",
+        lambda: view_actions.copy_view(w),
+        "Ctrl+Shift+C",
+        tip="Copy this view as one line of text to send (File › Open view from clipboard shows it)",
     )
     action(
         w,

@@ -186,13 +186,8 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
         """True while the camera or the state changes (until SETTLE_S after the last change)."""
         return self._interacting
 
-    @property
-    def edges_drawn(self) -> int:
-        return self.edge_overlay.drawn
-
-    @property
-    def edges_in_view(self) -> int:
-        return self.edge_overlay.in_view
+    edges_drawn = property(lambda self: self.edge_overlay.drawn)
+    edges_in_view = property(lambda self: self.edge_overlay.in_view)
 
     # -- following the state: tables and uniforms, never the point buffer ---------------------------------------
     def _on_state(self, changed: set[str]) -> None:
@@ -265,11 +260,19 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
     def zoom(self, factor: float, center=None) -> None:
         self.view.camera.zoom(factor, center)
 
+    def camera(self) -> tuple[float, float, float]:
+        """The camera as a saved view keeps it: the centre (world x, y) and the zoom (1 = whole map)."""
+        r = self.view.camera.rect
+        return float(r.center[0]), float(r.center[1]), self.zoom_level()
+
+    def set_camera(self, x: float, y: float, zoom: float) -> None:
+        """Centre the camera on (x, y) at ``zoom`` (1 = whole map)."""
+        half = 1.1 / max(zoom, 1e-6)
+        self.view.camera.rect = (float(x) - half, float(y) - half, 2 * half, 2 * half)
+
     def fly_to(self, node: int, zoom: float = 40.0) -> None:
         """Centre the camera on a node at the given zoom (1 = whole map)."""
-        x, y = self.xy[node]
-        half = 1.1 / zoom
-        self.view.camera.rect = (float(x) - half, float(y) - half, 2 * half, 2 * half)
+        self.set_camera(*self.xy[node], zoom)
 
     def _on_camera(self, event=None) -> None:
         self._last_cam_change = time.perf_counter()

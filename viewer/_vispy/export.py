@@ -1,5 +1,6 @@
 """Publication-quality images of the atlas, headless or from the app: any size (tiled beyond the GPU's
-framebuffer limit), full detail, optional legend, title and attribution; PNG or JPEG."""
+framebuffer limit), full detail, optional legend, title and attribution; PNG, JPEG, or SVG and PDF with the
+points as one embedded raster and the rest as text (``vector_figure``)."""
 
 from __future__ import annotations
 
@@ -50,9 +51,13 @@ def max_framebuffer() -> int:
 
 def check_target(path: Path, width: int, height: int) -> str:
     """Validate the output path and size before any rendering; returns the format."""
-    fmt = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}.get(path.suffix.lower())
+    fmt = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".svg": "svg", ".pdf": "pdf"}.get(
+        path.suffix.lower()
+    )
     if fmt is None:
-        raise ExportError(f"{path}: unsupported image type {path.suffix or '(none)'}; use .png or .jpg")
+        raise ExportError(
+            f"{path}: unsupported image type {path.suffix or '(none)'}; use .png, .jpg, .svg or .pdf"
+        )
     if width < 16 or height < 16:
         raise ExportError(f"size {width}×{height} is too small (at least 16×16)")
     if width * height > MAX_PIXELS:
@@ -131,14 +136,7 @@ def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.
 def save_image(img: np.ndarray, path: Path, fmt: str, opts: ExportOptions, background) -> None:
     from PIL import Image
 
-    if fmt == "jpeg" or not opts.transparent:
-        img = img.copy()
-        img[..., 3] = 255  # rendered over the opaque theme background already
-    else:
-        # rendered over (0, 0, 0, 0): colours are premultiplied by coverage; PNG wants straight alpha
-        a = img[..., 3:4].astype(np.float32)
-        rgb = np.where(a > 0, img[..., :3] * (255.0 / np.maximum(a, 1)), 0)
-        img = np.concatenate([np.clip(rgb, 0, 255), a], -1).astype(np.uint8)
+    img = _opaque(img) if fmt == "jpeg" or not opts.transparent else _straight_alpha(img)
     im = Image.fromarray(img, "RGBA")
     with atomic_path(path) as tmp:
         if fmt == "jpeg":
@@ -179,7 +177,7 @@ def export_image(atlas, path: str | Path, opts: ExportOptions, tile: int | None 
     """Render the atlas's current view at full detail and save it (tiles of at most ``tile`` pixels)."""
     path = Path(path)
     fmt = check_target(path, opts.width, opts.height)
-    bg = (0, 0, 0, 0) if opts.transparent and fmt == "png" else None
+    bg = (0, 0, 0, 0) if opts.transparent and fmt in ("png", "svg", "pdf") else None
     state, shown = atlas.state, atlas.state.density
     if opts.density is not None:
         state.update(density=opts.density)  # for this image only: the view gets its own back below
@@ -187,6 +185,27 @@ def export_image(atlas, path: str | Path, opts: ExportOptions, tile: int | None 
         img = render_tiled(atlas, opts.width, opts.height, tile or min(max_framebuffer(), TILE_MAX), bg)
     finally:
         state.update(density=shown)
+    if fmt in ("svg", "pdf"):  # the points as one raster, the rest as text and shapes
+        from hubatlas.viewer._vispy.vector_figure import save_vector
+
+        img = _straight_alpha(img) if bg is not None else _opaque(img)
+        save_vector(
+            img, figure_ops(atlas, opts), path, fmt, None if bg is not None else atlas.theme.background
+        )
+        return path
     img = draw_raster(img, figure_ops(atlas, opts))
     save_image(img, path, fmt, opts, atlas.theme.background)
     return path
+
+
+def _opaque(img: np.ndarray) -> np.ndarray:
+    out = img.copy()
+    out[..., 3] = 255  # rendered over the opaque theme background already
+    return out
+
+
+def _straight_alpha(img: np.ndarray) -> np.ndarray:
+    """Rendered over (0, 0, 0, 0), colours are premultiplied by coverage; files want straight alpha."""
+    a = img[..., 3:4].astype(np.float32)
+    rgb = np.where(a > 0, img[..., :3] * (255.0 / np.maximum(a, 1)), 0)
+    return np.concatenate([np.clip(rgb, 0, 255), a], -1).astype(np.uint8)

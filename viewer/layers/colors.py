@@ -56,7 +56,7 @@ RELATION_COLORS = {
     "merge": (224, 0, 80),
     "unknown": (200, 200, 200),
     "none": (90, 90, 90),
-    "cross-family": (90, 200, 255),  # a lineage edge between two families (drawn, never a colour-by class)
+    "cross-family": (0, 255, 255),  # a lineage edge between two families (drawn, never a colour-by class)
 }
 
 
