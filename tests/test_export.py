@@ -193,8 +193,10 @@ def test_export_path_errors(known, tmp_path):
     else:
         p = run_cli("export", "--out", str(ro / "x.png"), cache=known, check=False)
     assert p.returncode == 1 and "not writable" in p.stderr
+    p = run_cli("export", "--out", str(tmp_path / "x.bmp"), cache=known, check=False)
+    assert p.returncode == 1 and "use .png, .jpg, .svg or .pdf" in p.stderr
     p = run_cli("export", "--out", str(tmp_path / "x.gif"), cache=known, check=False)
-    assert p.returncode == 1 and "use .png or .jpg" in p.stderr
+    assert p.returncode == 1 and "needs --timelapse" in p.stderr
 
 
 def test_export_with_predicted_colours(tmp_path):

@@ -58,14 +58,22 @@ def add_view(sub: argparse._SubParsersAction) -> None:
         "--view", metavar="FILE", help="open on this saved view (File › Save view…, export --save-view)"
     )
     s.set_defaults(func=cmd_view)
+    _add_export(sub)
 
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "export",
         help="render an image of the atlas without a window",
         description="Render the atlas offscreen at full detail and save a PNG or JPEG, an SVG or PDF with "
         "editable text, or (--timelapse) an animation of the Hub's growth.",
     )
-    s.add_argument("--out", required=True, metavar="FILE", help="output .png or .jpg")
+    s.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="output .png, .jpg, .svg or .pdf (.gif, .webp, .mp4 with --timelapse)",
+    )
     s.add_argument("--width", type=int, default=1920, metavar="W", help="width in pixels (default 1920)")
     s.add_argument("--height", type=int, default=1080, metavar="H", help="height in pixels (default 1080)")
     s.add_argument("--preset", choices=["4k", "8k"], help="a size preset (overrides --width/--height)")
@@ -89,9 +97,9 @@ def add_view(sub: argparse._SubParsersAction) -> None:
     s.add_argument(
         "--filter",
         action="append",
-        metavar="FIELD=VALUE",
-        help="keep only models with FIELD (modality, pipeline_tag, license, library_name) = VALUE; "
-        "repeatable",
+        metavar="FIELD=VALUE[,VALUE...]",
+        help="keep only models with FIELD (modality, pipeline_tag, license, library_name) = one of the VALUEs; "
+        "repeatable: filters of different fields all apply",
     )
     s.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True, help="draw the legend")
     s.add_argument(
@@ -106,6 +114,12 @@ def add_view(sub: argparse._SubParsersAction) -> None:
         default=False,
         help="shade the density of models under the points (terrain)",
     )
+    _add_figure_options(s)
+    s.set_defaults(func=cmd_export)
+
+
+def _add_figure_options(s: argparse.ArgumentParser) -> None:
+    """What an export draws besides the map, saved views and time-lapses."""
     s.add_argument("--title", help="a title drawn on the image")
     s.add_argument(
         "--attribution",
@@ -152,7 +166,6 @@ def add_view(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="also write the view this export renders, so the figure can be remade",
     )
-    s.set_defaults(func=cmd_export)
 
 
 class SelfTest(argparse.Action):

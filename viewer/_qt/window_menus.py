@@ -103,6 +103,11 @@ def _view_menu(w) -> None:
         a = action(w, tm, name.title(), lambda _=False, t=name: state.update(theme=t), checkable=True)
         tg.addAction(a)
         w.theme_actions[name] = a
+    _history_and_selection(w, v)
+
+
+def _history_and_selection(w, v) -> None:
+    action = menus.action
     action(
         w,
         v,
