@@ -120,16 +120,28 @@ def label_quality(snap, table) -> dict:
             continue
         code = cand.codes[kind]
         vals = code[members]
-        value = np.bincount(vals[vals >= 0]).argmax() if (vals >= 0).any() else -1
+        if kind == "family":  # a label of sibling families ("Whisper") names each of them
+            named_values = np.unique(vals[vals >= 0])
+        else:
+            named_values = np.bincount(vals[vals >= 0]).argmax(keepdims=True) if (vals >= 0).any() else []
         _, near = tree.query([d["x"][i], d["y"][i]], k=min(50, len(xy)))
-        purity.append(float(np.mean(code[near] == value)))
+        purity.append(float(np.mean(np.isin(code[near], named_values))))
     fam, root = snap.column("family").astype(np.int64), snap.column("root").astype(np.int64)
     sizes = np.bincount(fam)
     named = 0
-    family_texts = {d["text"][i] for i in np.flatnonzero((mz <= 2) & (np.asarray(d["kind"]) == "family"))}
+    fam_rows = np.flatnonzero((mz <= 2) & (np.asarray(d["kind"]) == "family"))
+    family_texts = {d["text"][i] for i in fam_rows}
     for f in np.argsort(-sizes)[:20]:
         r = int(root[np.flatnonzero(fam == f)[0]])
-        named += cand.texts["family"][r] in family_texts
+        name = cand.texts["family"][r]
+        merged = (
+            any(  # a label of siblings: its words begin the family's name and it names the family's models
+                (name + " ").startswith(d["text"][i] + " ")
+                and (cand.codes["family"][d["members"][i]] == r).any()
+                for i in fam_rows
+            )
+        )
+        named += name in family_texts or merged
     return {
         "levels": len(set(mz.tolist())),
         "top20_families_named_by_zoom2": int(named),

@@ -39,9 +39,7 @@ def main() -> None:
             for fmt in ("png", "svg", "pdf"):
                 out = d / f"f{w}.{fmt}"
                 s = _export(args.cache, "--width", str(w), "--height", str(h), "--out", str(out))
-                res["vector"].append(
-                    {"size": f"{w}x{h}", "format": fmt, "seconds": s, "bytes": out.stat().st_size}
-                )
+                res["vector"].append({"size": f"{w}x{h}", "format": fmt, **s, "bytes": out.stat().st_size})
                 print(res["vector"][-1])
         # a time-lapse of the last ``frames`` months (or all there are), 1280×800 GIF
         from hubatlas.core.store.snapshot import open_snapshot
@@ -54,7 +52,7 @@ def main() -> None:
         res["timelapse"] = {
             "frames": args.frames,
             "size": "1280x800",
-            "seconds": s,
+            **s,
             "bytes": out.stat().st_size,
         }
         print(res["timelapse"])

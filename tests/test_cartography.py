@@ -284,3 +284,27 @@ def test_labels_of_models_without_any_task_library_or_family(tmp_path):
     t = read_labels(open_snapshot(tmp_path / "c"))
     assert t is not None and t.num_rows == info["labels"]["count"] >= 1
     assert {r["kind"] for r in t.to_pylist()} <= {"author", "word", "model"}
+
+
+def test_sibling_families_side_by_side_are_one_name():
+    from hubatlas.core.common.names import readable
+    from hubatlas.core.layout.labels import _merge_siblings
+
+    rows = [
+        ("Whisper small", 0.10, -0.36, 1.0, 1126, "family", [1, 2]),
+        ("Whisper tiny", 0.09, -0.35, 1.0, 1103, "family", [3]),
+        ("Whisper large", 0.90, 0.90, 1.0, 500, "family", [4]),  # far away: its own label
+        ("BERT base uncased", 0.33, -0.42, 2.0, 1256, "family", [5]),
+        ("BERT base cased", 0.325, -0.44, 2.0, 1120, "family", [6]),
+        ("Text generation", 0.1, -0.36, 1.0, 9000, "task", [7]),  # another kind: never merged
+    ]
+    out = {r[0]: r for r in _merge_siblings(rows)}
+    assert set(out) == {"Whisper", "Whisper large", "BERT base", "Text generation"}
+    w = out["Whisper"]
+    assert w[4] == 1126 + 1103 and sorted(w[6]) == [1, 2, 3] and (w[1], w[2]) == (0.10, -0.36) and w[3] == 1.0
+    assert out["BERT base"][3] == 2.0 and out["BERT base"][4] == 1256 + 1120
+    assert (
+        readable("llama-3-8b-bnb-4bit") == "Llama 3 8B"
+        and readable("Mistral-7B-v0.1-GGUF") == "Mistral 7B v0.1"
+    )
+    assert readable("gguf") == "GGUF"  # a name that is nothing but the word stays

@@ -105,11 +105,32 @@ _SIZE = re.compile(r"^(\d+(?:\.\d+)?)([bmkt])$")
 _VERSION = re.compile(r"^v\d+(?:\.\d+)*$")
 
 
+# how a copy of a model is packed, not what it is: dropped from the end of a family's name
+_PACKAGING = frozenset(
+    {
+        "bnb",
+        "4bit",
+        "8bit",
+        "gguf",
+        "ggml",
+        "awq",
+        "gptq",
+        "exl2",
+        "mlx",
+        "int4",
+        "int8",
+        "fp16",
+        "bf16",
+        "fp8",
+    }
+)
+
+
 def readable(name: str) -> str:
     """A model name as people say it: "Llama-2-7b-hf" -> "Llama 2 7B", "stable-diffusion-xl-base-1.0" ->
     "Stable diffusion XL base 1.0", "bert-base-uncased" -> "BERT base uncased", "gpt2" -> "GPT-2". Words are
     split at '-' and '_', sizes written as sizes, known names spelled as their makers do, other words as
-    written; the first word capitalised; "hf" dropped."""
+    written; the first word capitalised; "hf" and trailing packaging words ("bnb 4bit", "GGUF") dropped."""
     words = [w for w in re.split(r"[-_\s]+", name.strip()) if w]
     out = []
     for w in words:
@@ -124,6 +145,8 @@ def readable(name: str) -> str:
             spelled = w  # as its maker wrote it (Meta, Llama, DeepSeek, TinyLlama, v0.1)
         if spelled:
             out.append(spelled)
+    while len(out) > 1 and out[-1].lower() in _PACKAGING:  # "Llama 3 8B bnb 4bit" is Llama 3 8B to a reader
+        out.pop()
     if out and out[0] == out[0].lower() and out[0][:1].isalpha():
         out[0] = out[0][:1].upper() + out[0][1:]
     return " ".join(out) or name

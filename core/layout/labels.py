@@ -26,7 +26,7 @@ from hubatlas.core.layout.label_candidates import KIND_WEIGHT, Candidates, candi
 from hubatlas.core.store.snapshot import Snapshot, write_table
 
 LABELS_FILE = "labels.arrow"
-LABELS_VERSION = "3"  # labels cached by an older way of naming are named again
+LABELS_VERSION = "6"  # labels cached by an older way of naming are named again
 LEVELS = ((1.0, 24), (2.0, 64), (4.0, 200), (8.0, 600))  # (min_zoom, regions)
 MODEL_LABELS = ((16.0, 400), (32.0, 1600))  # (min_zoom, most downloaded models)
 KMEANS_SAMPLE = 100_000  # points the regions' k-means is fitted on (a seeded sample above this)
@@ -197,7 +197,7 @@ def compute_labels(snap: Snapshot, xy: np.ndarray, seed: int = 0) -> pa.Table:
     for level, (min_zoom, k) in enumerate(LEVELS):
         rows += _level_rows(xy, ok, cand, totals, level, min_zoom, k, seed)
     rows += _family_rows(xy, ok, cand, rows, seed)
-    rows = _dedupe(rows)
+    rows = _dedupe(_merge_siblings(rows))
     rows += _model_rows(snap, xy, ok)
     cols: list = list(zip(*rows, strict=True)) if rows else [()] * 7
     texts = [printable(t, MAX_TEXT) for t in cols[0]]  # plain, bounded text
@@ -229,6 +229,56 @@ def _model_rows(snap: Snapshot, xy: np.ndarray, ok: np.ndarray) -> list[tuple]:
                 rows.append((names[i], float(xy[i, 0]), float(xy[i, 1]), min_zoom, 1, "model", [int(i)]))
         at += count
     return rows
+
+
+def _common_words(texts: list[str]) -> str:
+    words = [t.split() for t in texts]
+    out = []
+    for group in zip(*words, strict=False):
+        if len({w.lower() for w in group}) != 1:
+            break
+        out.append(group[0])
+    return " ".join(out)
+
+
+def _merge_siblings(rows: list[tuple]) -> list[tuple]:
+    """Sibling families side by side at one level ("Whisper small", "Whisper tiny"; "Mistral 7B v0.1",
+    "Mistral 7B Instruct v0.2") are one name to a reader: they become one label of their common words
+    ("Whisper", "Mistral 7B"), placed on the largest one's spot, naming all their models, so the name
+    outranks what the two halves could not."""
+    fam = sorted((r for r in rows if r[5] == "family"), key=lambda r: (r[3], -r[4]))
+    used: set[int] = set()
+    merged: list[tuple] = []
+    for i, r in enumerate(fam):
+        if i in used:
+            continue
+        near = 0.35 / r[3]
+        group = [i] + [
+            j
+            for j in range(i + 1, len(fam))
+            if j not in used
+            and fam[j][3] == r[3]
+            and fam[j][0].split()[:1] == r[0].split()[:1]
+            and abs(fam[j][1] - r[1]) < near
+            and abs(fam[j][2] - r[2]) < near
+        ]
+        text = _common_words([fam[j][0] for j in group]) if len(group) > 1 else r[0]
+        if len(group) == 1 or len(text) < 3:
+            merged.append(r)
+            continue
+        used.update(group)
+        count = sum(fam[j][4] for j in group)
+        x, y = (
+            r[1],
+            r[2],
+        )  # the largest sibling's spot: on its own models (a centre between may be on others')
+        lists = [fam[j][6] for j in group]  # a share of each family's sample, so every one is named
+        members = [
+            m for k in range(max(map(len, lists))) for lst in lists if k < len(lst) for m in lst[k : k + 1]
+        ]
+        members = members[:MEMBERS_KEPT]
+        merged.append((text, x, y, r[3], int(count), "family", members))
+    return [r for r in rows if r[5] != "family"] + merged
 
 
 def _dedupe(rows: list[tuple]) -> list[tuple]:
