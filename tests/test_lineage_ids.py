@@ -32,6 +32,13 @@ def _hub() -> list[dict]:
         rec("u/llama-ft", tags=["base_model:Llama-2-7b-hf"]),  # names an id that is not a legacy one
         rec("u/distil-direct", tags=["base_model:distilbert/distilbert-base-uncased"]),
     ]
+    # a moved model the data lacks: only an old copy of its name (back-filled date) and children naming it
+    recs.append(rec("CoachCarter/xlm-roberta-large", createdAt=BACKFILLED, downloads=0))
+    recs += [rec(f"v{i}/xlmrl-{i}", tags=["base_model:FacebookAI/xlm-roberta-large"]) for i in range(6)]
+    recs += [rec(f"w{i}/xlmrl-old-{i}", tags=["base_model:xlm-roberta-large"]) for i in range(3)]
+    # a bare name children wrote, with no original repository of that name: never joined to a namespaced one
+    recs += [rec(f"z{i}/l3-{i}", tags=["base_model:someone/Llama-3-70B"]) for i in range(6)]
+    recs += [rec(f"y{i}/l3b-{i}", tags=["base_model:Llama-3-70B"]) for i in range(2)]
     recs += [rec(f"u{i}/gpt2-ft-{i}", tags=["base_model:gpt2"]) for i in range(5)]
     recs += [rec(f"u{i}/distil-{i}", tags=["base_model:distilbert-base-uncased"]) for i in range(4)]
     recs += [rec(f"u{i}/xlmr-{i}", tags=["base_model:finetune:xlm-roberta-base"]) for i in range(2)]
@@ -55,13 +62,20 @@ def hub(tmp_path_factory):
 
 def test_legacy_ids_resolve_to_the_model_they_name_now(hub):
     stats = json.loads(run_cli("stats", "--json", cache=hub).stdout)
-    assert stats["legacy_ids_resolved"] == 3  # gpt2, distilbert-base-uncased, xlm-roberta-base
+    assert (
+        stats["legacy_ids_resolved"] == 4
+    )  # gpt2, distilbert-base-uncased, xlm-roberta-base, xlm-roberta-large
     assert stats["legacy_ids_unresolved"] >= 1  # bert-tiny: two close candidates, kept as a placeholder
     info = json.loads(run_cli("info", "distilbert-base-uncased", "--json", cache=hub).stdout)
     assert info["id"] == "distilbert/distilbert-base-uncased" and info["alias"] == "distilbert-base-uncased"
     assert sum(info["children"].values()) == 5  # its legacy id's four children and the one naming it
     gpt2 = json.loads(run_cli("info", "gpt2", "--json", cache=hub).stdout)
     assert gpt2["id"] == "openai-community/gpt2" and not gpt2.get("placeholder")
+    large = json.loads(run_cli("info", "xlm-roberta-large", "--json", cache=hub).stdout)
+    assert large["id"] == "FacebookAI/xlm-roberta-large" and large["placeholder"]  # known from its children
+    assert sum(large["children"].values()) == 9  # the new id's six and the old id's three
+    bare = json.loads(run_cli("info", "Llama-3-70B", "--json", cache=hub).stdout)
+    assert bare["id"] == "Llama-3-70B"  # no original repository of that name: left as it is
     tiny = json.loads(run_cli("info", "bert-tiny", "--json", cache=hub).stdout)
     assert tiny["id"] == "bert-tiny" and tiny["placeholder"]  # ambiguous: not joined to a guess
 
@@ -94,6 +108,9 @@ def test_search_ranks_exactness_against_popularity(hub):
 
         assert ids("gpt2")[0] == "openai-community/gpt2"  # the alias finds its canonical model first
         assert ids("xlm-roberta-base")[0] == "FacebookAI/xlm-roberta-base"
+        assert (
+            ids("xlm-roberta-large")[0] == "FacebookAI/xlm-roberta-large"
+        )  # first, though only a parent here
         llama = ids("llama")
         assert llama[0] == "meta-llama/Llama-2-7b-hf"  # a bare word: the most downloaded match ...
         assert llama.index("TheBloke/Llama-2-7B-Chat-GGUF") < llama.index("Ctc8/llama")  # ... not a junk name
@@ -111,7 +128,7 @@ def test_the_backfilled_date_is_before_2022_03_not_a_day(hub):
 
     t = json.loads(run_cli("trends", "--json", cache=hub).stdout)
     backfilled = [r for r in _hub() if r.get("createdAt") == BACKFILLED]
-    assert t["before_2022_03"] == len(backfilled) == 6
+    assert t["before_2022_03"] == len(backfilled) == 7
     assert "2022-03" not in t["months"]  # no spike in a month of its own
     snap = open_snapshot(hub)
     ids = snap.nodes.column("id").to_pylist()

@@ -10,7 +10,10 @@ name and that exact date, the canonical one is the most downloaded, provided it 
 nothing else is close: at least ``MIN_DOWNLOADS`` downloads and ``DOMINANCE`` times the runner-up's. Old user
 copies carry the same date too (``CoachCarter/distilbert-base-uncased``, 0 downloads), so an id whose
 organisation copy is not in the data stays a placeholder instead of joining a copy; so does an ambiguous one.
-Resolved ids are kept as aliases: search, ``info`` and the window accept the old id and show the canonical one.
+Where the canonical repository is not in the data at all, the children naming it under its new id still are:
+the namespaced id of that name that children name as a parent, clearly more than any other, is taken (see
+``_named_canonical``). Resolved ids are kept as aliases: search, ``info`` and the window accept the old id and
+show the canonical one (first in search, even where the data knows it only as a parent).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ MIN_DOWNLOADS = (
     1_000  # a canonical model is used: every resolved one in the 2024-07 snapshot has 10^5 or more
 )
 DOMINANCE = 100  # ... and outranks every other candidate by this factor (else the id is ambiguous)
+MIN_CHILDREN = 5  # a canonical id the data knows only from its children: this many name it ...
+DOMINANCE_CHILDREN = 10  # ... and this many times the runner-up's
 NAME_SQL = "substr(m.id, instr(m.id, '/') + 1)"  # the expression the index models_name_nocase holds
 
 
@@ -35,9 +40,29 @@ def canonical_of(conn: sqlite3.Connection, legacy: str) -> str | None:
         (legacy, BACKFILLED + "%"),
     ).fetchall()
     if not rows:
-        return None
+        return None  # no original repository of that name: not a moved model ("Llama-2-7b-hf" is a bare name)
     (best, dl), runner = rows[0], rows[1][1] if len(rows) > 1 else 0
-    return best if dl >= MIN_DOWNLOADS and dl >= DOMINANCE * runner else None
+    if dl >= MIN_DOWNLOADS:
+        return best if dl >= DOMINANCE * runner else None  # two used models of that name: ambiguous
+    return _named_canonical(conn, legacy)  # only old copies here: the moved model itself is not in the data
+
+
+def _named_canonical(conn: sqlite3.Connection, legacy: str) -> str | None:
+    """Where the moved model itself is not in the data (the 2024-07 snapshot lacks ``openai-community/gpt2``
+    and ``distilbert/distilbert-base-uncased``, though old copies of that name with the back-filled date show
+    the name was an original repository), the children that name it under its new id still are: the
+    namespaced id of that name that children name as a parent (a placeholder) is the canonical one, when at
+    least MIN_CHILDREN name it and it has DOMINANCE_CHILDREN times the runner-up's children."""
+    rows = conn.execute(  # parents the data does not hold (placeholders, or not yet made into ones)
+        "SELECT e.parent, count(*) AS kids FROM edges e LEFT JOIN models m ON m.id = e.parent "
+        "WHERE substr(e.parent, instr(e.parent, '/') + 1) = ? COLLATE NOCASE AND instr(e.parent, '/') > 0 "
+        "AND (m.id IS NULL OR m.placeholder = 1) GROUP BY e.parent ORDER BY kids DESC, e.parent LIMIT 2",
+        (legacy,),
+    ).fetchall()
+    if not rows:
+        return None
+    (best, kids), runner = rows[0], rows[1][1] if len(rows) > 1 else 0
+    return best if kids >= MIN_CHILDREN and kids >= DOMINANCE_CHILDREN * runner else None
 
 
 def resolve_legacy_ids(conn: sqlite3.Connection) -> int:

@@ -3,7 +3,8 @@ and tags, indexes on the id and on the name part for exact and prefix matches, a
 resolves ids).
 
 Ranking, in order:
-1. real models before placeholders (ids the data names as parents but does not hold);
+1. real models before placeholders (ids the data names as parents but does not hold), except the model an old
+   id names now (an alias), which comes first whatever the data holds of it;
 2. the exact id, or the model an old un-namespaced id names now (an alias, ``core.store.legacy_ids``); then
    matches of the id or name; then models only whose task or tags have the words ("sentiment" finds models
    tagged sentiment-analysis);
@@ -140,7 +141,8 @@ def rank_key(mid: str, downloads: int | None, placeholder: int, text: str, tier_
     else:
         tier, bonus = 2, 0.0
     score = bonus + (AS_TYPED if spelled else 0.0) + math.log10(max(downloads or 0, 0) + 1)
-    return bool(placeholder), tier, -score, downloads is None, mid
+    # an old id's canonical model comes first even where the data knows it only as a parent (a placeholder)
+    return bool(placeholder) and tier_hint != 0, tier, -score, downloads is None, mid
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
