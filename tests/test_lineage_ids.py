@@ -166,6 +166,11 @@ def test_layout_types_untyped_lineage_by_default(tmp_path):
     inferred = {k: v for k, v in after.items() if k.endswith("(inferred)")}
     assert sum(inferred.values()) >= 0.8 * 45
     assert after.get("adapter (inferred)", 0) >= 10 and after.get("quantized (inferred)", 0) >= 10
+    fam = json.loads(run_cli("families", "--top", "1", "--json", cache=cache).stdout)[0]
+    assert (
+        fam["root"] == "base/Model-7B" and fam["relations"].get("unknown") == 45
+    )  # documented as it was ...
+    assert sum(fam["inferred_relations"].values()) == sum(inferred.values())  # ... and typed as info says
 
 
 def test_the_family_view_has_one_root_and_names_links_to_other_families(hub):

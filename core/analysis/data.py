@@ -68,6 +68,8 @@ class AtlasData:
     adapter: np.ndarray = field(default_factory=lambda: _NONE)
     merge: np.ndarray = field(default_factory=lambda: _NONE)
     synthetic: bool = False
+    # per documented edge: the type `layout`/`infer` inferred for it when it was documented untyped, else -1
+    inferred_relation: np.ndarray = field(default_factory=lambda: _NONE)
 
     def month(self) -> np.ndarray:
         """Months since 1970-01 of each node's creation (-1 unknown, and for the Hub's back-filled date: such a
@@ -86,6 +88,7 @@ def load(store: Store, snap: Snapshot, progress=None) -> AtlasData:
     proposed = e.column("proposed").to_numpy(zero_copy_only=False)
     inferred = e.column("inferred").to_numpy(zero_copy_only=False)
     rel = e.column("relation").to_numpy().copy()
+    guessed = np.where(inferred & ~proposed, rel.astype(np.int16), -1)
     rel[inferred & ~proposed] = RELATION_CODE["unknown"]  # documented untyped edges stay untyped here
     keep = ~proposed
     attrs = {a: snap.codes(a) for a in ATTRIBUTES}
@@ -106,6 +109,7 @@ def load(store: Store, snap: Snapshot, progress=None) -> AtlasData:
         child=e.column("target").to_numpy()[keep],
         relation=rel[keep],
         synthetic=bool(snap.manifest.get("synthetic")),
+        inferred_relation=guessed[keep],
     )
     _load_store_columns(store, data, progress)
     return data

@@ -23,6 +23,10 @@ def family_table(data: AtlasData, top: int = 20) -> list[dict]:
     max_depth = np.zeros(nf, np.int64)
     np.maximum.at(max_depth, fam, depth)
     rel = node_relation(data)
+    guessed = np.full(n, -1, np.int64)  # the inferred type of a node documented with an untyped parent
+    if len(data.inferred_relation) == len(data.child):
+        sel = data.inferred_relation >= 0
+        guessed[data.child[sel]] = data.inferred_relation[sel]
     lic, lic_labels = data.attrs["license"]
     has_parent = np.zeros(n, bool)
     has_parent[data.child] = True
@@ -59,6 +63,10 @@ def family_table(data: AtlasData, top: int = 20) -> list[dict]:
                     RELATION_LABELS[i]: int(c)
                     for i, c in enumerate(rmix)
                     if c and RELATION_LABELS[i] != "none"
+                },
+                "inferred_relations": {  # the untyped ones above, as `layout`/`infer` typed them
+                    RELATION_LABELS[int(i)]: int(c)
+                    for i, c in zip(*np.unique(guessed[m][guessed[m] >= 0], return_counts=True), strict=True)
                 },
                 "licenses": {lic_labels[i]: int(lmix[i]) for i in top_lic if lmix[i]},
                 "no_license": int((lic[m] < 0).sum()),

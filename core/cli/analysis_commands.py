@@ -195,7 +195,13 @@ def cmd_families(args: argparse.Namespace) -> int:
     text = [f"{'size':>9} {'depth':>5} {'breadth':>8}  root (relations)"]
     text += [
         f"{f['size']:>9,} {f['depth']:>5} {f['breadth']:>8,}  {f['root']}  "
-        f"({', '.join(f'{k} {v:,}' for k, v in f['relations'].items())})"
+        f"({', '.join(f'{k} {v:,}' for k, v in f['relations'].items())}"
+        + (
+            f"; typed by inference: {', '.join(f'{k} {v:,}' for k, v in f['inferred_relations'].items())}"
+            if f["inferred_relations"]
+            else ""
+        )
+        + ")"
         for f in rows
     ]
     emit(args, rows, "\n".join(text) if rows else "no families (no documented lineage)")
