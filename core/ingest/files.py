@@ -16,7 +16,7 @@ from pathlib import Path
 from hubatlas.core.common.progress import bar
 from hubatlas.core.common.text import shown
 from hubatlas.core.ingest.batch import BATCH, Batch, ImportFailed
-from hubatlas.core.ingest.records import RecordError, record_to_row
+from hubatlas.core.ingest.records import RecordError, check_storable, record_to_row
 from hubatlas.core.store.database import Store, utcnow
 
 FORMATS = ("auto", "hub-json", "hub-jsonl", "ecosystem-parquet")
@@ -257,18 +257,12 @@ def _check_readable(p: Path) -> None:
 
 
 def _unstorable(path: Path, batch: Batch) -> ImportFailed:
-    """The error for a batch the database refused as text: JSON may carry a lone surrogate (``"\\ud800"``),
-    which no UTF-8 database can hold; name the first record holding one."""
+    """The error for a batch the database refused as text, naming the first record at fault."""
     for row in batch.rows:
-        for v in [*row, *(x for e in batch.edges if e.child == row.id for x in e)]:
-            if isinstance(v, str):
-                try:
-                    v.encode("utf-8")
-                except UnicodeEncodeError:
-                    return ImportFailed(
-                        f"{path}: the record {ascii(row.id)[:80]} holds text that is not valid Unicode (a lone "
-                        "surrogate such as \\ud800)"
-                    )
+        try:
+            check_storable(row, [e for e in batch.edges if e.child == row.id])
+        except RecordError as e:
+            return ImportFailed(f"{path}: the record {ascii(row.id)[:80]} {e}")
     return ImportFailed(f"{path}: a record holds text that is not valid Unicode")
 
 

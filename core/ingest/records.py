@@ -282,6 +282,19 @@ def languages_of(tags: list[str], card: dict | None) -> list[str]:
     return [t for t in tags if t in ISO_639_1]
 
 
+def check_storable(row: ModelRow, edges: list) -> None:
+    """RecordError when a record's text cannot be stored as UTF-8: JSON allows a lone surrogate (``"\\ud800"``),
+    which no UTF-8 database can hold."""
+    for v in [*row, *(x for e in edges for x in e)]:
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise RecordError(
+                    "holds text that is not valid Unicode (a lone surrogate such as \\ud800)"
+                ) from None
+
+
 def record_to_row(
     rec: Any, source: str = "hub-json", keep_raw: bool = True
 ) -> tuple[ModelRow, list[EdgeRow], bool, list[str]]:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from hubatlas.core.common.progress import bar
 from hubatlas.core.ingest.hubclient import HubClient, endpoint as resolve_endpoint, first_url
-from hubatlas.core.ingest.records import RecordError, record_to_row
+from hubatlas.core.ingest.records import RecordError, check_storable, record_to_row
 from hubatlas.core.store.database import Store, utcnow
 from hubatlas.core.store.rows import Batch
 from hubatlas.core.store.schema import RELATIONS
@@ -75,16 +75,6 @@ def _state(store: Store, name: str) -> dict | None:
     return dict(zip([d[0] for d in cur.description], row, strict=False)) if row else None
 
 
-def _storable(row, parents) -> None:
-    """RecordError when a record's text cannot be stored as UTF-8 (JSON allows a lone surrogate, "\\ud800")."""
-    for v in [*row, *(x for e in parents for x in e)]:
-        if isinstance(v, str):
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                raise RecordError("holds text that is not valid Unicode (a lone surrogate)") from None
-
-
 def _write_page(
     store: Store,
     items: list,
@@ -101,7 +91,7 @@ def _write_page(
     for rec in items[: budget if budget is not None else None]:
         try:
             row, parents, loop, junk = record_to_row(rec, "hub-api")
-            _storable(row, parents)
+            check_storable(row, parents)
         except RecordError as err:  # quarantined with its raw JSON (escaped: it may hold a lone surrogate)
             bad.append((utcnow(), str(err), json.dumps(rec, ensure_ascii=True)[:100_000]))
             continue
