@@ -79,7 +79,8 @@ def _timelapse(atlas, args, out: Path, opts) -> None:
     from hubatlas.viewer._vispy.timelapse import data_months, month_ends, record
 
     first, last = data_months(atlas.model)
-    days = month_ends(args.from_month or first, args.to_month or last, args.step)
+    first, last = args.from_month or first, args.to_month or last
+    days = month_ends(first, last, args.step)
     with bar(total=len(days), desc="time-lapse", unit="frames", enabled=None) as pb:
 
         def progress(done: int, total: int) -> bool:
@@ -90,7 +91,7 @@ def _timelapse(atlas, args, out: Path, opts) -> None:
         n = record(atlas, out, opts, days, fps=args.fps, progress=progress)
         pb.n = n
         pb.refresh()
-    print(f"hubatlas: {n} frames, {days and first}..{last}", file=sys.stderr)
+    print(f"hubatlas: {n} frames, {first[:7]} to {last[:7]}", file=sys.stderr)
 
 
 def _save_view(model: AtlasModel, atlas, path: Path) -> None:

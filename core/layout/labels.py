@@ -273,10 +273,9 @@ def _merge_siblings(rows: list[tuple]) -> list[tuple]:
             r[2],
         )  # the largest sibling's spot: on its own models (a centre between may be on others')
         lists = [fam[j][6] for j in group]  # a share of each family's sample, so every one is named
-        members = [
-            m for k in range(max(map(len, lists))) for lst in lists if k < len(lst) for m in lst[k : k + 1]
+        members = [lst[k] for k in range(max(map(len, lists))) for lst in lists if k < len(lst)][
+            :MEMBERS_KEPT
         ]
-        members = members[:MEMBERS_KEPT]
         merged.append((text, x, y, r[3], int(count), "family", members))
     return [r for r in rows if r[5] != "family"] + merged
 
