@@ -105,7 +105,7 @@ def _reference_search(conn, text: str, limit: int) -> list[str]:
     """Every match of the text (alias, exact id or name, id or name prefix, words of the id, words of the task
     and tags) ranked by the module's key over all of them: the oracle for the top-``limit`` shortcuts the
     search takes in SQLite."""
-    from hubatlas.core.store.search import fts_query, rank_key
+    from hubatlas.core.store.search import fts_query, is_account, rank_key
 
     t = text.strip()
     low = t.lower()
@@ -131,7 +131,8 @@ def _reference_search(conn, text: str, limit: int) -> list[str]:
             hint[mid] = 1
         elif mid in tagged:
             hint[mid] = 2
-    hits = sorted(hint, key=lambda m: rank_key(m, rows[m][1], rows[m][2], t, hint[m]))
+    account = is_account(conn, t)
+    hits = sorted(hint, key=lambda m: rank_key(m, rows[m][1], rows[m][2], t, hint[m], account))
     return hits[:limit]
 
 

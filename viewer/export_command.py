@@ -53,7 +53,7 @@ def export_cli(args: argparse.Namespace) -> int:
         if args.focus:
             import pyarrow.compute as pc
 
-            focus = pc.index(snap.nodes.column("id"), args.focus).as_py()
+            focus = pc.index(snap.nodes.column("id"), store.resolve_id(args.focus)).as_py()
             if focus is None or focus < 0:
                 near = store.search(args.focus, 3)
                 hint = f"; did you mean: {', '.join(printable(x['id']) for x in near)}" if near else ""

@@ -119,12 +119,18 @@ class StoreReads:
         return out
 
     def resolve_id(self, model_id: str) -> str:
-        """The id a model has now: an old, un-namespaced id the Hub moved (an alias) gives the new one."""
+        """The id a model has now: the stored spelling of an id held in the data (ids differing in case are one
+        model, so ``GAMMA`` gives the model ``gamma``, never an alias of that name); else the model an old,
+        un-namespaced id the Hub moved (an alias) names now; else a placeholder of that id; else the id as given."""
         from hubatlas.core.store.legacy_ids import alias_of
 
-        if self.conn.execute("SELECT 1 FROM models WHERE id = ?", (model_id,)).fetchone():
-            return model_id
-        return alias_of(self.conn, model_id) or model_id
+        row = self.conn.execute(
+            "SELECT id, placeholder FROM models WHERE id = ? COLLATE NOCASE ORDER BY id = ? DESC LIMIT 1",
+            (model_id, model_id),
+        ).fetchone()
+        if row and not row[1]:
+            return row[0]
+        return alias_of(self.conn, model_id) or (row[0] if row else model_id)
 
     def info(self, model_id: str) -> dict | None:
         """The stored record, parents with relation, and children counts by relation; an old id the Hub moved
@@ -134,7 +140,7 @@ class StoreReads:
         rec = self.get(model_id)
         if rec is None:
             return None
-        if model_id != asked:
+        if model_id.lower() != asked.lower():
             rec["alias"] = asked
         from hubatlas.core.common.taxonomy import modality_of
 

@@ -3,16 +3,23 @@ and tags, indexes on the id and on the name part for exact and prefix matches, a
 resolves ids).
 
 Ranking, in order:
-1. real models before placeholders (ids the data names as parents but does not hold), except the model an old
-   id names now (an alias), which comes first whatever the data holds of it;
-2. the exact id, or the model an old un-namespaced id names now (an alias, ``core.store.legacy_ids``); then
-   matches of the id or name; then models only whose task or tags have the words ("sentiment" finds models
-   tagged sentiment-analysis);
-3. within those, a score weighing exactness against popularity: ``log10(downloads + 1)`` plus 3 for a name
-   that is the query, 1.5 for an id or name that starts with it, 0.5 for words of the id, 0.25 more when
-   spelled as typed (case included). So a bare word ("llama") gives the most downloaded match, not a junk
-   repository named exactly that, while a full name ("Llama-2-7b-hf") gives the popular model of that name;
+1. real models before placeholders (ids the data names as parents but does not hold), so a placeholder comes
+   first only when nothing real matches; the model an old id names now (an alias) and the models of an
+   account the query names count as real whatever the data holds of them;
+2. the exact id (case-insensitive); then the model an old un-namespaced id names now (an alias,
+   ``core.store.legacy_ids``); then, for a query that names an account people use (``is_account``), that
+   account's models, most downloaded first, placeholders among them ("sentence-transformers" lists
+   sentence-transformers/* before sentence-transformers-testing/*); then matches of the id or name; then
+   the task and tag matches ("sentiment" finds models tagged sentiment-analysis);
+3. within the matches of the id or name, a score weighing exactness against popularity: ``log10(downloads +
+   1)`` plus 3 for a name that is the query, 1.5 for an id or name that starts with it, 0.5 for words of the
+   id, 0.25 more when spelled as typed (case included). So a bare word ("llama") gives the most downloaded
+   match, not a junk repository named exactly that, while a full name ("Llama-2-7b-hf") gives the popular
+   model of that name;
 4. then models without a download count last, then by id.
+
+The window's Enter selects the first of this ranking, so what the type-ahead lists first, what ``hubatlas
+search`` prints first and what Enter selects are one model.
 
 Removed models (gone from the Hub) are not searched. A query is cut at MAX_QUERY_CHARS, its repeated words
 count once and at most MAX_WORDS are searched, so no text costs more than a short query.
@@ -89,6 +96,51 @@ def _prefixed(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple]:
     return rows
 
 
+MIN_ACCOUNT_DOWNLOADS = 1_000  # an account whose models people use (as legacy_ids.MIN_DOWNLOADS) ...
+MIN_ACCOUNT_CHILDREN = 5  # ... or whose models this many name as their parent (known only as parents)
+
+
+def is_account(conn: sqlite3.Connection, text: str) -> bool:
+    """Whether the query names an account people use: one of its models has MIN_ACCOUNT_DOWNLOADS downloads,
+    or MIN_ACCOUNT_CHILDREN edges name its models as parents (the 2024-07 snapshot knows every
+    sentence-transformers model only as a parent). A junk account that shares a popular word ("whisper/…",
+    0 downloads) is not one, so "whisper" still gives openai/whisper-small first."""
+    if not text or "/" in text:
+        return False
+    lo, hi = text + "/", text + "/\U0010ffff"
+    used = conn.execute(
+        f"SELECT 1 FROM models m WHERE m.id >= ? COLLATE NOCASE AND m.id < ? COLLATE NOCASE AND {LIVE} "
+        "AND m.downloads >= ? LIMIT 1",
+        (lo, hi, MIN_ACCOUNT_DOWNLOADS),
+    ).fetchone()
+    if used:
+        return True
+    spelled = {  # the account as the data spells it (edges are indexed by the exact parent id)
+        r[0].partition("/")[0]
+        for r in conn.execute(
+            "SELECT id FROM models WHERE id >= ? COLLATE NOCASE AND id < ? COLLATE NOCASE LIMIT 20", (lo, hi)
+        )
+    }
+    named = 0
+    for acct in sorted(spelled):
+        named += conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM edges WHERE parent >= ? AND parent < ? LIMIT ?)",
+            (acct + "/", acct + "/\U0010ffff", MIN_ACCOUNT_CHILDREN),
+        ).fetchone()[0]
+    return named >= MIN_ACCOUNT_CHILDREN
+
+
+def _account(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple]:
+    """The account's ``limit`` most downloaded models, placeholders among them (the order of ``rank_key``
+    within the account: downloads, none known last, then id)."""
+    lo, hi = text + "/", text + "/\U0010ffff"
+    return conn.execute(
+        f"SELECT {COLS} FROM models m WHERE m.id >= ? COLLATE NOCASE AND m.id < ? COLLATE NOCASE AND {LIVE} "
+        "ORDER BY max(coalesce(m.downloads, 0), 0) DESC, m.downloads IS NULL, m.id LIMIT ?",
+        (lo, hi, limit),
+    ).fetchall()
+
+
 def _words(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple]:
     """The ``limit`` best full-text matches (every word starts a token of the id or author)."""
     q = fts_query(text)
@@ -124,25 +176,35 @@ def _tagged(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple]:
 EXACT_NAME, PREFIX, WORDS, AS_TYPED = 3.0, 1.5, 0.5, 0.25  # the score's bonuses (see the module's text)
 
 
-def rank_key(mid: str, downloads: int | None, placeholder: int, text: str, tier_hint: int) -> tuple:
+def rank_key(
+    mid: str, downloads: int | None, placeholder: int, text: str, tier_hint: int, account: bool = False
+) -> tuple:
     """The sort key of one match (smaller first). ``tier_hint``: 0 for an alias's canonical model, 1 for a
-    match of the id's words, 2 for a match of the task or tag words only."""
+    match of the id's words, 2 for a match of the task or tag words only. ``account``: the text names an
+    account people use (``is_account``): its models come right after the exact id and the alias."""
     low, i = text.lower(), mid.lower()
-    name = i.partition("/")[2] or i
+    owner, sep, name = i.partition("/")
+    name = name if sep else i
     spelled = mid == text or mid.partition("/")[2] == text
-    if i == low or tier_hint == 0:
+    own = account and sep and owner == low
+    if i == low:
         tier, bonus = 0, EXACT_NAME
-    elif name == low:
+    elif tier_hint == 0:
         tier, bonus = 1, EXACT_NAME
+    elif own:  # the account's own models, most downloaded first
+        tier, bonus, spelled = 2, 0.0, False
+    elif name == low:
+        tier, bonus = 3, EXACT_NAME
     elif i.startswith(low) or name.startswith(low):
-        tier, bonus = 1, PREFIX
+        tier, bonus = 3, PREFIX
     elif tier_hint == 1:
-        tier, bonus = 1, WORDS
+        tier, bonus = 3, WORDS
     else:
-        tier, bonus = 2, 0.0
+        tier, bonus = 4, 0.0
     score = bonus + (AS_TYPED if spelled else 0.0) + math.log10(max(downloads or 0, 0) + 1)
-    # an old id's canonical model comes first even where the data knows it only as a parent (a placeholder)
-    return bool(placeholder) and tier_hint != 0, tier, -score, downloads is None, mid
+    # an old id's canonical model, and an account's models, come first even where the data knows them only as
+    # parents (placeholders)
+    return bool(placeholder) and tier_hint != 0 and not own, tier, -score, downloads is None, mid
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
@@ -162,6 +224,9 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
         (_prefixed(conn, text, limit), 1),
         (_words(conn, text, limit), 1),
     ]
+    account = is_account(conn, text)
+    if account:  # its own models (the id range "<text>/...", most downloaded first)
+        sources.append((_account(conn, text, limit), 1))
     for rows, tier in sources:
         for r in rows:
             found.setdefault(r[0], r)
@@ -170,7 +235,9 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
         for r in _tagged(conn, text, limit):
             found.setdefault(r[0], r)
             hint.setdefault(r[0], 2)
-    best = heapq.nsmallest(limit, found.values(), key=lambda r: rank_key(r[0], r[3], r[4], text, hint[r[0]]))
+    best = heapq.nsmallest(
+        limit, found.values(), key=lambda r: rank_key(r[0], r[3], r[4], text, hint[r[0]], account)
+    )
     return [
         {"id": mid, "author": author, "pipeline_tag": tag, "downloads": dl, "placeholder": bool(ph)}
         for mid, author, tag, dl, ph in best

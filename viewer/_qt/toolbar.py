@@ -1,4 +1,5 @@
-"""The window's toolbar: search over every id and author (type-ahead; Enter flies to the model) and the
+"""The window's toolbar: search over every id and author (type-ahead in the order of ``hubatlas search``; Enter
+selects and flies to the first of that ranking, or to the row picked in the list) and the
 colour-by selector, which shows the state's mode and changes it through ``AtlasState.color_by``."""
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ class MapToolBar(QToolBar):
         self.completions = QStringListModel(self)
         comp = QCompleter(self.completions, self)
         comp.setCaseSensitivity(Qt.CaseInsensitive)
-        comp.setFilterMode(Qt.MatchContains)
+        # the list is the search's ranking as it is: a filter of the completer would hide matches of words,
+        # aliases and tags, and the first row would no longer be the model Enter selects
+        comp.setCompletionMode(QCompleter.UnfilteredPopupCompletion)
         comp.activated.connect(go_to)
         self.search.setCompleter(comp)
         self.search.textEdited.connect(self.type_ahead)

@@ -181,16 +181,25 @@ class AtlasModel:
     def search(self, text: str, limit: int = 20) -> list[dict]:
         return self.store.search(text, limit) if self.store is not None else []
 
+    def resolve(self, model_id: str) -> int | None:
+        """The node of a model id as the store resolves it (case-insensitive; an old id the Hub moved gives the
+        model it names now): what ``export --focus`` and a view's selection name."""
+        node = self.index_of(model_id)
+        if node is None and self.store is not None:
+            node = self.index_of(self.store.resolve_id(model_id))
+        return node
+
     def find(self, text: str) -> int | None:
-        """The node of a model id, else of the best search hit, else None."""
+        """The node of the first of the search ranking (what the type-ahead lists first and ``hubatlas search``
+        prints first), else of the id as resolved, else None."""
         text = text.strip()
         if not text:
             return None
-        node = self.index_of(text)
-        if node is None:
-            hits = self.search(text, 1)
-            node = self.index_of(hits[0]["id"]) if hits else None
-        return node
+        for hit in self.search(text, 1):
+            node = self.index_of(hit["id"])
+            if node is not None:
+                return node
+        return self.resolve(text)
 
     def record(self, node: int) -> dict | None:
         return self.store.info(self.model_id(node)) if self.store is not None else None

@@ -354,7 +354,7 @@ def _apply_selection(s: dict, model, state: AtlasState, notes: list[str]) -> Non
 
     node = None
     if s.get("model"):
-        node = model.index_of(s["model"])
+        node = model.resolve(s["model"])
         if node is None:
             notes.append(f"no model {_quote(s['model'])} in this atlas: nothing selected")
     if node is None:
