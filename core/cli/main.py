@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 
 from hubatlas.core import __version__
-from hubatlas.core.cli import analysis_commands, layout_command, store_commands
+from hubatlas.core.cli import analysis_commands, get_command, layout_command, store_commands
 from hubatlas.core.cli.common import EXIT_DATA, EXIT_USAGE, CLIError
 from hubatlas.core.cli.numbers import harden, nonempty_path, undecodable
 from hubatlas.core.common.paths import ENV_VAR
@@ -46,7 +46,7 @@ def build_parser(
         add_option(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    for module in (store_commands, layout_command, analysis_commands):
+    for module in (store_commands, get_command, layout_command, analysis_commands):
         module.add_commands(sub)
     for add in extra or []:
         add(sub)

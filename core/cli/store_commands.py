@@ -47,13 +47,20 @@ def cmd_import(args: argparse.Namespace) -> int:
             "self_loops_dropped": s.self_loops,
             "placeholders_added": s.placeholders_added,
             "formats": s.formats,
+            "quarantined": s.quarantined,
+            "notes": s.notes,
             "seconds": round(dt, 2),
         }
+        for note in s.notes:
+            print(f"hubatlas: {note}", file=sys.stderr)
         emit(
             args,
             out,
             f"imported {s.records:,} records ({s.edges:,} edges, {s.placeholders_added:,} placeholders, "
-            f"{s.self_loops} self-loops dropped) from {s.files} file(s) in {dt:.1f} s",
+            f"{s.self_loops} self-loops dropped) from {s.files} file(s) in {dt:.1f} s"
+            + (
+                f"; {s.quarantined:,} unreadable rows kept in the `quarantine` table" if s.quarantined else ""
+            ),
         )
     return 0
 
@@ -70,6 +77,7 @@ def remove_atlas(cache: Path) -> None:
 def cmd_stats(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         st = store.stats()
+        st["data_source"] = data_source(store.meta())
     if args.json:
         print_json(st)
         return 0
@@ -78,6 +86,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         f"models: {st['models']:,}   placeholders: {st['placeholders']:,}   removed from the Hub: "
         f"{st['removed']:,}   edges: {st['edges']:,}"
     )
+    if st["data_source"]:
+        print(f"data source: {st['data_source']['text']}")
     print("edges by relation: " + ", ".join(f"{k} {v:,}" for k, v in st["edges_by_relation"].items()))
     if st["inferred_edges"] or st["inferred_relation_types"]:
         print(
@@ -90,6 +100,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
         f"{st['invalid_parents_dropped']:,}   updated: {st['updated_at']}"
     )
     return 0
+
+
+def data_source(meta: dict) -> dict | None:
+    """Where the atlas's data came from, when a weekly snapshot was imported (`hubatlas get`)."""
+    if not meta.get("snapshot_file"):
+        return None
+    from hubatlas.core.store.snapshot import source_text
+
+    out = {k[len("snapshot_") :]: v for k, v in meta.items() if k.startswith("snapshot_")}
+    out["rows"] = int(out.get("rows") or 0)
+    out["text"] = source_text(meta)
+    return out
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -252,7 +274,7 @@ def _add_reads(sub: argparse._SubParsersAction) -> None:
     s.add_argument(
         "--format",
         default="auto",
-        choices=["auto", "hub-json", "hub-jsonl", "ecosystem-parquet"],
+        choices=["auto", "hub-json", "hub-jsonl", "ecosystem-parquet", "hub-snapshot-parquet"],
         help="input format (default: guessed from each file)",
     )
     s.set_defaults(func=cmd_import)

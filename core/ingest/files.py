@@ -19,7 +19,8 @@ from hubatlas.core.ingest.batch import BATCH, Batch, ImportFailed
 from hubatlas.core.ingest.records import RecordError, check_storable, record_to_row
 from hubatlas.core.store.database import Store, utcnow
 
-FORMATS = ("auto", "hub-json", "hub-jsonl", "ecosystem-parquet")
+FORMATS = ("auto", "hub-json", "hub-jsonl", "ecosystem-parquet", "hub-snapshot-parquet")
+PARQUET_FORMATS = ("ecosystem-parquet", "hub-snapshot-parquet")
 
 
 @dataclass
@@ -30,6 +31,9 @@ class ImportSummary:
     self_loops: int = 0
     placeholders_added: int = 0
     formats: dict[str, int] = field(default_factory=dict)
+    quarantined: int = 0
+    notes: list[str] = field(default_factory=list)  # what a file lacks (said once per file)
+    rows_by_file: dict[str, int] = field(default_factory=dict)
 
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -50,7 +54,7 @@ def detect_format(path: Path) -> str:
     """Guess a file's format from its name (a ``.gz`` ending is looked through), then its first bytes."""
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".parquet") and not is_gzip(path):
-        return "ecosystem-parquet"
+        return _parquet_format(path)
     if name.endswith((".jsonl", ".ndjson", ".jsonl.txt")):
         return "hub-jsonl"
     try:
@@ -59,7 +63,7 @@ def detect_format(path: Path) -> str:
     except (OSError, EOFError) as e:
         raise ImportFailed(f"{path}: cannot be read ({e})") from None
     if first[:4] == b"PAR1":
-        return "ecosystem-parquet"
+        return _parquet_format(path)
     first = first.removeprefix(b"\xef\xbb\xbf").lstrip()  # a UTF-8 byte-order mark, as Windows tools write
     if not first:
         raise ImportFailed(f"{path}: is empty (no records; a download cut short?)")
@@ -74,6 +78,20 @@ def detect_format(path: Path) -> str:
         except (ValueError, RecursionError, OSError, EOFError):
             return "hub-jsonl"
     raise ImportFailed(f"{path}: cannot tell the format (not JSON, JSONL or parquet); pass --format")
+
+
+def _parquet_format(path: Path) -> str:
+    """Which parquet layout a file has: the Hub's own models table (``id``, as in hub-stats and its weekly
+    snapshots) or the ecosystem dump (``model_id``)."""
+    from hubatlas.core.ingest.hubstats_parquet import is_snapshot_schema
+
+    try:
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(path).names
+    except Exception:
+        return "ecosystem-parquet"  # its reader says what is wrong with the file
+    return "hub-snapshot-parquet" if is_snapshot_schema(names) else "ecosystem-parquet"
 
 
 def _iter_hub_json(path: Path, source: str) -> Iterator[Batch]:
@@ -145,6 +163,10 @@ def iter_batches(path: Path, fmt: str) -> Iterator[Batch]:
         from hubatlas.core.ingest.parquet import iter_parquet
 
         return iter_parquet(path)
+    if fmt == "hub-snapshot-parquet":
+        from hubatlas.core.ingest.hubstats_parquet import iter_snapshot
+
+        return iter_snapshot(path)
     raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
@@ -228,7 +250,7 @@ def parse_in_process(path: Path, fmt: str, depth: int = 3) -> Iterator[Batch]:
 
 
 def count_records(path: Path, fmt: str) -> int | None:
-    if fmt == "ecosystem-parquet":
+    if fmt in PARQUET_FORMATS:
         try:
             import pyarrow.parquet as pq
 
@@ -266,10 +288,31 @@ def _unstorable(path: Path, batch: Batch) -> ImportFailed:
     return ImportFailed(f"{path}: a record holds text that is not valid Unicode")
 
 
+def _quarantine(store: Store, b: Batch) -> int:
+    """Keep a batch's unreadable rows in the `quarantine` table (as a sync keeps its bad records)."""
+    bad = getattr(b, "quarantined", None)
+    if bad:
+        store.conn.executemany("INSERT INTO quarantine (received_at, reason, raw) VALUES (?, ?, ?)", bad)
+    return len(bad or ())
+
+
+def _file_notes(p: Path, f: str) -> list[str]:
+    if f != "hub-snapshot-parquet":
+        return []
+    from hubatlas.core.ingest.hubstats_parquet import describe
+
+    return [f"{p.name}: {n}" for n in describe(p).notes()]
+
+
 def import_paths(
-    store: Store, paths: list[str | Path], fmt: str = "auto", progress: bool | None = None
+    store: Store,
+    paths: list[str | Path],
+    fmt: str = "auto",
+    progress: bool | None = None,
+    meta: dict | None = None,
 ) -> ImportSummary:
-    """Import files into the store atomically (all or nothing) and return what was added."""
+    """Import files into the store atomically (all or nothing) and return what was added. ``meta``: more
+    metadata to record with the import (where the data came from), in the same transaction."""
     if fmt not in FORMATS:
         raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     files = [Path(p) for p in paths]
@@ -280,21 +323,27 @@ def import_paths(
     with store.transaction():
         for p, f in plan:
             total = count_records(p, f)
+            summary.notes += _file_notes(p, f)
             with bar(total=total, desc=f"import {p.name}", unit="models", enabled=progress) as pb:
-                batches = parse_in_process(p, f) if f == "ecosystem-parquet" else prefetch(iter_batches(p, f))
+                batches = parse_in_process(p, f) if f in PARQUET_FORMATS else prefetch(iter_batches(p, f))
                 for b in batches:
                     try:
                         store.write_batch(b)
                     except UnicodeEncodeError:
                         raise _unstorable(p, b) from None
+                    q = _quarantine(store, b)
+                    summary.quarantined += q
                     summary.records += len(b.rows)
                     summary.edges += len(b.edges)
                     summary.self_loops += len(b.self_loops)
                     summary.formats[f] = summary.formats.get(f, 0) + len(b.rows)
-                    pb.update(len(b.rows))
+                    summary.rows_by_file[str(p)] = summary.rows_by_file.get(str(p), 0) + len(b.rows) + q
+                    pb.update(len(b.rows) + q)
         if summary.records:
             sources = sorted(summary.formats)
-            summary.placeholders_added = store.finish(source=",".join(sources), imported_at=utcnow())
+            summary.placeholders_added = store.finish(
+                source=",".join(sources), imported_at=utcnow(), **(meta or {})
+            )
         else:
             summary.placeholders_added = store.add_placeholders()
     return summary

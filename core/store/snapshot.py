@@ -136,6 +136,7 @@ def build(store: Store, progress: bool | None = None) -> dict:
         "cycles_broken": fam.cycles_broken,
         "relations": list(RELATIONS),
         "synthetic": synthetic,
+        "data_source": source_text(store.meta()),
         "seconds": round(time.perf_counter() - t0, 3),
     }
     if old_layout and np.isfinite(old_xy[0]).any():
@@ -266,6 +267,19 @@ def damaged_files(snap: Snapshot) -> list[str]:
     were kept has none to compare and counts as damaged: it is rebuilt once)."""
     sums = snap.manifest.get("checksums") or {}
     return [name for name in DATA_FILES if sums.get(name) != _crc(snap.dir / name)]
+
+
+def source_text(meta: dict) -> str | None:
+    """Where the data came from, for `stats` and every attribution: the weekly snapshot `hubatlas get`
+    imported (repository, file, rows), and the last refresh from the Hub API after it; None otherwise."""
+    if not meta.get("snapshot_file"):
+        return None
+    rows = int(meta.get("snapshot_rows") or 0)
+    text = f"{meta.get('snapshot_repo')} {meta['snapshot_file']} ({rows:,} rows)"
+    synced = meta.get("synced_at") or ""
+    if synced and synced > (meta.get("imported_at") or ""):
+        text += f", refreshed from the Hub API {synced[:10]}"
+    return text
 
 
 def _read(store: Store) -> tuple[list, list, str, bool]:

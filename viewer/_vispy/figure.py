@@ -78,6 +78,8 @@ def attribution_text(manifest: dict) -> str:
         if made.get("versions")
         else ""
     )
+    if manifest.get("data_source"):  # a weekly snapshot (`hubatlas get`): which one
+        src += f" from {manifest['data_source']}"
     return f"hubatlas · {src} as of {when} · {models:,} models{seed}"
 
 
