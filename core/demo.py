@@ -3,10 +3,13 @@ resources/demo/source/PROVENANCE.md). Built into a cache directory, by default `
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import shutil
+import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from hubatlas.core.common.paths import (
@@ -17,8 +20,10 @@ from hubatlas.core.common.paths import (
     demo_dir,
     demo_source_dir,
 )
+from hubatlas.core.common.text import printable
 from hubatlas.core.ingest.records import author_of
 from hubatlas.core.store.database import Store, utcnow
+from hubatlas.core.store.lock import Holder, WriterLock
 from hubatlas.core.store.rows import Batch, EdgeRow, ModelRow
 
 FRAMEWORK_LIBRARY = {
@@ -107,11 +112,58 @@ def _parent(out: Path) -> Path:
     return out.parent
 
 
-def build_demo(out: Path | None = None) -> dict:
-    """(Re)build the demo atlas, with its layout, into ``out`` atomically (built aside, then moved in)."""
+class AtlasExists(RuntimeError):
+    """The demo's target already holds an atlas and replacing it was not asked for."""
+
+
+def is_demo_atlas(out: Path) -> bool:
+    """Whether ``out`` holds an atlas that the demo built (its metadata says so); False for none or another."""
+    db = Path(out) / DB_NAME
+    if not db.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == "true"
+
+
+def _refuse_existing(out: Path) -> None:
+    if (out / DB_NAME).exists():
+        raise AtlasExists(
+            f"{printable(out)} already holds an atlas; pass --force to replace it with the demo, "
+            "or --out DIR for another directory"
+        )
+
+
+def build_demo(
+    out: Path | None = None,
+    *,
+    replace: bool = False,
+    wait: float | None = None,
+    on_wait: Callable[[Holder], None] | None = None,
+) -> dict:
+    """(Re)build the demo atlas, with its layout, into ``out`` atomically (built aside, then moved in), holding
+    ``out``'s writer lock throughout (waiting up to ``wait`` seconds for another writer: CacheBusy after). An
+    atlas already in ``out`` is replaced only with ``replace`` (else AtlasExists, before anything is built)."""
+    out = Path(out) if out else demo_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    lock = WriterLock(out)
+    lock.acquire(wait, on_wait)  # nobody else writes what is replaced, nor sees it half-replaced
+    try:
+        if not replace:
+            _refuse_existing(out)
+        return _build_into(out)
+    finally:
+        lock.release()
+
+
+def _build_into(out: Path) -> dict:
+    from hubatlas.core.layout.params import LayoutParams
+    from hubatlas.core.layout.pipeline import run_layout
     from hubatlas.core.store.snapshot import build
 
-    out = Path(out) if out else demo_dir()
     src = demo_source_dir()
     rows1, edges1 = smollm2(src)
     rows2, edges2 = mteb(src)
@@ -128,23 +180,11 @@ def build_demo(out: Path | None = None) -> dict:
                     "(mteb 2.26.24, Apache-2.0)",
                 )
             manifest = build(store)
-            from hubatlas.core.layout.params import LayoutParams
-            from hubatlas.core.layout.pipeline import run_layout
-
             layout = run_layout(store, LayoutParams(backend="cpu"), progress=False)
             inferred = _analyses(store)
             stats = store.stats()
             store.conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, readable read-only
-        out.mkdir(parents=True, exist_ok=True)
-        for name in (DB_NAME, SNAPSHOT_DIR, LAYOUTS_DIR, ANALYSES_DIR):
-            target = out / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-            shutil.move(str(tmp / name), str(target))
-        for stale in out.glob(DB_NAME + "-*"):
-            stale.unlink()
+        _move_in(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {
@@ -158,6 +198,18 @@ def build_demo(out: Path | None = None) -> dict:
         "inferred": inferred,
         "dir": str(out),
     }
+
+
+def _move_in(tmp: Path, out: Path) -> None:
+    for name in (DB_NAME, SNAPSHOT_DIR, LAYOUTS_DIR, ANALYSES_DIR):
+        target = out / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+        shutil.move(str(tmp / name), str(target))
+    for stale in out.glob(DB_NAME + "-*"):
+        stale.unlink()
 
 
 def _analyses(store: Store) -> dict:
@@ -195,6 +247,8 @@ def ensure_demo() -> Path:
         )  # built before labels existed: rebuilt
     except (FileNotFoundError, SnapshotError):
         ok = False
+    if not ok and ((d / DB_NAME).exists() and not is_demo_atlas(d)):
+        return d  # $HUBATLAS_DEMO_DIR naming an atlas the demo did not build: used as it is, never replaced
     if not ok:
-        build_demo(d)
+        build_demo(d, replace=True)
     return d

@@ -17,6 +17,7 @@ from hubatlas.core.cli.common import (
     print_json,
     progress_flag,
     rebuild_snapshot,
+    writer_wait,
 )
 from hubatlas.core.cli.numbers import whole
 from hubatlas.core.common.dates import BACKFILLED_TEXT, is_backfilled
@@ -192,10 +193,16 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from hubatlas.core.demo import build_demo
+    from hubatlas.core.demo import AtlasExists, build_demo, is_demo_atlas
+    from hubatlas.core.store.lock import CacheBusy
 
     out = Path(args.out) if args.out else demo_dir()
-    info = build_demo(out)
+    # the bundled demo (no --out) is rebuilt in place; any other atlas only with --force, as `synth` does
+    replace = args.force or (not args.out and is_demo_atlas(out))
+    try:
+        info = build_demo(out, replace=replace, **writer_wait(args))
+    except (AtlasExists, CacheBusy) as e:
+        raise CLIError(str(e)) from None
     emit(args, info, f"demo atlas: {info['models']:,} models, {info['edges']:,} edges -> {out}")
     return 0
 
@@ -329,6 +336,7 @@ def _add_writes(sub: argparse._SubParsersAction) -> None:
         parents=[JSON],
     )
     s.add_argument("--out", metavar="DIR", help="output cache directory (default: resources/demo)")
+    s.add_argument("--force", action="store_true", help="replace an atlas already in --out")
     s.set_defaults(func=cmd_demo)
     s = sub.add_parser(
         "snapshot",

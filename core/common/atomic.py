@@ -1,6 +1,7 @@
 """Atomic file writes: write beside the target, then rename over it, so a reader (or a crash) never sees a
 half-written file. The one helper every writer of the cache (snapshot, layouts, predictions) and of exported
-images uses."""
+images, views and selections uses. An output path that exists and is not a regular file (a FIFO, a device, a
+directory) is refused before anything is written, and again just before the rename."""
 
 from __future__ import annotations
 
@@ -9,15 +10,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from hubatlas.core.common.regular_files import refuse_unless_regular
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yields a temporary path beside ``path``; on a clean exit it replaces ``path`` (atomically on one file
-    system), on an exception it is removed and ``path`` is left as it was."""
+    system), on an exception it is removed and ``path`` is left as it was. NotRegularFile (an OSError) when
+    ``path`` or the temporary path exists and is not a regular file: it is never replaced nor removed."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
+    refuse_unless_regular(path)
+    refuse_unless_regular(tmp)
     try:
         yield tmp
+        refuse_unless_regular(path)  # made meanwhile
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -10,6 +10,20 @@ import sqlite3
 DISK_FULL = "the disk is full"
 FILE_LIMIT = "a file-size limit was reached (`ulimit -f`)"
 OUT_OF_MEMORY = "the machine ran out of memory (or a memory limit, `ulimit -v`, was reached)"
+READ_ERROR = "the disk could not be read (an I/O error)"
+BUSY = "another program held the database"
+INTERRUPTED = "the check was interrupted"
+
+# SQLite's primary result codes that say a step could not run, not that the file is wrong: what they mean
+SQLITE_NOT_RUN = {
+    5: BUSY,  # SQLITE_BUSY
+    6: BUSY,  # SQLITE_LOCKED
+    7: OUT_OF_MEMORY,  # SQLITE_NOMEM
+    9: INTERRUPTED,  # SQLITE_INTERRUPT
+    10: READ_ERROR,  # SQLITE_IOERR
+    13: DISK_FULL,  # SQLITE_FULL
+    14: READ_ERROR,  # SQLITE_CANTOPEN
+}
 
 
 def what_ran_out(exc: BaseException) -> str | None:
@@ -33,4 +47,20 @@ def what_ran_out(exc: BaseException) -> str | None:
     return None
 
 
-__all__ = ["DISK_FULL", "FILE_LIMIT", "OUT_OF_MEMORY", "what_ran_out"]
+def sqlite_not_run(code: int | None) -> str | None:
+    """What an SQLite result code (extended codes too: ``266`` is an I/O read error) says ran out or failed
+    when it means a step could not run, else None (a real verdict, such as SQLITE_CORRUPT)."""
+    return None if code is None else SQLITE_NOT_RUN.get(int(code) & 0xFF)
+
+
+__all__ = [
+    "BUSY",
+    "DISK_FULL",
+    "FILE_LIMIT",
+    "INTERRUPTED",
+    "OUT_OF_MEMORY",
+    "READ_ERROR",
+    "SQLITE_NOT_RUN",
+    "sqlite_not_run",
+    "what_ran_out",
+]

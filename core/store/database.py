@@ -14,7 +14,7 @@ import sqlite_utils
 
 from hubatlas.core.common.paths import DB_NAME, SNAPSHOT_DIR
 from hubatlas.core.store import integrity
-from hubatlas.core.store.integrity import CacheDamaged, damaged_message
+from hubatlas.core.store.integrity import CacheDamaged, CheckNotRun, damaged_message
 from hubatlas.core.store.legacy_ids import resolve_legacy_ids
 from hubatlas.core.store.lock import CacheBusy, Holder, WriterLock
 from hubatlas.core.store.parent_ids import resolve_parent_case
@@ -109,11 +109,11 @@ class Store(StoreReads):
                 self._migrate()
             elif self._check_version() < SCHEMA_VERSION:
                 self._upgrade_then_read(writable, wait, on_wait)
-        except (sqlite3.DatabaseError, CacheDamaged, StoreError) as e:
+        except (sqlite3.DatabaseError, CacheDamaged, CheckNotRun, StoreError) as e:
             self._abandon()
             if isinstance(e, StoreError):
                 raise
-            if isinstance(e, CacheDamaged):
+            if isinstance(e, (CacheDamaged, CheckNotRun)):
                 raise StoreError(str(e)) from None
             if getattr(e, "sqlite_errorcode", None) == getattr(sqlite3, "SQLITE_NOTADB", 26):
                 raise StoreError(

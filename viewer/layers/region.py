@@ -11,7 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from hubatlas.core.common.atomic import atomic_path
 from hubatlas.core.common.dates import day_text
+from hubatlas.core.common.text import csv_cell
+
+MAX_OUTLINE = 1_000  # a lasso's vertices as kept: each costs a pass over the models inside its box
 
 SUMMARY_FIELDS = (
     ("pipeline_tag", "task"),
@@ -31,7 +35,6 @@ CSV_COLUMNS = (
     "likes",
     "placeholder",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
 
 
 def in_box(xy: np.ndarray, shown: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
@@ -42,11 +45,27 @@ def in_box(xy: np.ndarray, shown: np.ndarray, x0: float, y0: float, x1: float, y
     return np.flatnonzero(m)
 
 
+def simplified(outline: np.ndarray, cap: int = MAX_OUTLINE) -> np.ndarray:
+    """A closed outline of at most ``cap`` vertices: evenly spaced along its length (every vertex of a shorter
+    one kept). Bounds what a lasso costs: each vertex is one pass over the models inside its box."""
+    pts = np.asarray(outline, np.float64)
+    if len(pts) <= cap:
+        return pts
+    step = np.hypot(*np.diff(pts, axis=0, append=pts[:1]).T)
+    along = np.concatenate([[0.0], np.cumsum(step)[:-1]])
+    targets = np.linspace(0.0, float(along[-1]) if along[-1] > 0 else 0.0, cap, endpoint=False)
+    idx = np.unique(np.searchsorted(along, targets, side="left").clip(0, len(pts) - 1))
+    if len(idx) < 3:
+        idx = np.linspace(0, len(pts) - 1, cap).round().astype(np.int64)
+    return pts[np.unique(idx)]
+
+
 def in_polygon(xy: np.ndarray, shown: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Nodes (sorted) of the shown points inside the closed polygon (a lasso: its vertices in order)."""
+    """Nodes (sorted) of the shown points inside the closed polygon (a lasso: its vertices in order; one of
+    more than MAX_OUTLINE vertices is simplified first, so the cost stays bounded)."""
     from matplotlib.path import Path as MplPath
 
-    poly = np.asarray(polygon, dtype=np.float64)
+    poly = simplified(polygon)
     if len(poly) < 3:
         return np.zeros(0, dtype=np.int64)
     lo, hi = poly.min(0), poly.max(0)
@@ -97,11 +116,9 @@ def summarise(snap, nodes: np.ndarray) -> RegionSummary:
 
 
 def _cell(v) -> str:
-    """A CSV cell: untrusted text that a spreadsheet would read as a formula is quoted with a leading '."""
-    if v is None:
-        return ""
-    s = str(v)
-    return "'" + s if s.startswith(FORMULA_START) else s
+    """A CSV cell: untrusted text through ``csv_cell`` (control characters shown as U+FFFD; what a spreadsheet
+    would read as a formula quoted with a leading ')."""
+    return str(csv_cell(v))
 
 
 def selection_rows(model, nodes: np.ndarray, limit: int) -> list[tuple]:
@@ -135,15 +152,14 @@ EXPORT_FORMATS = {".csv": "CSV", ".jsonl": "JSON Lines", ".parquet": "Parquet"}
 
 def write_selection(path: str | Path, snap, nodes: np.ndarray) -> int:
     """The selected models as CSV, JSON Lines or Parquet by the file's suffix (the same columns in each);
-    written beside the target and renamed. Returns the number of rows."""
+    written beside the target and renamed (see atomic_path). Returns the number of rows."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
         raise ValueError(f"{path.name}: choose a .csv, .jsonl or .parquet file")
     nodes = np.asarray(nodes, dtype=np.int64)
     cols = _columns(snap, nodes)
-    tmp = path.with_name(path.name + ".part")
-    try:
+    with atomic_path(path) as tmp:  # a FIFO, device or folder at ``path`` is refused, never replaced
         if suffix == ".csv":
             with open(tmp, "w", newline="", encoding="utf-8") as f:
                 w = csv.writer(f)
@@ -159,9 +175,6 @@ def write_selection(path: str | Path, snap, nodes: np.ndarray) -> int:
             import pyarrow.parquet as pq
 
             pq.write_table(pa.table(cols), tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return len(nodes)
 
 
