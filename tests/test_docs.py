@@ -134,3 +134,22 @@ def test_readme_is_short_and_gives_the_two_commands():
 
 def _fenced(text: str) -> list[str]:
     return [m.group(0) for m in FENCE.finditer(text)]
+
+
+def test_the_version_lives_in_pyproject_only():
+    from hubatlas.core import __version__
+
+    project = (
+        (ROOT / "pyproject.toml").read_text(encoding="utf-8").split("[project]", 1)[1].split("\n[", 1)[0]
+    )
+    version = re.search(r'^version = "([^"]+)"$', project, re.M).group(1)  # (tomllib is 3.11+)
+    assert __version__ == version, "the installed metadata is stale: pip install -e '.[test]' again"
+    copies = [
+        str(p.relative_to(ROOT))
+        for top in ("core", "viewer", "bench")
+        for p in (ROOT / top).rglob("*.py")
+        if re.search(r"""__version__\s*=\s*["']\d+\.\d+""", p.read_text(encoding="utf-8"), re.M)
+    ]
+    assert copies == [], f"a second copy of the version: {copies}"
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "\n## Unreleased\n" in changelog and f"\n## {version}\n" in changelog
