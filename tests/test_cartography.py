@@ -246,25 +246,36 @@ def test_labels_command_lists_them_as_json(demo):
     assert first[0]["text"] in text
 
 
-def test_labels_command_lists_the_labels_of_a_filtered_view(demo):
-    """`labels --filter F=V --as-of DATE`: a label stays only while most of the models it names are shown."""
+def test_labels_command_names_what_a_filtered_view_shows(demo):
+    """`labels --filter F=V --as-of DATE`: a narrowed view is named for the models it shows: it keeps names,
+    every label names shown models only, and as of a date no family made later is named."""
+    from hubatlas.core.common.filters import Filters, parse_day, snapshot_mask
+    from hubatlas.core.layout.labels import view_labels
+
     d, _ = demo
     snap = open_snapshot(d)
-    table = read_labels(snap).to_pylist()
+    full = {r["text"] for r in read_labels(snap).to_pylist()}
     codes, names = snap.codes("pipeline_tag")
     top = int(np.bincount(codes[codes >= 0]).argmax())
     day = snap.column("created_day").astype(np.int64)
-    as_of = int(np.median(day[day >= 0]))
+    as_of = int(np.quantile(day[day >= 0], 0.3))
     date = str(np.datetime64("1970-01-01") + np.timedelta64(as_of, "D"))
     cases = [
-        (["--filter", f"pipeline_tag={names[top]}"], codes == top),
-        (["--as-of", date], (day <= as_of) | (day < 0)),
+        (["--filter", f"pipeline_tag={names[top]}"], Filters({"pipeline_tag": top})),
+        (["--as-of", date], Filters({}, as_of_day=parse_day(date))),
     ]
-    for extra, shown in cases:
+    root = snap.column("root").astype(np.int64)
+    for extra, f in cases:
+        shown = snapshot_mask(snap, f)
         rows = json.loads(run_cli("labels", "--json", *extra, cache=d).stdout)
-        want = [r for r in table if not r["members"] or np.mean(shown[r["members"]]) >= 0.5]
-        assert 0 < len(rows) < len(table), extra
-        assert [(r["text"], r["x"]) for r in rows] == [(r["text"], round(r["x"], 5)) for r in want], extra
+        mine = view_labels(snap, shown, f.as_of_day).to_pylist()
+        assert [(r["text"], r["x"]) for r in rows] == [(r["text"], round(r["x"], 5)) for r in mine], extra
+        assert sum(r["min_zoom"] <= 1 for r in rows) >= 3, extra  # the narrowed overview keeps names
+        assert {r["text"] for r in rows} != full, extra  # named for what is shown, not the whole map's names
+        for r in mine:
+            assert shown[r["members"]].all(), (extra, r["text"])
+            if f.as_of_day is not None and r["kind"] == "family":
+                assert (day[root[r["members"]]] <= f.as_of_day).all(), r["text"]
     bad = run_cli("labels", "--as-of", "yesterday", cache=d, check=False)
     assert bad.returncode != 0 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
     bad = run_cli("labels", "--filter", "pipeline_tag=no-such-task", cache=d, check=False)
@@ -299,10 +310,22 @@ def test_sibling_families_side_by_side_are_one_name():
         ("Text generation", 0.1, -0.36, 1.0, 9000, "task", [7]),  # another kind: never merged
     ]
     out = {r[0]: r for r in _merge_siblings(rows)}
-    assert set(out) == {"Whisper", "Whisper large", "BERT base", "Text generation"}
+    assert set(out) == {"Whisper", "Whisper large", "BERT base", "Text generation"} | {
+        "Whisper small",
+        "Whisper tiny",
+        "BERT base uncased",
+        "BERT base cased",
+    }
     w = out["Whisper"]
     assert w[4] == 1126 + 1103 and sorted(w[6]) == [1, 2, 3] and (w[1], w[2]) == (0.10, -0.36) and w[3] == 1.0
     assert out["BERT base"][3] == 2.0 and out["BERT base"][4] == 1256 + 1120
+    # zoomed in, the merged name splits into its families again: from zoom 2 (from 4 under a zoom-2 merge)
+    assert out["Whisper small"][3] == out["Whisper tiny"][3] == 2.0 and out["Whisper small"][1:3] == (
+        0.10,
+        -0.36,
+    )
+    assert out["BERT base uncased"][3] == out["BERT base cased"][3] == 4.0
+    assert out["Whisper large"][3] == 1.0
     assert (
         readable("llama-3-8b-bnb-4bit") == "Llama 3 8B"
         and readable("Mistral-7B-v0.1-GGUF") == "Mistral 7B v0.1"

@@ -94,21 +94,24 @@ def cmd_layout(args: argparse.Namespace) -> int:
 def cmd_labels(args: argparse.Namespace) -> int:
     from hubatlas.core.common.filters import Filters, parse_day, parse_values, snapshot_mask
     from hubatlas.core.common.text import printable
-    from hubatlas.core.layout.labels import ensure_labels, labels_shown
+    from hubatlas.core.layout.labels import view_labels
 
     with open_store(args) as store:
         snap = snapshot_for(args, store)
         if not (snap.manifest.get("layout") or {}).get("key"):
             raise CLIError("the atlas has no layout yet: run `hubatlas layout` first")
-        try:  # the view: the same filters and rule as the window's (a label whose models are mostly hidden goes)
+        try:  # the view: the same filters as the window's; its labels are named for what it shows
             view = Filters(
                 parse_values(args.filter, snap),
                 min_downloads=max(0, args.min_downloads),
+                max_downloads=max(0, args.max_downloads),
+                since_day=None if args.since is None else parse_day(args.since),
                 as_of_day=None if args.as_of is None else parse_day(args.as_of),
+                hide_undated=args.hide_undated,
             )
         except ValueError as e:
             raise CLIError(str(e)) from None
-        table = labels_shown(ensure_labels(snap), snapshot_mask(snap, view))
+        table = view_labels(snap, snapshot_mask(snap, view), view.as_of_day)
     rows = [r for r in table.to_pylist() if r["min_zoom"] <= args.max_zoom]
     for r in rows:
         r.pop("members", None)
@@ -160,7 +163,20 @@ def _add_labels(sub: argparse._SubParsersAction) -> None:
         help="only the labels of the map as of DATE (YYYY-MM-DD or YYYY-MM): models created later are hidden",
     )
     s.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only the labels of the models created on or after DATE (YYYY-MM-DD or YYYY-MM)",
+    )
+    s.add_argument(
+        "--hide-undated",
+        action="store_true",
+        help="with --as-of or --since, also hide models without a creation date (as the window can)",
+    )
+    s.add_argument(
         "--min-downloads", type=int, default=0, metavar="N", help="hide models with fewer than N downloads"
+    )
+    s.add_argument(
+        "--max-downloads", type=int, default=0, metavar="N", help="hide models with more than N downloads"
     )
     s.set_defaults(func=cmd_labels)
 

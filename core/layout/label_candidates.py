@@ -83,7 +83,9 @@ STOP_WORDS = frozenset(
         "from",
     ]
 )
-KIND_WEIGHT = {"family": 1.3, "publisher": 1.0, "task": 0.8, "word": 0.7, "library": 0.6}
+KIND_WEIGHT = {"family": 1.3, "publisher": 1.0, "task": 0.8, "word": 0.7, "library": 0.6, "topic": 0.5}
+TOPIC_SHARE = 0.15  # a name word on more of the map than this is no topic ("bert" is one, "model" not)
+TOPICS = 3  # name words kept per model as its topics (the most common first)
 
 
 @dataclass
@@ -95,6 +97,7 @@ class Candidates:
     texts: dict[str, list[str]]
     author_downloads: np.ndarray  # total downloads of each publisher's models
     family_size: np.ndarray  # models in each node's family (per node)
+    topics: np.ndarray  # (TOPICS, n): a model's name words that may name what a region is about (-1: none)
 
 
 def candidates(snap: Snapshot) -> Candidates:
@@ -119,8 +122,8 @@ def candidates(snap: Snapshot) -> Candidates:
     lshare = np.append(np.bincount(lcode[lcode >= 0], minlength=len(llabels)) / max(n, 1), 0.0)  # never empty
     codes["library"] = np.where((lcode >= 0) & (lshare[np.maximum(lcode, 0)] <= WIDE_SHARE), lcode, -1)
     texts["library"] = [str(x) for x in llabels]
-    codes["word"], texts["word"] = _words(ids.to_pylist(), n)
-    return Candidates(codes, texts, author_dl, fam_size)
+    codes["word"], texts["word"], topics = _words(ids.to_pylist(), n)
+    return Candidates(codes, texts, author_dl, fam_size, topics)
 
 
 class _lazy_readable(list):
@@ -130,12 +133,13 @@ class _lazy_readable(list):
         return readable(super().__getitem__(i))
 
 
-def _words(ids: list[str], n: int) -> tuple[np.ndarray, list[str]]:
+def _words(ids: list[str], n: int) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Each model's most distinctive name word: the rarest of its words on at least WORD_MIN models and at
-    most WIDE_SHARE of the map, not a generic word."""
+    most WIDE_SHARE of the map, not a generic word; and its topics (see _topics)."""
     owner, wcode, words = name_tokens(ids)
     freq = np.bincount(wcode, minlength=len(words))
     good = np.array([len(w) >= 3 and not w.isdigit() and w not in STOP_WORDS for w in words], bool)
+    topics = _topics(owner, wcode, freq, good, n)
     usable = (freq[wcode] >= WORD_MIN) & (freq[wcode] <= WIDE_SHARE * n) & good[wcode]
     best = np.full(n, -1, np.int64)
     o, c = owner[usable], wcode[usable]
@@ -143,4 +147,21 @@ def _words(ids: list[str], n: int) -> tuple[np.ndarray, list[str]]:
     first = np.ones(len(order), bool)
     first[1:] = o[order][1:] != o[order][:-1]
     best[o[order][first]] = c[order][first]
-    return best, [readable(w) for w in words]
+    return best, [readable(w) for w in words], topics
+
+
+def _topics(owner: np.ndarray, wcode: np.ndarray, freq: np.ndarray, good: np.ndarray, n: int) -> np.ndarray:
+    """(TOPICS, n): up to TOPICS distinct name words of each model that are on at least WORD_MIN models and at
+    most TOPIC_SHARE of the map, the most common first: what an untagged region's models are about ("BERT",
+    "Whisper", "exl2") when nothing else names it."""
+    out = np.full((TOPICS, n), -1, np.int32)
+    use = good[wcode] & (freq[wcode] >= WORD_MIN) & (freq[wcode] <= TOPIC_SHARE * n)
+    key = np.unique(owner[use] * len(freq) + wcode[use])  # distinct words of a model
+    o, c = key // max(len(freq), 1), key % max(len(freq), 1)
+    order = np.lexsort((-freq[c], o))  # by owner, most common word first
+    o, c = o[order], c[order]
+    start = np.searchsorted(o, o, side="left")
+    rank = np.arange(len(o)) - start
+    keep = rank < TOPICS
+    out[rank[keep], o[keep]] = c[keep]
+    return out

@@ -130,16 +130,40 @@ class Cartography:
         self.density = DensityLayer(self.view.scene)
         self.label_ms = 0.0  # the last label choice's cost
         self.label_avoid: list[tuple[int, int, int, int]] = []  # screen boxes kept clear (e.g. a minimap)
-        self.labels_allowed: np.ndarray | None = (
-            None  # labels whose models the state mostly shows (None: all)
-        )
+        self.labels_allowed: np.ndarray | None = None  # labels a view may draw (None: all of label_set)
+        self._labels_key: tuple | None = None  # what the drawn labels were named for (None: the full map)
+        self._label_basis = None  # what a narrowed view's labels are counted from, loaded when first needed
         self.canvas.events.draw.connect(self._update_cartography, position="first")
 
     def follow_shown_labels(self) -> None:
-        """Draw only labels whose models the state mostly shows (filters, hidden classes, "as of")."""
+        """Name the map for what the state shows (filters, legend, downloads range, "as of"): the full map's
+        labels when nothing is narrowed, else labels counted from the shown models (core.layout.labels)."""
         st = self.state
-        shown = self.visible_mask() if (st.filters.active or st.hidden_classes) else None
-        self.labels_allowed = self.label_set.allowed_for(shown)
+        narrowed = st.filters.active or bool(st.hidden_classes)
+        key = (st.filters.key(), st.hidden_classes, st.mode, st.show_predicted) if narrowed else None
+        if key == self._labels_key and self._labels_key is not None:
+            return
+        self._labels_key = key
+        labels = self.model.labels
+        if narrowed:
+            try:
+                labels = LabelSet(self._view_labels(self.visible_mask(), st.filters.as_of_day))
+            except Exception as e:  # labels are a convenience: the map keeps its full names
+                import warnings
+
+                warnings.warn(
+                    f"labels of this view unavailable: {type(e).__name__}: {e}", RuntimeWarning, stacklevel=2
+                )
+        self.label_set = self.label_overlay.labels = labels
+        self.labels_allowed = None
+
+    def _view_labels(self, shown: np.ndarray, as_of_day: int | None):
+        from hubatlas.core.layout.label_basis import ensure_basis
+        from hubatlas.core.layout.labels import view_labels
+
+        if self._label_basis is None:
+            self._label_basis = ensure_basis(self.model.snap)
+        return view_labels(self.model.snap, shown, as_of_day, basis=self._label_basis)
 
     @property
     def labels_drawn(self) -> list[PlacedLabel]:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from hubatlas.core.layout.labels import SHOWN_SHARE, shown_share
 from hubatlas.viewer.layers import limits
 
 KIND_RANK = {
@@ -24,7 +23,9 @@ KIND_RANK = {
     "word": 2,
     "library": 3,
     "task": 4,
-    "model": 5,
+    "topic": 5,
+    "untagged": 6,
+    "model": 7,
 }  # priority at one zoom
 CHAR_W = 0.62  # average glyph width as a share of the font's pixel size (a little generous)
 LINE_H = 1.35  # line height as a share of the font's pixel size
@@ -86,14 +87,6 @@ class LabelSet:
     def __len__(self) -> int:
         return self.n
 
-    def shown_share(self, shown: np.ndarray) -> np.ndarray:
-        """Per label, the share of the models it names (its kept sample) that ``shown`` keeps."""
-        return shown_share(self.members_flat, self.members_start, shown)
-
-    def allowed_for(self, shown: np.ndarray | None) -> np.ndarray | None:
-        """The labels a view may draw: those whose models are mostly shown (None: every label)."""
-        return None if shown is None else self.shown_share(shown) >= SHOWN_SHARE
-
     def choose(
         self,
         rect: tuple[float, float, float, float],
@@ -133,12 +126,14 @@ class LabelSet:
         bx1, by1 = (cx + hw).astype(np.int64) + 1, (cy + hh).astype(np.int64) + 1
         inside = np.flatnonzero((bx0 >= 0) & (by0 >= 0) & (bx1 <= w) & (by1 <= h))
         g0, g1, g2, g3 = bx0 // CELL, by0 // CELL, bx1 // CELL + 1, by1 // CELL + 1
+        seen: set[str] = set()  # no text twice in one view
         for j in inside.tolist():
+            i = int(due[j])
             cells = occ[g1[j] : g3[j], g0[j] : g2[j]]
-            if cells.any():
+            if cells.any() or self.text[i] in seen:
                 continue
             cells[...] = True
-            i = int(due[j])
+            seen.add(self.text[i])
             out.append(
                 PlacedLabel(
                     i,
