@@ -92,19 +92,22 @@ def test_unreadable_rows_are_quarantined_and_the_rest_imported(tmp_path):
     recs = real_records()[:20]
     recs[3] = dict(recs[3], id="bad id with spaces")
     recs[5] = dict(recs[5], cardData=None)
+    recs[7] = dict(recs[7], cardData=None)
     t = table(recs)
     card = t.column("cardData").to_pylist()
     card[5] = '{"base_model": ["x/y"'  # cut short: not JSON
+    card[7] = '{"language": ["en", "\\ud800"]}'  # valid JSON, a lone surrogate no database can store
     t = t.set_column(t.schema.get_field_index("cardData"), "cardData", pa.array(card, pa.string()))
     pq.write_table(t, tmp_path / "m.parquet")
     out = run_cli("import", "--json", "-q", str(tmp_path / "m.parquet"), cache=tmp_path / "c")
     s = json.loads(out.stdout)
-    assert s["records"] == 18 and s["quarantined"] == 2
+    assert s["records"] == 17 and s["quarantined"] == 3
     with Store(tmp_path / "c", readonly=True) as st:
         reasons = [r[0] for r in st.conn.execute("SELECT reason FROM quarantine")]
         raws = [json.loads(r[0]) for r in st.conn.execute("SELECT raw FROM quarantine")]
     assert any("invalid model id" in r for r in reasons) and any("cardData" in r for r in reasons)
-    assert {r["id"] for r in raws} == {"bad id with spaces", recs[5]["id"]}
+    assert any("not valid Unicode" in r for r in reasons)
+    assert {r["id"] for r in raws} == {"bad id with spaces", recs[5]["id"], recs[7]["id"]}
 
 
 def test_the_ecosystem_dump_is_still_told_apart(tmp_path):

@@ -15,6 +15,7 @@ reason, and the import goes on."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,16 +164,35 @@ def _json_field(v: object, name: str, wanted: bool) -> object:
     return out
 
 
-def _row_record(data: dict[str, list], i: int) -> dict:
+def _card_matters(card: str, tags: object) -> bool:
+    """Whether a card (JSON text) can change what is stored: lineage or languages, or a licence the tags lack
+    (the Hub tags a card's licence as ``license:<id>``). Most cards cannot: they are not parsed."""
+    if '"base_model' in card or '"language' in card:
+        return True
+    if '"license' not in card:
+        return False
+    return not (isinstance(tags, list) and any(isinstance(t, str) and t.startswith("license:") for t in tags))
+
+
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _row_record(data: dict[str, list], i: int) -> tuple[dict, bool]:
+    """The row as a Hub API record, and whether its text may hold a lone surrogate (from a JSON escape)."""
     rec = {k: col[i] for k, col in data.items()}
     card = rec.get("cardData")
+    risky = False
     if card is not None:
-        wanted = not isinstance(card, str) or any(k in card for k in _CARD_KEYS)
-        card = _json_field(card, "cardData", wanted)
+        if isinstance(card, str):
+            wanted = _card_matters(card, rec.get("tags"))
+            risky = wanted and "\\u" in card and _SURROGATE.search(card) is not None
+            card = _json_field(card, "cardData", wanted)
         rec["cardData"] = card if isinstance(card, dict) and card else None
-    if rec.get("baseModels") is not None:
-        rec["baseModels"] = _json_field(rec["baseModels"], "baseModels", True)
-    return rec
+    bm = rec.get("baseModels")
+    if bm is not None:
+        rec["baseModels"] = _json_field(bm, "baseModels", True)
+        risky = risky or (isinstance(bm, str) and "\\u" in bm)
+    return rec, risky
 
 
 def _convert(data: dict[str, list], n: int) -> SnapshotBatch:
@@ -180,10 +200,10 @@ def _convert(data: dict[str, list], n: int) -> SnapshotBatch:
     now = None
     for i in range(n):
         try:
-            rec = _row_record(data, i)
+            rec, risky = _row_record(data, i)
             row, edges, loop, dropped = record_to_row(rec, SOURCE, keep_raw=False)
-            if isinstance(data.get("cardData", [None] * n)[i], str) and rec.get("cardData"):
-                check_storable(row, edges)  # JSON text may hold a lone surrogate (\ud800); Arrow text cannot
+            if risky:  # JSON text may hold a lone surrogate (\ud800); Arrow text cannot
+                check_storable(row, edges)
         except (RecordError, TypeError, ValueError) as e:
             now = now or utcnow()
             raw = {
