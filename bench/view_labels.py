@@ -9,9 +9,12 @@ whether the largest families are named by zoom 2, and what naming a view costs.
   overview label;
 - families: of the 20 largest families, how many have a label at zoom <= 2 on their own ground (at least 25%
   of the 200 models nearest it are the family's);
-- overview: how many labels, and how many are >= 80% precise (50 nearest models are what the label names);
+- overview: how many labels, and how many are >= 80% precise (of the 50 models nearest a label, the share
+  that are what it names: its family or families, its account, task, library or word, no task for an
+  "Untagged" label, the word among their name's topics for a topic);
 - cost: milliseconds to name a view (labels_from_basis on a sample, the window's path), median and p95 over
-  a set of narrowings, after the basis is loaded.
+  a set of narrowings, after the basis is loaded; with ``--scale-to N``, the same on the basis repeated to
+  N nodes (the 2M figure).
 
 Last line: JSON (also bench/results/view_labels.json). Real data is read from where it lies, never copied.
 """
@@ -19,6 +22,7 @@ Last line: JSON (also bench/results/view_labels.json). Real data is read from wh
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
 
@@ -40,12 +44,10 @@ def _views(snap) -> dict[str, tuple]:
         "downloads>=100": mask(min_downloads=100),
         "as_of_2022-10-01": mask(as_of_day=parse_day("2022-10-01")),
     }
-    try:
+    with contextlib.suppress(ValueError):  # an atlas without those values has no such view
         views["text-generation+apache-2.0"] = mask(
             filters=["pipeline_tag=text-generation", "license=apache-2.0"]
         )
-    except ValueError:  # an atlas without those values
-        pass
     return views
 
 
@@ -64,6 +66,36 @@ def coverage(snap, table) -> dict:
     return {
         "coverage_all": round(float(near.mean()), 3),
         "coverage_untagged": round(float(near[task[ok] < 0].mean()), 3),
+    }
+
+
+def precision(basis, table) -> dict:
+    """Per overview label, the share of its 50 nearest models that are what it names (a family label: any of
+    the families it names; untagged: no task; topic: the word among their topics; else its members' most
+    common value of its kind)."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(np.nan_to_num(basis.xy, nan=9.0))
+    shares = []
+    for r in table.to_pylist():
+        if r["min_zoom"] > 1 or r["kind"] == "model" or not r["members"]:
+            continue
+        _, near = tree.query([r["x"], r["y"]], k=50)
+        m = np.asarray(r["members"])
+        if r["kind"] == "untagged":
+            ok = basis.codes["task"][near] < 0
+        elif r["kind"] == "topic":
+            word = np.bincount(basis.topics[:, m][basis.topics[:, m] >= 0]).argmax()
+            ok = (basis.topics[:, near] == word).any(0)
+        else:
+            code = basis.codes[r["kind"]]
+            vals = code[m][code[m] >= 0]
+            named = np.unique(vals) if r["kind"] == "family" else [np.bincount(vals).argmax()]
+            ok = np.isin(code[near], named)
+        shares.append(float(ok.mean()))
+    return {
+        "overview_labels_precise_0.8": f"{sum(x >= 0.8 for x in shares)}/{len(shares)}",
+        "overview_label_precision_median": round(float(np.median(shares)), 3) if shares else None,
     }
 
 
@@ -89,8 +121,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cache", type=Path, required=True, help="an atlas cache with a layout")
     ap.add_argument("--repeat", type=int, default=5, help="timed namings of each view")
+    ap.add_argument("--scale-to", type=int, default=0, metavar="N", help="also time the views on N nodes")
     a = ap.parse_args()
-    from bench.cartography import label_quality
     from hubatlas.core.layout import label_regions as lr
     from hubatlas.core.layout.label_basis import ensure_basis
     from hubatlas.core.layout.labels import ensure_labels, labels_from_basis
@@ -101,13 +133,12 @@ def main() -> None:
     t = time.perf_counter()
     basis = ensure_basis(snap)
     load_s = time.perf_counter() - t
-    assert basis is not None, "the atlas has no layout"
+    if basis is None:
+        raise SystemExit("the atlas has no layout: run `hubatlas layout` first")
     out: dict = {"nodes": len(snap), "basis_load_seconds": round(load_s, 2)}
     mz = full.column("min_zoom").to_numpy()
     out["overview_labels"] = int((mz <= 1).sum())
-    q = label_quality(snap, full)
-    out["overview_labels_purity_at_least_0.8"] = q["overview_labels_purity_at_least_0.8"]
-    out |= coverage(snap, full) | family_recall(snap, full)
+    out |= precision(basis, full) | coverage(snap, full) | family_recall(snap, full)
     ms, day = [], snap.column("created_day").astype(np.int64)
     for name, (mask, as_of) in _views(snap).items():
         for _ in range(a.repeat):
@@ -127,7 +158,43 @@ def main() -> None:
         "median": round(float(np.median(ms)), 1),
         "p95": round(float(np.quantile(ms, 0.95)), 1),
     }
+    if a.scale_to:
+        out["scaled"] = scaled_cost(basis, [m for m, _ in _views(snap).values()], a.scale_to, a.repeat)
     emit("view_labels", out)
+
+
+def scaled_cost(basis, masks: list, n: int, repeat: int) -> dict:
+    """The cost of naming the same views on a basis of ``n`` nodes: the atlas's basis repeated (positions
+    jittered, every per-node array tiled), so the views keep their share of the map."""
+    from dataclasses import replace
+
+    from hubatlas.core.layout import label_regions as lr
+    from hubatlas.core.layout.labels import labels_from_basis
+
+    take = np.arange(n) % len(basis)
+    rng = np.random.default_rng(0)
+    big = replace(
+        basis,
+        xy=np.clip(basis.xy[take] + rng.normal(0, 1e-3, (n, 2)), -1, 1),
+        ok=basis.ok[take],
+        regions=basis.regions[:, take],
+        codes={k: c[take] for k, c in basis.codes.items()},
+        topics=basis.topics[:, take],
+        downloads=basis.downloads[take],
+        created_day=basis.created_day[take],
+        names=basis.names.take(take),
+    )
+    ms = []
+    for mask in masks:
+        for _ in range(repeat):
+            t = time.perf_counter()
+            labels_from_basis(big, mask[take], None, sample=lr.VIEW_SAMPLE)
+            ms.append((time.perf_counter() - t) * 1000)
+    return {
+        "nodes": n,
+        "median_ms": round(float(np.median(ms)), 1),
+        "p95_ms": round(float(np.quantile(ms, 0.95)), 1),
+    }
 
 
 if __name__ == "__main__":

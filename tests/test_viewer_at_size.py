@@ -42,7 +42,6 @@ def above_every_threshold(monkeypatch, big_atlas):
         "LINEAGE_EDGES": 500,
         "LABELS_DRAWN": 6,
         "CHILDREN_SHOWN": 20,
-        "SELECTION_ROWS": 1_000,
         "FILTER_VALUES": 8,
     }
     for name, value in lowered.items():
@@ -260,7 +259,6 @@ def _repaint_labels(qtbot, w) -> list[str]:
 
 def test_labels_follow_what_is_shown_and_exports_draw_the_windows_labels(qtbot, tmp_path, big_atlas):
     from hubatlas.core.common.filters import Filters
-    from hubatlas.core.layout.labels import SHOWN_SHARE
 
     w, store = open_window(qtbot, big_atlas, tmp_path, color_mode="pipeline_tag", minimap=False)
     try:
@@ -269,18 +267,20 @@ def test_labels_follow_what_is_shown_and_exports_draw_the_windows_labels(qtbot, 
         everything = _repaint_labels(qtbot, w)
         assert len(everything) >= 3
         assert _export_texts(w, *size) == everything  # the same chooser, view and labels
-        # one task shown: the window keeps only labels whose models are mostly of it, and so does an export
+        # one task shown: the window names the map for it (labels counted from its models), and so does an export
         codes = w.atlas.model.style.fields["pipeline_tag"].doc
         top = int(np.bincount(codes[codes < w.atlas.model.style.fields["pipeline_tag"].L]).argmax())
         w.state.update(filters=Filters({"pipeline_tag": top}))
-        qtbot.waitUntil(lambda: w.atlas.labels_allowed is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: w.atlas._labels_key is not None, timeout=10_000)
         shown = _repaint_labels(qtbot, w)
-        share = w.atlas.label_set.shown_share(codes == top)
-        allowed = {w.atlas.label_set.text[i] for i in np.flatnonzero(share >= SHOWN_SHARE)}
-        assert shown and set(shown) <= allowed and shown != everything
+        named = w.atlas.label_set
+        assert len(shown) >= 3 and shown != everything
+        for i in range(len(named)):  # every label names models of the shown task only
+            members = named.members_flat[named.members_start[i] : named.members_start[i + 1]]
+            assert (codes[members] == top).all(), named.text[i]
         assert _export_texts(w, *size) == shown
         w.state.update(filters=Filters.none())
-        qtbot.waitUntil(lambda: w.atlas.labels_allowed is None, timeout=10_000)
+        qtbot.waitUntil(lambda: w.atlas._labels_key is None, timeout=10_000)
         assert _repaint_labels(qtbot, w) == everything
     finally:
         close(w, store)
