@@ -1,11 +1,15 @@
 """Charts of the analyses as PNG bytes, drawn with matplotlib's Agg canvas directly (no pyplot, no GUI
-backend: safe inside the Qt app and headless). Used by the HTML report and the viewer's Trends panel."""
+backend: safe inside the Qt app and headless). Used by the HTML report and the viewer's Trends panel. Every
+text a chart draws (titles, series and tick labels, legends) is untrusted data and goes through ``chart_text``
+(``printable``, with '$' escaped so that mathtext never parses a licence such as 'a$_$b')."""
 
 from __future__ import annotations
 
 import io
 
 import numpy as np
+
+from hubatlas.core.common.text import chart_text
 
 PALETTE = [
     "#4e79a7",
@@ -62,7 +66,7 @@ def _month_ticks(ax, months: list[str]) -> None:
     step = max(1, len(months) // 8)
     idx = list(range(0, len(months), step))
     ax.set_xticks(idx)
-    ax.set_xticklabels([months[i] for i in idx], rotation=30, ha="right", fontsize=8)
+    ax.set_xticklabels([chart_text(months[i]) for i in idx], rotation=30, ha="right", fontsize=8)
 
 
 def _month_span(fig, ax, months: list[str], geometry: dict | None) -> None:
@@ -99,13 +103,14 @@ def monthly_lines(
         else PALETTE[i % len(PALETTE)]
         for i, lab in enumerate(series["labels"])
     ]
+    labels = [chart_text(lab) for lab in series["labels"]]
     if stacked and rows:
-        ax.stackplot(x, *rows, labels=series["labels"], colors=cols, alpha=0.85)
+        ax.stackplot(x, *rows, labels=labels, colors=cols, alpha=0.85)
     else:
-        for lab, r, col in zip(series["labels"], rows, cols, strict=False):
+        for lab, r, col in zip(labels, rows, cols, strict=False):
             ax.plot(x, r, label=lab, color=col, lw=1.5)
-    ax.set_title(title, fontsize=11)
-    ax.set_ylabel(ylabel)
+    ax.set_title(chart_text(title), fontsize=11)
+    ax.set_ylabel(chart_text(ylabel))
     _month_ticks(ax, months)
     if series["labels"]:
         ax.legend(fontsize=7, ncol=2, loc="upper left", frameon=False)
@@ -128,8 +133,8 @@ def values_over_months(
     ax = fig.add_subplot()
     v = np.array([np.nan if x is None else x for x in values], float)
     ax.plot(np.arange(len(months)), v, color=PALETTE[0], lw=1.5)
-    ax.set_title(title, fontsize=11)
-    ax.set_ylabel(ylabel)
+    ax.set_title(chart_text(title), fontsize=11)
+    ax.set_ylabel(chart_text(ylabel))
     _month_ticks(ax, months)
     _theme(fig, ax, theme, span)
     png = _png(fig)
@@ -147,11 +152,13 @@ def grouped_bars(
     w = 0.8 / max(len(bars), 1)
     for i, (name, vals) in enumerate(bars.items()):
         v = np.array([np.nan if a is None else a for a in vals], float)
-        ax.bar(x + (i - (len(bars) - 1) / 2) * w, v, w, label=name, color=PALETTE[i % len(PALETTE)])
+        ax.bar(
+            x + (i - (len(bars) - 1) / 2) * w, v, w, label=chart_text(name), color=PALETTE[i % len(PALETTE)]
+        )
     ax.set_xticks(x)
-    ax.set_xticklabels(groups, fontsize=9)
-    ax.set_title(title, fontsize=11)
-    ax.set_ylabel(ylabel)
+    ax.set_xticklabels([chart_text(g) for g in groups], fontsize=9)
+    ax.set_title(chart_text(title), fontsize=11)
+    ax.set_ylabel(chart_text(ylabel))
     if ylim:
         ax.set_ylim(*ylim)
     ax.legend(fontsize=8, frameon=False, ncol=len(bars), loc="upper center", bbox_to_anchor=(0.5, -0.1))
@@ -167,8 +174,9 @@ def heatmap(labels: list[str], counts: list[list[int]], title: str) -> bytes:
     ax.imshow(share, cmap="viridis", vmin=0, vmax=1)
     ax.set_xticks(range(len(labels)))
     ax.set_yticks(range(len(labels)))
-    ax.set_xticklabels(labels, rotation=40, ha="right", fontsize=8)
-    ax.set_yticklabels(labels, fontsize=8)
+    shown = [chart_text(lab) for lab in labels]
+    ax.set_xticklabels(shown, rotation=40, ha="right", fontsize=8)
+    ax.set_yticklabels(shown, fontsize=8)
     ax.set_xlabel("child")
     ax.set_ylabel("parent")
     for i in range(len(labels)):
@@ -183,7 +191,7 @@ def heatmap(labels: list[str], counts: list[list[int]], title: str) -> bytes:
                     fontsize=6,
                     color="white" if share[i, j] < 0.6 else "black",
                 )
-    ax.set_title(title, fontsize=11)
+    ax.set_title(chart_text(title), fontsize=11)
     return _png(fig)
 
 
@@ -195,10 +203,10 @@ def horizontal_bars(labels: list[str], stacks: dict[str, list], title: str) -> b
     left = np.zeros(len(labels))
     for i, (name, vals) in enumerate(stacks.items()):
         v = np.asarray(vals, float)
-        ax.barh(y, v, left=left, label=name, color=PALETTE[i % len(PALETTE)])
+        ax.barh(y, v, left=left, label=chart_text(name), color=PALETTE[i % len(PALETTE)])
         left += v
     ax.set_yticks(y)
-    ax.set_yticklabels([lab if len(lab) < 48 else lab[:45] + "…" for lab in labels], fontsize=8)
-    ax.set_title(title, fontsize=11)
+    ax.set_yticklabels([chart_text(lab, 47) for lab in labels], fontsize=8)
+    ax.set_title(chart_text(title), fontsize=11)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     return _png(fig)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hubatlas.core.analysis.lineage_infer import TYPED
 from hubatlas.core.analysis.predict import PREDICTED
+from hubatlas.core.common.text import csv_cell
 
 PREDICT_COLUMNS = (
     "documented",
@@ -37,10 +38,12 @@ JSON_COLUMNS = ("relations", "licenses", "models_per_year")
 
 
 def write_csv(path: Path, header: list[str], rows) -> None:
+    """A CSV table; headers and cells hold untrusted values (licences, tasks, family roots): each goes
+    through ``csv_cell``, so none reaches a spreadsheet as a formula or with control characters."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
+        w.writerow([csv_cell(h) for h in header])
+        w.writerows([csv_cell(c) for c in row] for row in rows)
 
 
 def _table_csv(path: Path, table: dict) -> None:

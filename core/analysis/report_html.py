@@ -1,5 +1,6 @@
 """The report's `index.html`: one self-contained page (charts embedded as PNG). Model ids and labels come
-from untrusted metadata: every string is HTML-escaped."""
+from untrusted metadata: every string goes through ``printable`` (no control or bidi characters) and is
+HTML-escaped."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ import html
 from hubatlas.core.analysis.lineage_infer import TYPED
 from hubatlas.core.analysis.predict import PREDICTED
 from hubatlas.core.analysis.report_files import drift_rows
+from hubatlas.core.common.text import printable
 
-e = html.escape
+
+def e(value: object) -> str:
+    """Untrusted text for the page: ``printable`` (bounded), then HTML-escaped."""
+    return html.escape(printable(value, 10_000))
+
+
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}"
     "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;"
