@@ -70,6 +70,8 @@ class AtlasData:
     synthetic: bool = False
     # per documented edge: the type `layout`/`infer` inferred for it when it was documented untyped, else -1
     inferred_relation: np.ndarray = field(default_factory=lambda: _NONE)
+    # each node's tags (lower case) as (node index, tag text) pairs, lineage and licence tags removed
+    tag_pairs: tuple[np.ndarray, pa.Array] = field(default_factory=lambda: (_NONE, pa.array([], pa.string())))
 
     def month(self) -> np.ndarray:
         """Months since 1970-01 of each node's creation (-1 unknown, and for the Hub's back-filled date: such a
@@ -170,6 +172,7 @@ def _load_store_columns(store: Store, data: AtlasData, progress=None) -> None:
     )
     cur = store.conn.execute("SELECT languages, card_length, tags FROM models ORDER BY rowid")
     start = 0
+    tag_parts: list[tuple[np.ndarray, pa.Array]] = []
     while True:
         rows = cur.fetchmany(CHUNK)
         if not rows:
@@ -190,6 +193,7 @@ def _load_store_columns(store: Store, data: AtlasData, progress=None) -> None:
         first.append(pc.struct_field(pc.extract_regex(langs, r'^\["(?P<l>[^"]*)"'), [0]))
         card[sl] = pc.fill_null(pc.cast(cards, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
         tags = pc.replace_substring_regex(pc.fill_null(tags, ""), _LINEAGE_TAG, "")
+        tag_parts.append(_tag_pairs(tags, start))
         text = pc.binary_join_element_wise(data.names[sl], tags, " ")
         for key, rx in (("quant", QUANT_RE), ("adapter", ADAPTER_RE), ("merge", MERGE_RE)):
             flags[key][sl] = pc.fill_null(pc.match_substring_regex(text, rx), False).to_numpy(
@@ -211,6 +215,23 @@ def _load_store_columns(store: Store, data: AtlasData, progress=None) -> None:
     data.card_length = card
     data.cards_recorded = bool(np.isfinite(card).any())
     data.quant, data.adapter, data.merge = flags["quant"], flags["adapter"], flags["merge"]
+    if tag_parts:
+        data.tag_pairs = (
+            np.concatenate([r for r, _ in tag_parts]),
+            pa.chunked_array([t for _, t in tag_parts], pa.string()).combine_chunks(),
+        )
+
+
+def _tag_pairs(tags: pa.Array, start: int) -> tuple[np.ndarray, pa.Array]:
+    """(node index, tag) for every tag of a chunk of stored JSON tag lists, licence tags left out (they
+    are the licence itself)."""
+    inner = pc.replace_substring_regex(pc.utf8_lower(tags), r'^\[|\]$|"', "")
+    lists = pc.split_pattern(inner, ",")
+    flat = pc.list_flatten(lists)
+    rows = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64) + start
+    keep = pc.and_(pc.not_equal(flat, ""), pc.invert(pc.starts_with(flat, "license:")))
+    keep = pc.fill_null(keep, False)
+    return rows[keep.to_numpy(zero_copy_only=False)], pc.filter(flat, keep)
 
 
 def node_relation(data: AtlasData) -> np.ndarray:

@@ -17,9 +17,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from hubatlas.core.analysis.data import AtlasData
+from hubatlas.core.analysis.eval_margins import interval, per_class
 from hubatlas.core.analysis.naive_bayes import NameWords, authors, naive_bayes, one_hot
+from hubatlas.core.analysis.parent_candidates import best_per_child, candidates
 from hubatlas.core.analysis.parent_confidence import calibrate, features, parent_quality, ratio
-from hubatlas.core.analysis.parent_names import orphan_nodes, propose_parents
+from hubatlas.core.analysis.parent_names import orphan_nodes, propose_parents  # noqa: F401  (re-exported)
 from hubatlas.core.store.schema import RELATIONS
 
 TYPED = ("finetune", "adapter", "quantized", "merge")  # the classes predicted (codes 0-3 of RELATIONS)
@@ -117,32 +119,28 @@ def _relation_quality(data: AtlasData, words: NameWords, rng: np.random.Generato
     pred, truth = p.argmax(1), rel[hide]
     visible = np.setdiff1d(typed, hide)
     major = int(np.bincount(rel[visible], minlength=len(TYPED)).argmax()) if len(visible) else 0
-    per = {}
-    for k, name in enumerate(TYPED):
-        tp = int(((pred == k) & (truth == k)).sum())
-        per[name] = {
-            "precision": ratio(tp, int((pred == k).sum())),
-            "recall": ratio(tp, int((truth == k).sum())),
-            "support": int((truth == k).sum()),
-        }
     return {
         "evaluated": True,
         "hidden": len(hide),
         "accuracy": ratio(int((pred == truth).sum()), len(hide)),
+        "accuracy_95": interval(pred == truth, rng),
         "majority": TYPED[major],
         "majority_accuracy": ratio(int((truth == major).sum()), len(hide)),
-        "per_type": per,
+        "per_type": per_class(pred, truth, TYPED, rng),
         "documented_types": support,
     }
 
 
-def evaluate_inference(data: AtlasData, words: NameWords, seed: int = 0, frac: float = 0.2) -> dict:
-    """Hide documented edges and measure what inference recovers: relation types (accuracy, per-type
-    precision/recall, majority baseline; or why the data cannot tell) and proposed parents (precision and
-    recall by confidence, and the threshold that `infer` would use)."""
+def evaluate_inference(
+    data: AtlasData, words: NameWords, seed: int = 0, frac: float = 0.2, split: str = "random"
+) -> dict:
+    """Hide documented edges and measure what inference recovers: relation types (accuracy and per-type
+    precision/recall with 95% bootstrap intervals, majority baseline; or why the data cannot tell) and
+    proposed parents (precision and recall by confidence, and the threshold that `infer` would use; children
+    held back by child or, with ``split="author"``, by author)."""
     rng = np.random.default_rng(seed)
     out: dict = {"seed": seed, "hidden_fraction": frac, "relation": _relation_quality(data, words, rng, frac)}
-    parents = parent_quality(data, seed, frac)
+    parents = parent_quality(data, seed, frac, split)
     if parents is not None:
         out["parents"] = parents
     return out
@@ -162,12 +160,15 @@ def store_inferred(store, data: AtlasData, words: NameWords, min_confidence: flo
     if min_confidence is None:
         min_confidence = (calibration or {}).get("threshold")
     eidx, rel, conf = infer_relations(data, words)
-    c, p, pconf = propose_parents(data, orphan_nodes(data))
+    cands = candidates(data, orphan_nodes(data))
+    pconf = cands.name_confidence
     if model is not None:  # the confidence learnt and calibrated on held-back lineage
         kids_of = (
             np.bincount(data.parent, minlength=data.n) if len(data.parent) else np.zeros(data.n, np.int64)
         )
-        pconf = model.confidence(features(data, kids_of, c, p))
+        pconf = model.confidence(features(data, kids_of, cands))
+    pick = best_per_child(cands.child, pconf)
+    c, p, pconf = cands.child[pick], cands.parent[pick], pconf[pick]
     keep = pconf >= min_confidence if min_confidence is not None else np.zeros(len(c), bool)
     c, p, pconf = c[keep], p[keep], pconf[keep]
     prel = np.zeros(0, np.int64)

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from hubatlas.core.analysis.data import AtlasData
-from hubatlas.core.analysis.parent_names import orphan_nodes, propose_parents, without_edges
+from hubatlas.core.analysis.parent_candidates import SOURCES, Candidates, best_per_child, candidates
+from hubatlas.core.analysis.parent_names import without_edges
+from hubatlas.core.analysis.splits import SPLITS
 
 FEATURES = (
     "base children (log)",
@@ -30,31 +32,40 @@ FEATURES = (
     "child looks like an adapter",
     "days between them (log)",
     "base name length",
+    "proposed by the name rule",
+    "proposed as the base of a quantized or adapter child",
+    "proposed from the author's declared parents",
+    "the name rule's confidence",
+    "share of the author's declared children naming it",
+    "the author's declared children (log)",
 )
 MIN_TRAIN = 200  # held-back proposals (with at least 20 right and 20 wrong) needed to learn the confidence
 
 
-def features(data: AtlasData, kids_of: np.ndarray, child: np.ndarray, parent: np.ndarray) -> np.ndarray:
-    """(len(child), len(FEATURES)) float64: the traits of each proposal (see FEATURES)."""
+def features(data: AtlasData, kids_of: np.ndarray, cands: Candidates) -> np.ndarray:
+    """(len(cands), len(FEATURES)) float64: the traits of each candidate (see FEATURES)."""
+    child, parent = cands.child, cands.parent
     names = data.names
     lens = np.asarray([len(x) for x in names.to_pylist()], np.float64) if data.n else np.zeros(0)
     dl = np.log1p(np.maximum(np.nan_to_num(data.downloads.astype(np.float64)), 0))
     author = np.asarray(data.author)
     gap = np.maximum(data.created_day[child].astype(np.float64) - data.created_day[parent], 0)
-    return np.stack(
-        [
-            np.log1p(kids_of[parent]),
-            dl[parent],
-            lens[parent] / np.maximum(lens[child], 1),
-            (author[child] == author[parent]).astype(np.float64),
-            dl[child],
-            data.quant[child].astype(np.float64),
-            data.adapter[child].astype(np.float64),
-            np.log1p(gap),
-            lens[parent],
-        ],
-        1,
-    ).reshape(len(child), len(FEATURES))
+    cols = [
+        np.log1p(kids_of[parent]),
+        dl[parent],
+        lens[parent] / np.maximum(lens[child], 1),
+        (author[child] == author[parent]).astype(np.float64),
+        dl[child],
+        data.quant[child].astype(np.float64),
+        data.adapter[child].astype(np.float64),
+        np.log1p(gap),
+        lens[parent],
+        *(cands.sources[:, i].astype(np.float64) for i in range(len(SOURCES))),
+        cands.name_confidence,
+        cands.author_share,
+        np.log1p(cands.author_declared.astype(np.float64)),
+    ]
+    return np.stack(cols, 1).reshape(len(child), len(FEATURES))
 
 
 @dataclass
@@ -99,63 +110,100 @@ MIN_PROPOSALS = 10  # fewer held-back proposals than this at a threshold say not
 
 @dataclass
 class HeldBack:
-    """Proposals for children whose documented parents were held back, and whether each was right."""
+    """Candidates for children whose documented parents were held back, and whether each was right."""
 
-    child: np.ndarray
-    parent: np.ndarray
-    name_confidence: np.ndarray  # the name rule's own
+    cands: Candidates
     right: np.ndarray
     hidden: int
     kids_of: np.ndarray  # documented children per node with those parents held back
 
     def features(self, data: AtlasData) -> np.ndarray:
-        return features(data, self.kids_of, self.child, self.parent)
+        return features(data, self.kids_of, self.cands)
 
 
-def held_back(data: AtlasData, hidden: np.ndarray) -> HeldBack:
-    """Hide the documented parents of ``hidden`` and propose parents as for undocumented models."""
+def held_back(data: AtlasData, hidden: np.ndarray, sources=SOURCES) -> HeldBack:
+    """Hide the documented parents of ``hidden`` and gather candidates as for undocumented models."""
     keep = ~np.isin(data.child, hidden)
     view = without_edges(data, keep)
-    c, p, conf = propose_parents(view, orphan_nodes(view))
-    on = np.isin(c, hidden)
+    cands = candidates(view, hidden[~data.placeholder[hidden]], sources)
     truth = set(zip(data.child[~keep].tolist(), data.parent[~keep].tolist(), strict=False))
-    ok = np.array([(a, b) in truth for a, b in zip(c[on].tolist(), p[on].tolist(), strict=False)], bool)
+    ok = np.array(
+        [(a, b) in truth for a, b in zip(cands.child.tolist(), cands.parent.tolist(), strict=False)], bool
+    )
     kids_of = np.bincount(view.parent, minlength=data.n) if len(view.parent) else np.zeros(data.n, np.int64)
-    return HeldBack(c[on], p[on], conf[on], ok, len(hidden), kids_of)
+    return HeldBack(cands, ok, len(hidden), kids_of)
+
+
+def folds(data: AtlasData, rng: np.random.Generator, frac: float, split: str) -> list[np.ndarray]:
+    """Three disjoint seeded folds of the documented (non-placeholder) children, each about ``frac`` of
+    them (at most a third): by child (split "random") or by author (split "author": every documented child
+    of an author is in one fold, so no fold learns from the same author's declarations)."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r} (one of {', '.join(SPLITS)})")
+    kids = np.unique(data.child)
+    kids = kids[~data.placeholder[kids]]
+    if not len(kids):
+        return [kids, kids, kids]
+    f = min(frac, 1 / 3)
+    if split == "random":
+        kids = rng.permutation(kids)
+        k = max(1, round(f * len(kids)))
+        return [np.sort(kids[i * k : (i + 1) * k]) for i in range(3)]
+    author = np.asarray(data.author)[kids]
+    who = rng.permutation(np.unique(author))
+    k = max(1, round(f * len(who)))
+    return [np.sort(kids[np.isin(author, who[i * k : (i + 1) * k])]) for i in range(3)]
 
 
 def calibrate(
-    data: AtlasData, seed: int = 0, frac: float = 0.2
+    data: AtlasData, seed: int = 0, frac: float = 0.2, split: str = "random", sources=SOURCES
 ) -> tuple[dict | None, ConfidenceModel | None]:
-    """Measure proposals on held-back lineage and learn their confidence (parent_confidence): the documented
-    children are split into disjoint seeded folds of ``frac``: the first is evaluated, the second trains the
-    classifier, the third calibrates it (too few to learn from: the name rule's confidence). The report gives
-    precision and recall per confidence bucket and at or above each bucket's lower bound, and the lowest
-    threshold whose precision reaches TARGET_PRECISION."""
-    rng = np.random.default_rng(seed)
-    kids = np.unique(data.child)
-    kids = rng.permutation(kids[~data.placeholder[kids]])
-    if len(kids) == 0:
+    """Measure proposals on held-back lineage and learn their confidence: the documented children are split
+    into three disjoint seeded folds (see ``folds``): the first is evaluated, the second trains the
+    classifier, the third calibrates it (too few to learn from: the name rule's confidence). Each child
+    keeps its most confident candidate. The report gives precision and recall per confidence bucket and at
+    or above each bucket's lower bound, the lowest threshold whose precision reaches TARGET_PRECISION, and
+    how many right proposals each source made (``sources``: the candidate sources used, all by default)."""
+    test_kids, train_kids, cal_kids = folds(data, np.random.default_rng(seed), frac, split)
+    if len(test_kids) == 0:
         return None, None
-    k = max(1, round(min(frac, 1 / 3) * len(kids)))
-    test = held_back(data, kids[:k])
+    test = held_back(data, test_kids, sources)
     model = None
-    if len(kids) >= 3 * k:
-        train, cal = held_back(data, kids[k : 2 * k]), held_back(data, kids[2 * k : 3 * k])
+    if len(train_kids) and len(cal_kids):
+        train, cal = held_back(data, train_kids, sources), held_back(data, cal_kids, sources)
         model = learn((train.features(data), train.right), (cal.features(data), cal.right), seed)
-    conf = model.confidence(test.features(data)) if model is not None else test.name_confidence
-    report = _buckets(conf, test.right, test.hidden)
+    conf = model.confidence(test.features(data)) if model is not None else test.cands.name_confidence
+    pick = best_per_child(test.cands.child, conf)
+    report = _buckets(conf[pick], test.right[pick], test.hidden)
+    report["split"] = split
     report["confidence_from"] = (
-        f"learnt from {model.trained_on:,} held-back proposals, calibrated on {model.calibrated_on:,}"
+        f"learnt from {model.trained_on:,} held-back candidates, calibrated on {model.calibrated_on:,}"
         if model is not None
         else "the name rule (too few documented children to learn from)"
     )
+    report["right_by_source"] = {
+        s: int((test.right[pick] & test.cands.sources[pick, i]).sum()) for i, s in enumerate(SOURCES)
+    }
+    report["calibration_by_source"] = _by_source(test, pick, conf, report.get("threshold"))
     return report, model
 
 
-def parent_quality(data: AtlasData, seed: int = 0, frac: float = 0.2) -> dict | None:
+def _by_source(test: HeldBack, pick: np.ndarray, conf: np.ndarray, threshold) -> dict:
+    """Per source, the kept proposals at the threshold it proposed and the share right."""
+    out = {}
+    at = conf[pick] >= (threshold if threshold is not None else 2.0)
+    for i, s in enumerate(SOURCES):
+        sel = at & test.cands.sources[pick, i]
+        out[s] = {
+            "proposed": int(sel.sum()),
+            "precision": ratio(int(test.right[pick][sel].sum()), int(sel.sum())),
+        }
+    return out
+
+
+def parent_quality(data: AtlasData, seed: int = 0, frac: float = 0.2, split: str = "random") -> dict | None:
     """The measurement of :func:`calibrate` (without the model)."""
-    return calibrate(data, seed, frac)[0]
+    return calibrate(data, seed, frac, split)[0]
 
 
 def _buckets(hconf: np.ndarray, ok: np.ndarray, hidden: int) -> dict:
@@ -181,6 +229,7 @@ def _buckets(hconf: np.ndarray, ok: np.ndarray, hidden: int) -> dict:
     )
     return {
         "hidden_children": hidden,
+        "calibration_error": calibration_error(hconf, ok),
         "proposed": len(ok),
         "correct": int(ok.sum()),
         "precision": ratio(int(ok.sum()), len(ok)),
@@ -198,6 +247,19 @@ def _buckets(hconf: np.ndarray, ok: np.ndarray, hidden: int) -> dict:
     }
 
 
+def calibration_error(conf: np.ndarray, ok: np.ndarray) -> float | None:
+    """Expected calibration error over the BUCKETS: the proposals' share-weighted gap between each bucket's
+    mean confidence and its share right (0: the confidence is the precision)."""
+    if not len(ok):
+        return None
+    err = 0.0
+    for lo, hi in zip(BUCKETS, (*BUCKETS[1:], 1.01), strict=True):
+        inside = (conf >= lo) & (conf < hi)
+        if inside.any():
+            err += abs(float(ok[inside].mean()) - float(conf[inside].mean())) * int(inside.sum())
+    return round(err / len(ok), 4)
+
+
 def ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
@@ -210,7 +272,9 @@ __all__ = [
     "ConfidenceModel",
     "HeldBack",
     "calibrate",
+    "calibration_error",
     "features",
+    "folds",
     "held_back",
     "learn",
     "parent_quality",

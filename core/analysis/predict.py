@@ -17,12 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import scipy.sparse as sp
 
+from hubatlas.core.analysis.attribute_model import Fitted, fit
+from hubatlas.core.analysis.attribute_signals import AtlasSpace
 from hubatlas.core.analysis.data import ATTRIBUTES, AtlasData, node_relation
+from hubatlas.core.analysis.eval_margins import interval, per_class
 from hubatlas.core.analysis.lineage_infer import MIN_CLASS_EDGES, TYPED, UNKNOWN, edge_design, relation_scores
-from hubatlas.core.analysis.lineage_votes import LineageVotes
-from hubatlas.core.analysis.naive_bayes import NaiveBayes, NameWords, authors, one_hot
+from hubatlas.core.analysis.naive_bayes import NameWords
+from hubatlas.core.analysis.splits import SPLITS, hide  # noqa: F401  (hide: re-exported)
 from hubatlas.core.common import atomic
 from hubatlas.core.common.paths import ANALYSES_DIR
 
@@ -39,35 +41,36 @@ PAPER = {
 }
 
 
-def attribute_design(data: AtlasData, words: NameWords, target: str) -> sp.csr_matrix:
-    """Features for predicting ``target``: name words, author and the other attributes (never the target)."""
-    blocks = [words.matrix, authors(data.author)]
-    for a in ATTRIBUTES:
-        if a != target:
-            codes, labels = data.attrs[a]
-            blocks.append(one_hot(codes, len(labels), 2.0))
-    return sp.hstack(blocks, format="csr")
-
-
 def predict_attribute(
-    data: AtlasData, words: NameWords, target: str, codes: np.ndarray, query: np.ndarray
+    data: AtlasData,
+    words: NameWords,
+    target: str,
+    codes: np.ndarray,
+    query: np.ndarray,
+    space: AtlasSpace | None = None,
+    split: str = "random",
+    seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(predicted code, confidence) for the nodes ``query`` from ``codes`` (-1 = unknown to the predictor)."""
-    k = max(int(codes.max()) + 1, 1) if len(codes) else 1
-    train = np.flatnonzero(codes >= 0)
-    if len(train) == 0 or len(query) == 0:
+    if not (codes >= 0).any() or len(query) == 0:
         return np.full(len(query), -1), np.zeros(len(query))
-    X = attribute_design(data, words, target)
-    model = NaiveBayes(X, codes, train, k)
-    votes = LineageVotes(data.n, data.parent, data.child, codes, k)
-    pred, conf = np.empty(len(query), np.int64), np.empty(len(query))
-    rows = max(256, CHUNK_CELLS // k)  # dense work per chunk stays ~CHUNK_CELLS cells, whatever k is
+    model = fit(data, words, target, codes, space, split, seed)
+    return predict_fitted(model, query)["all"]
+
+
+def predict_fitted(
+    model: Fitted, query: np.ndarray, variants: bool = False
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each weight variant's (predicted code, confidence) for ``query``, in chunks of about CHUNK_CELLS
+    (rows × classes × signals) dense cells, whatever the number of labels."""
+    k, m = model.signals.k, len(model.names)
+    rows = max(256, CHUNK_CELLS // (k * m))
+    out: dict[str, tuple[list, list]] = {}
     for s in range(0, len(query), rows):
-        q = query[s : s + rows]
-        dist, total = votes.at(q)
-        score = (model.probs(q) + dist) / (1 + total)[:, None]
-        pred[s : s + rows], conf[s : s + rows] = score.argmax(1), score.max(1)
-    return pred, conf
+        for name, (p, c) in model.predict(query[s : s + rows], variants).items():
+            out.setdefault(name, ([], []))[0].append(p)
+            out[name][1].append(c)
+    return {name: (np.concatenate(p).astype(np.int64), np.concatenate(c)) for name, (p, c) in out.items()}
 
 
 def predict_relation(
@@ -86,24 +89,6 @@ def predict_relation(
     return acc.argmax(1), acc.max(1)
 
 
-SPLITS = ("random", "author")
-
-
-def hide(
-    data: AtlasData, documented: np.ndarray, rng: np.random.Generator, frac: float, split: str
-) -> np.ndarray:
-    """The documented nodes to hide, sorted: a seeded ``frac`` of them (split "random"), or every documented
-    value of a seeded ``frac`` of the authors that have any (split "author": nothing of the same author is
-    left to lean on, as for a newcomer's models)."""
-    if split == "author":
-        who = np.unique(data.author[documented])
-        chosen = rng.choice(who, size=_k(frac, len(who)), replace=False) if len(who) else who
-        return np.sort(documented[np.isin(data.author[documented], chosen)])
-    if split != "random":
-        raise ValueError(f"unknown split {split!r} (one of {', '.join(SPLITS)})")
-    return np.sort(rng.choice(documented, size=_k(frac, len(documented)), replace=False))
-
-
 def evaluate(
     data: AtlasData,
     words: NameWords,
@@ -111,71 +96,94 @@ def evaluate(
     frac: float = 0.2,
     attributes=PREDICTED,
     split: str = "random",
+    space: AtlasSpace | None = None,
 ) -> dict:
     """Hide ``frac`` of each attribute's documented values (seeded; of its authors with ``split="author"``),
-    predict them, report accuracy next to the majority label of the visible values and the paper's figures."""
+    predict them, report accuracy (with a 95% bootstrap interval) next to the majority label of the visible
+    values and the paper's figures; for task, library and licence also each signal's learnt weight and the
+    accuracy without it (its weights learnt again without it), and for relations the per-type figures."""
     out = {}
     for a in attributes:
         rng = np.random.default_rng([seed, PREDICTED.index(a)])
         if a == "relation":
-            truth_all = node_relation(data)
-            documented = np.flatnonzero(truth_all < len(TYPED))
-            kinds = np.bincount(truth_all[documented], minlength=len(TYPED))
-            if (
-                kinds >= MIN_CLASS_EDGES
-            ).sum() < 2:  # one documented type (2024-era data): nothing to tell apart
-                out[a] = {
-                    "documented": len(documented),
-                    "hidden": 0,
-                    "evaluated": False,
-                    "reason": "too few documented relation types to evaluate ("
-                    + ", ".join(f"{t} {int(k):,}" for t, k in zip(TYPED, kinds, strict=False))
-                    + ")",
-                    "accuracy": None,
-                    "majority_label": None,
-                    "majority_accuracy": None,
-                    "accuracy_when_confident": None,
-                    "confident_share": None,
-                    "paper_accuracy": PAPER[a][0],
-                    "paper_majority": PAPER[a][1],
-                    "_pred": np.zeros(0, np.int64),
-                    "_hidden": np.zeros(0, np.int64),
-                }
-                continue
-            hidden = hide(data, documented, rng, frac, split)
-            edge_rel = data.relation.astype(np.int64).copy()
-            edge_rel[np.isin(data.child, hidden)] = -1  # every edge of a hidden model loses its type
-            pred, conf = predict_relation(data, words, edge_rel, hidden)
-            labels = list(TYPED)
+            out[a] = _evaluate_relation(data, words, rng, frac, split)
+            continue
+        truth_all, labels = data.attrs[a]
+        documented = np.flatnonzero(truth_all >= 0)
+        hidden = hide(data, documented, rng, frac, split)
+        masked = truth_all.copy()
+        masked[hidden] = -1
+        extra: dict = {}
+        if len(hidden) and (masked >= 0).any():
+            model = fit(data, words, a, masked, space, split, seed, ablate=True)
+            res = predict_fitted(model, hidden, variants=True)
+            pred, conf = res["all"]
+            truth = truth_all[hidden]
+            extra = {
+                "signals": {s: round(float(w), 3) for s, w in zip(model.names, model.weights, strict=True)},
+                "weights_learnt_on": model.inner,
+                "ablation": {k: _r(float((p == truth).mean())) for k, (p, _) in res.items() if k != "all"},
+            }
         else:
-            truth_all, labels = data.attrs[a]
-            documented = np.flatnonzero(truth_all >= 0)
-            hidden = hide(data, documented, rng, frac, split)
-            masked = truth_all.copy()
-            masked[hidden] = -1
-            pred, conf = predict_attribute(data, words, a, masked, hidden)
-        truth = truth_all[hidden]
-        visible = np.setdiff1d(documented, hidden)
-        major = int(np.bincount(truth_all[visible]).argmax()) if len(visible) else -1
-        acc = float((pred == truth).mean()) if len(hidden) else None
-        base = float((truth == major).mean()) if len(hidden) else None
-        sure = conf >= 0.8
-        out[a] = {
-            "documented": len(documented),
-            "hidden": len(hidden),
-            "evaluated": True,
-            "split": split,
-            "accuracy": _r(acc),
-            "majority_label": labels[major] if major >= 0 else None,
-            "majority_accuracy": _r(base),
-            "accuracy_when_confident": _r(float((pred[sure] == truth[sure]).mean()) if sure.any() else None),
-            "confident_share": _r(float(sure.mean()) if len(sure) else None),
-            "paper_accuracy": PAPER[a][0],
-            "paper_majority": PAPER[a][1],
-            "_pred": pred,
-            "_hidden": hidden,
-        }
+            pred, conf = np.full(len(hidden), -1), np.zeros(len(hidden))
+        out[a] = {**_scores(truth_all, documented, hidden, pred, conf, labels, split, a, rng), **extra}
     return out
+
+
+def _evaluate_relation(data: AtlasData, words: NameWords, rng, frac: float, split: str) -> dict:
+    truth_all = node_relation(data)
+    documented = np.flatnonzero(truth_all < len(TYPED))
+    kinds = np.bincount(truth_all[documented], minlength=len(TYPED))
+    if (kinds >= MIN_CLASS_EDGES).sum() < 2:  # one documented type (2024-era data): nothing to tell apart
+        return {
+            "documented": len(documented),
+            "hidden": 0,
+            "evaluated": False,
+            "reason": "too few documented relation types to evaluate ("
+            + ", ".join(f"{t} {int(k):,}" for t, k in zip(TYPED, kinds, strict=False))
+            + ")",
+            "accuracy": None,
+            "majority_label": None,
+            "majority_accuracy": None,
+            "accuracy_when_confident": None,
+            "confident_share": None,
+            "paper_accuracy": PAPER["relation"][0],
+            "paper_majority": PAPER["relation"][1],
+            "_pred": np.zeros(0, np.int64),
+            "_hidden": np.zeros(0, np.int64),
+        }
+    hidden = hide(data, documented, rng, frac, split)
+    edge_rel = data.relation.astype(np.int64).copy()
+    edge_rel[np.isin(data.child, hidden)] = -1  # every edge of a hidden model loses its type
+    pred, conf = predict_relation(data, words, edge_rel, hidden)
+    r = _scores(truth_all, documented, hidden, pred, conf, list(TYPED), split, "relation", rng)
+    r["per_type"] = per_class(pred, truth_all[hidden], TYPED, rng)
+    return r
+
+
+def _scores(truth_all, documented, hidden, pred, conf, labels, split, a, rng) -> dict:
+    truth = truth_all[hidden]
+    visible = np.setdiff1d(documented, hidden)
+    major = int(np.bincount(truth_all[visible]).argmax()) if len(visible) else -1
+    acc = float((pred == truth).mean()) if len(hidden) else None
+    base = float((truth == major).mean()) if len(hidden) else None
+    sure = conf >= 0.8
+    return {
+        "documented": len(documented),
+        "hidden": len(hidden),
+        "evaluated": True,
+        "split": split,
+        "accuracy": _r(acc),
+        "accuracy_95": interval(pred == truth, rng),
+        "majority_label": labels[major] if major >= 0 else None,
+        "majority_accuracy": _r(base),
+        "accuracy_when_confident": _r(float((pred[sure] == truth[sure]).mean()) if sure.any() else None),
+        "confident_share": _r(float(sure.mean()) if len(sure) else None),
+        "paper_accuracy": PAPER[a][0],
+        "paper_majority": PAPER[a][1],
+        "_pred": pred,
+        "_hidden": hidden,
+    }
 
 
 def public(result: dict) -> dict:
@@ -183,13 +191,16 @@ def public(result: dict) -> dict:
     return {a: {k: v for k, v in r.items() if not k.startswith("_")} for a, r in result.items()}
 
 
-def predict_missing(data: AtlasData, words: NameWords) -> dict[str, tuple[np.ndarray, np.ndarray, list[str]]]:
-    """attribute -> (code per node, -1 where documented or not predictable; confidence; labels)."""
+def predict_missing(
+    data: AtlasData, words: NameWords, space: AtlasSpace | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray, list[str]]]:
+    """attribute -> (code per node, -1 where documented or not predictable; confidence; labels). With
+    ``space`` the atlas-neighbour signal is used too."""
     out = {}
     for a in ATTRIBUTES:
         codes, labels = data.attrs[a]
         query = np.flatnonzero((codes < 0) & ~data.placeholder)
-        pred, conf = predict_attribute(data, words, a, codes, query)
+        pred, conf = predict_attribute(data, words, a, codes, query, space)
         full, c = np.full(data.n, -1, np.int32), np.zeros(data.n, np.float32)
         full[query], c[query] = pred, conf
         out[a] = (full, c, labels)
@@ -228,10 +239,6 @@ def load_predictions(cache_dir: str | Path, data_version, n: int) -> pa.Table | 
     if json.loads(meta.get(b"data_version", b"null")) != data_version or table.num_rows != n:
         return None
     return table
-
-
-def _k(frac: float, n: int) -> int:
-    return min(n, max(1, round(frac * n))) if n else 0
 
 
 def _r(x):

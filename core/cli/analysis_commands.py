@@ -57,34 +57,20 @@ def _open(args, write: bool = False, words: bool = True):
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from hubatlas.core.analysis import predict as P
+    from hubatlas.core.cli.atlas_space import atlas_space
 
     t = time.perf_counter()
     store, snap, data, words = _open(args, write=not args.evaluate)
     with store:
+        space = None if args.no_atlas else atlas_space(store, snap)
         if args.evaluate:
-            r = P.public(P.evaluate(data, words, seed=args.seed, frac=args.fraction, split=args.split))
-            lines = [
-                f"{'attribute':<14}{'hidden':>9}{'accuracy':>10}{'majority':>10}{'paper':>8}{'paper maj.':>11}"
-            ]
-            lines += [
-                f"{a:<14}{v['hidden']:>9,}{_f(v['accuracy']):>10}{_f(v['majority_accuracy']):>10}"
-                f"{v['paper_accuracy']:>8.2f}{v['paper_majority']:>11.2f}"
-                for a, v in r.items()
-            ]
-            lines += [f"{a}: not evaluated: {v['reason']}" for a, v in r.items() if not v["evaluated"]]
-            lines.append(
-                f"hidden: {args.fraction:.0%} of "
-                + (
-                    "each attribute's documented values"
-                    if args.split == "random"
-                    else "the authors with a value"
-                )
-                + f" (split {args.split}, seed {args.seed})"
+            r = P.public(
+                P.evaluate(data, words, seed=args.seed, frac=args.fraction, split=args.split, space=space)
             )
             emit(
                 args,
                 {"evaluation": r, "split": args.split, "seconds": round(time.perf_counter() - t, 2)},
-                "\n".join(lines),
+                "\n".join(_evaluation_lines(r, args)),
             )
             return 0
         if store.readonly:
@@ -92,7 +78,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 f"{store.dir} is read-only: predictions are saved beside the atlas; use a writable "
                 "--cache (or `predict --evaluate`, which saves nothing)"
             )
-        preds = P.predict_missing(data, words)
+        preds = P.predict_missing(data, words, space)
         path = P.save(store.dir, preds, snap.manifest.get("data_version"))
         summary = {
             a: {"predicted": int((c >= 0).sum()), "confident": int(((c >= 0) & (conf >= 0.8)).sum())}
@@ -111,6 +97,44 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluation_lines(r: dict, args: argparse.Namespace) -> list[str]:
+    lines = [
+        f"{'attribute':<14}{'hidden':>9}{'accuracy':>10}{'95% interval':>16}{'majority':>10}{'paper':>8}"
+        f"{'paper maj.':>11}"
+    ]
+    for a, v in r.items():
+        ci = v.get("accuracy_95")
+        lines.append(
+            f"{a:<14}{v['hidden']:>9,}{_f(v['accuracy']):>10}"
+            f"{(f'{ci[0]:.3f}-{ci[1]:.3f}' if ci else '—'):>16}{_f(v['majority_accuracy']):>10}"
+            f"{v['paper_accuracy']:>8.2f}{v['paper_majority']:>11.2f}"
+        )
+    for a, v in r.items():
+        if v.get("signals"):
+            lines.append(
+                f"{a} signals (learnt weight; accuracy without it): "
+                + ", ".join(
+                    f"{s} {w:g} ({_f(v['ablation'][f'without {s}'])})" for s, w in v["signals"].items()
+                )
+            )
+        for k, pt in (v.get("per_type") or {}).items():
+            lines.append(
+                f"  {k:<10} precision {_f(pt['precision'])} {_ci(pt['precision_95'])}  recall "
+                f"{_f(pt['recall'])} {_ci(pt['recall_95'])}  support {pt['support']:,}"
+            )
+    lines += [f"{a}: not evaluated: {v['reason']}" for a, v in r.items() if not v["evaluated"]]
+    lines.append(
+        f"hidden: {args.fraction:.0%} of "
+        + ("each attribute's documented values" if args.split == "random" else "the authors with a value")
+        + f" (split {args.split}, seed {args.seed})"
+    )
+    return lines
+
+
+def _ci(ci) -> str:
+    return f"[{ci[0]:.3f}-{ci[1]:.3f}]" if ci else "[—]"
+
+
 def cmd_infer(args: argparse.Namespace) -> int:
     from hubatlas.core.analysis import lineage_infer as L
 
@@ -118,49 +142,10 @@ def cmd_infer(args: argparse.Namespace) -> int:
     store, _, data, words = _open(args, write=not args.evaluate)
     with store:
         if args.evaluate:
-            r = L.evaluate_inference(data, words, seed=args.seed, frac=args.fraction)
-            lines = []
-            rel = r["relation"]
-            if not rel["evaluated"]:
-                lines.append(
-                    f"relation types: not evaluated: {rel['reason']}; typed edges: "
-                    + ", ".join(f"{k} {v:,}" for k, v in rel["documented_types"].items())
-                )
-            else:
-                lines.append(
-                    f"relation types of {rel['hidden']:,} hidden edges: accuracy {_f(rel['accuracy'])} "
-                    f"(majority '{rel['majority']}' {_f(rel['majority_accuracy'])})"
-                )
-                lines += [
-                    f"  {k:<10} precision {_f(v['precision'])}  recall {_f(v['recall'])}  "
-                    f"support {v['support']:,}"
-                    for k, v in rel["per_type"].items()
-                ]
-            if "parents" in r:
-                p = r["parents"]
-                lines.append(
-                    f"parents of {p['hidden_children']:,} models with hidden edges: {p['proposed']:,} "
-                    f"proposed, precision {_f(p['precision'])}, recall {_f(p['recall'])}"
-                )
-                lines.append(
-                    f"  {'confidence':<11}{'proposed':>9}{'precision':>10}   at or above: "
-                    f"{'proposed':>9}{'precision':>10}{'recall':>8}"
-                )
-                lines += [
-                    f"  {b['confidence']:<11}{b['proposed']:>9,}{_f(b['precision']):>10}   {'':12}"
-                    f"{b['proposed_at_or_above']:>9,}{_f(b['precision_at_or_above']):>10}"
-                    f"{_f(b['recall_at_or_above']):>8}"
-                    for b in p["by_confidence"]
-                ]
-                at = p["at_threshold"]
-                lines.append(
-                    f"default threshold (precision >= {p['target_precision']:.2f}): "
-                    + (
-                        f"{p['threshold']:.1f}: precision {_f(at['precision'])}, recall {_f(at['recall'])}"
-                        if at
-                        else "none reaches it: `infer` proposes no parents on this atlas"
-                    )
-                )
+            from hubatlas.core.cli.inference_text import inference_lines
+
+            r = L.evaluate_inference(data, words, seed=args.seed, frac=args.fraction, split=args.split)
+            lines = inference_lines(r)
             emit(args, {"evaluation": r, "seconds": round(time.perf_counter() - t, 2)}, "\n".join(lines))
             return 0
         if store.readonly:
@@ -308,6 +293,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="what --evaluate hides: a share of the documented values (random, default) or every value of a "
         "share of the authors (author: no same-author neighbours to lean on, an honest figure for new authors)",
     )
+    s.add_argument(
+        "--no-atlas",
+        action="store_true",
+        help="leave out the atlas-neighbour signal (it rebuilds the layout's feature blocks once per "
+        "attribute, blind to that attribute: about 20 s each at 575K models)",
+    )
     s.set_defaults(func=cmd_predict)
 
     s = sub.add_parser(
@@ -325,6 +316,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="C",
         help="store proposed parents only at or above this confidence (default: the lowest at which "
         "proposals for held-back documented lineage of this atlas are at least 80%% correct)",
+    )
+    s.add_argument(
+        "--split",
+        choices=("random", "author"),
+        default="random",
+        help="how --evaluate holds back documented children: a share of them (random, default) or every child "
+        "of a share of the authors (author: no declarations of the same author to learn from)",
     )
     s.set_defaults(func=cmd_infer)
 
