@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hubatlas.core.cli.common import CLIError, cache_for
 from hubatlas.core.cli.main import main as core_main
-from hubatlas.core.cli.numbers import number
+from hubatlas.core.cli.numbers import month, number
 
 
 def cmd_view(args: argparse.Namespace) -> int:
@@ -99,7 +99,8 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="FIELD=VALUE[,VALUE...]",
         help="keep only models with FIELD (modality, pipeline_tag, license, library_name) = one of the VALUEs; "
-        "repeatable: filters of different fields all apply",
+        'repeatable: filters of different fields all apply; a value holding a comma is quoted, FIELD="a,b", or '
+        "escaped, FIELD=a\\,b",
     )
     s.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True, help="draw the legend")
     s.add_argument(
@@ -145,11 +146,16 @@ def _add_figure_options(s: argparse.ArgumentParser) -> None:
     s.add_argument(
         "--from",
         dest="from_month",
+        type=month,
         metavar="YYYY-MM",
         help="time-lapse: first month (default: the data's first)",
     )
     s.add_argument(
-        "--to", dest="to_month", metavar="YYYY-MM", help="time-lapse: last month (default: the data's date)"
+        "--to",
+        dest="to_month",
+        type=month,
+        metavar="YYYY-MM",
+        help="time-lapse: last month (default: the data's date)",
     )
     s.add_argument(
         "--step", choices=["month", "quarter"], default="month", help="time-lapse: one frame per step"

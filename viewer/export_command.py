@@ -40,6 +40,7 @@ def export_cli(args: argparse.Namespace) -> int:
             if out.suffix.lower() in (".gif", ".webp", ".mp4"):
                 raise ExportError(f"{out}: an animation needs --timelapse")
             check_target(out, w, h)
+        _check_outputs(out, args.save_view)
     except ExportError as e:
         raise CLIError(str(e)) from None
     with open_store(args) as store:
@@ -74,6 +75,23 @@ def export_cli(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_outputs(out: Path, save_view: str | None) -> None:
+    """Before any rendering: ``--out`` and ``--save-view`` are new or regular files (a FIFO, a device or a
+    folder is refused, never replaced) and ``--save-view``'s folder exists; ExportError names the path."""
+    from hubatlas.core.common.regular_files import NotRegularFile, refuse_unless_regular
+    from hubatlas.viewer._vispy.export import ExportError
+
+    try:
+        refuse_unless_regular(out)
+        if save_view:
+            refuse_unless_regular(save_view)
+    except NotRegularFile as e:
+        raise ExportError(str(e)) from None
+    parent = Path(save_view).parent if save_view else None
+    if parent is not None and not parent.is_dir():
+        raise ExportError(f"--save-view {save_view}: the folder {parent} does not exist")
+
+
 def _timelapse(atlas, args, out: Path, opts) -> None:
     from hubatlas.core.common.progress import bar
     from hubatlas.viewer._vispy.timelapse import data_months, month_ends, record
@@ -100,8 +118,11 @@ def _save_view(model: AtlasModel, atlas, path: Path) -> None:
     from hubatlas.viewer.layers.view_file import capture
 
     view = capture(model, atlas.state, atlas.camera(), atlas.colors.legend)
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(view.dumps() + "\n", encoding="utf-8")
+    try:
+        with atomic_path(path) as tmp:
+            Path(tmp).write_text(view.dumps() + "\n", encoding="utf-8")
+    except OSError as e:  # named as --save-view, not as --out
+        raise CLIError(f"--save-view {path}: not writable ({e.strerror or e})") from None
     print(f"hubatlas: saved the view in {path}", file=sys.stderr)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from hubatlas.core.analysis.data import RELATION_LABELS, AtlasData, node_relation
+from hubatlas.core.store.graph import levels
 
 
 def family_table(data: AtlasData, top: int = 20) -> list[dict]:
@@ -150,8 +151,7 @@ class FamilyTree:
             depth = self._depth.astype(np.int64)
             tree = (pp >= 0) & (depth[np.maximum(pp, 0)] == depth - 1)  # edges of the depth tree only
             size = np.ones(n, np.int64)
-            for d in range(int(depth.max(initial=0)), 0, -1):
-                at = np.flatnonzero(tree & (depth == d))
+            for _, at in levels(depth, np.flatnonzero(tree), descending=True):
                 np.add.at(size, pp[at], size[at])
             self._below = size - 1
         return self._below

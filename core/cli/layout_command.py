@@ -16,6 +16,7 @@ from hubatlas.core.cli.common import (
     progress_flag,
     snapshot_for,
 )
+from hubatlas.core.cli.numbers import date
 from hubatlas.core.layout.params import BACKENDS, LayoutParams
 
 DEFAULTS = LayoutParams()
@@ -155,15 +156,18 @@ def _add_labels(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="FIELD=VALUE[,VALUE...]",
         help="only the labels of the view these filters show, as the window draws them (repeatable; "
-        "values of one field: any of them; different fields: all)",
+        'values of one field: any of them; different fields: all; a value holding a comma is quoted, FIELD="a,b", '
+        "or escaped, FIELD=a\\,b)",
     )
     s.add_argument(
         "--as-of",
+        type=date,
         metavar="DATE",
         help="only the labels of the map as of DATE (YYYY-MM-DD or YYYY-MM): models created later are hidden",
     )
     s.add_argument(
         "--since",
+        type=date,
         metavar="DATE",
         help="only the labels of the models created on or after DATE (YYYY-MM-DD or YYYY-MM)",
     )

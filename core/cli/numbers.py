@@ -52,6 +52,30 @@ def number(lo: float = 0.0, hi: float = NUMBER_MAX, *, above_lo: bool = False) -
     return parse
 
 
+def date(text: str) -> str:
+    """An argparse type: a date ``YYYY-MM-DD`` or ``YYYY-MM``, strictly as
+    :func:`hubatlas.core.common.dates.parse_date` reads dates (no ``today``, ``NaT``, far years)."""
+    from hubatlas.core.common.dates import parse_date
+
+    try:
+        parse_date(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text.strip()
+
+
+def month(text: str) -> str:
+    """An argparse type: a month ``YYYY-MM`` (a ``YYYY-MM-DD`` gives its month), strictly as
+    :func:`hubatlas.core.common.dates.parse_date` reads dates (no ``today``, ``NaT``, far years)."""
+    from hubatlas.core.common.dates import parse_date
+
+    try:
+        parse_date(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text.strip()[:7]
+
+
 def nonempty_path(text: str) -> str:
     """An argparse type: a path that is not empty (an empty --cache would quietly mean the default)."""
     if not text.strip():
@@ -83,4 +107,14 @@ def undecodable(argv: Sequence[str]) -> str | None:
     return None
 
 
-__all__ = ["NUMBER_MAX", "WHOLE_MAX", "harden", "nonempty_path", "number", "undecodable", "whole"]
+__all__ = [
+    "NUMBER_MAX",
+    "WHOLE_MAX",
+    "date",
+    "harden",
+    "month",
+    "nonempty_path",
+    "number",
+    "undecodable",
+    "whole",
+]

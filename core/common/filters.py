@@ -8,11 +8,12 @@ fields combine with AND; the values of one field with OR.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 
 import numpy as np
 
-from hubatlas.core.common.dates import BACKFILLED_DAY
+from hubatlas.core.common.dates import BACKFILLED_DAY, parse_date
 from hubatlas.core.common.fields import FILTERED
 from hubatlas.core.common.text import shown as shown_text
 
@@ -118,16 +119,30 @@ def snapshot_mask(snap, f: Filters) -> np.ndarray | None:
 
 
 def parse_day(text: str) -> int:
-    """``YYYY-MM-DD`` or ``YYYY-MM`` (its first day) as days since 1970; ValueError says what was wrong."""
+    """``YYYY-MM-DD`` or ``YYYY-MM`` (its first day) as days since 1970, strictly (see
+    :func:`hubatlas.core.common.dates.parse_date`); ValueError names the value and says what was wrong."""
+    return parse_date(text)
+
+
+def split_values(spec: str, rest: str) -> list[str]:
+    """The VALUEs of ``FIELD=VALUE[,VALUE...]``: commas separate them; a value holding a comma is quoted
+    (``license="cc,by,4.0"``) or has it escaped (``license=cc\\,by\\,4.0``; ``\\\\`` is a backslash), as in CSV."""
     try:
-        return int((np.datetime64(text.strip(), "D") - EPOCH).astype(np.int64))
-    except ValueError:
-        raise ValueError(f"not a date: {shown_text(text)} (use YYYY-MM-DD or YYYY-MM)") from None
+        values = next(csv.reader([rest], quotechar='"', escapechar="\\", strict=True), [])
+    except csv.Error as e:
+        raise ValueError(
+            f"bad --filter {shown_text(spec)}: {e}; quote a value that holds a comma "
+            '(FIELD="a,b") or escape it (FIELD=a\\,b)'
+        ) from None
+    if not values:
+        raise ValueError(f"bad --filter {shown_text(spec)}: no VALUE after the '='")
+    return values
 
 
 def parse_values(specs: list[str] | None, snap) -> dict[str, frozenset[int] | None]:
     """``FIELD=VALUE[,VALUE...]`` specs (repeatable): the values of one field are alternatives (OR), filters
-    of different fields all apply (AND). A field or value no model has is a ValueError that says so."""
+    of different fields all apply (AND); a value holding a comma is quoted or escaped (:func:`split_values`).
+    A field or value no model has is a ValueError that says so."""
     values: dict[str, set[int]] = {}
     for spec in specs or []:
         field, sep, rest = spec.partition("=")
@@ -136,11 +151,11 @@ def parse_values(specs: list[str] | None, snap) -> dict[str, frozenset[int] | No
                 f"bad --filter {shown_text(spec)}: use FIELD=VALUE[,VALUE...] with FIELD one of {', '.join(FILTERED)}"
             )
         _, labels = snap.codes(field)
-        for value in rest.split(","):
+        for value in split_values(spec, rest):
             if value not in labels:
                 raise ValueError(f"--filter {shown_text(spec)}: no model has {field} = {shown_text(value)}")
             values.setdefault(field, set()).add(labels.index(value))
     return {name: frozenset(values[name]) if name in values else None for name in FILTERED}
 
 
-__all__ = ["Filters", "filter_mask", "parse_day", "parse_values", "snapshot_mask"]
+__all__ = ["Filters", "filter_mask", "parse_day", "parse_values", "snapshot_mask", "split_values"]

@@ -23,6 +23,7 @@ import numpy as np
 from hubatlas.core.layout.features import principal_axes, project
 from hubatlas.core.layout.knn import join_lineage, knn
 from hubatlas.core.layout.params import LayoutParams
+from hubatlas.core.store.graph import levels
 
 PCA_FIT_SAMPLE = 50_000  # rows the nearest-anchor search's principal axes are fitted on (seeded sample)
 PCA_DIMS = 12  # feature dimensions for the nearest-anchor search (a k-d tree is fast up to about 12)
@@ -125,8 +126,7 @@ def contract_to_parents(xy: np.ndarray, pp: np.ndarray, depth: np.ndarray, alpha
     new(child) = new(parent) + alpha * (old(child) - old(parent)), top-down by depth (in place)."""
     old = xy.copy()
     ok = np.isfinite(old).all(1)
-    for d in range(1, int(depth.max(initial=0)) + 1):
-        at = np.flatnonzero((depth == d) & (pp >= 0) & ok)
+    for _, at in levels(depth, np.flatnonzero((pp >= 0) & ok)):
         at = at[ok[pp[at]]]
         xy[at] = xy[pp[at]] + alpha * (old[at] - old[pp[at]])
 
@@ -233,8 +233,7 @@ def place_derived_by_features(
     pos = np.full((len(xy), 2), np.nan)
     pos[todo] = target
     radius = unit * (0.8 + 1.2 * np.sqrt(np.log1p(fam_size)))
-    for d in range(1, int(depth.max(initial=0)) + 1):
-        at = todo[depth[todo] == d]
+    for d, at in levels(depth, todo):
         at = at[placed[pp[at]]]
         if not len(at):
             continue

@@ -80,12 +80,19 @@ def resolve_legacy_ids(conn: sqlite3.Connection) -> int:
         new = canonical_of(conn, old)
         if new is None:
             continue
-        # an edge to the old id becomes one to the new (a child naming both keeps one edge, the first's)
+        # an edge to the old id becomes one to the new (a child naming both keeps one edge, the first's); the
+        # canonical model naming its own old id (`org-self/selfie` tagged `base_model:selfie`) names itself:
+        # that edge is dropped as a self-loop, never stored
+        conn.execute(
+            "INSERT OR IGNORE INTO self_loops (id) SELECT child FROM edges WHERE parent = ? COLLATE NOCASE "
+            "AND child = ? COLLATE NOCASE",
+            (old, new),
+        )
         conn.execute(
             "INSERT OR IGNORE INTO edges (child, parent, relation, source, inferred_relation, confidence) "
             "SELECT child, ?, relation, source, inferred_relation, confidence FROM edges WHERE parent = ? "
-            "COLLATE NOCASE",
-            (new, old),
+            "COLLATE NOCASE AND child <> ? COLLATE NOCASE",
+            (new, old, new),
         )
         conn.execute("DELETE FROM edges WHERE parent = ? COLLATE NOCASE", (old,))
         conn.execute(

@@ -228,7 +228,7 @@ def _nodes_table(
             "family": pa.array(fam.family, type=pa.int32()),
             "root": pa.array(fam.root, type=pa.int32()),
             "parent": pa.array(fam.primary_parent, type=pa.int32()),  # primary parent (-1: a root)
-            "depth": pa.array(fam.depth, type=pa.int16()),
+            "depth": pa.array(fam.depth, type=pa.int32()),
             "n_parents": pa.array(n_parents, type=pa.uint8()),
             "placeholder": pa.array(np.fromiter(cols["placeholder"], dtype=np.uint8, count=n).astype(bool)),
             "x": pa.array(old_xy[0], type=pa.float32()),

@@ -15,7 +15,7 @@ from hubatlas.core.common.atomic import atomic_path
 from hubatlas.core.common.dates import day_text
 from hubatlas.core.common.text import csv_cell
 
-MAX_OUTLINE = 1_000  # a lasso's vertices as kept: each costs a pass over the models inside its box
+MAX_OUTLINE = 512  # a lasso's vertices as kept: each costs a pass over the models inside its box
 
 SUMMARY_FIELDS = (
     ("pipeline_tag", "task"),

@@ -13,14 +13,14 @@
 Every key is optional but ``hubatlas_view``. Values are named as people read them (licence names, model ids,
 ISO dates, legend labels), never as this atlas's internal codes, so a view opened on another atlas applies
 what it can and says what it could not (a model or a licence that atlas does not have). A view file is
-untrusted input: parsed as JSON only (never evaluated), at most MAX_BYTES, every value type-checked and
-bounded; anything else is a ViewError that says which key is wrong. No Qt, no GL.
+untrusted input: read from a regular file only (a FIFO or a device is refused without blocking), at most
+MAX_BYTES (no more is ever read), parsed as JSON only (never evaluated), every value type-checked and bounded
+(hubatlas.viewer.layers.view_checks); anything else is a ViewError that says which key is wrong. No Qt, no GL.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,14 +29,18 @@ import numpy as np
 from hubatlas.core.common.dates import day_text
 from hubatlas.core.common.fields import FILTERED
 from hubatlas.core.common.filters import Filters, parse_day
+from hubatlas.core.common.regular_files import FileTooLarge, NotRegularFile, read_capped
 from hubatlas.viewer.layers.atlas_state import AtlasState, Region, Selection
+from hubatlas.viewer.layers.view_checks import (
+    MAX_LIST,
+    VERSION,
+    ViewError,
+    quote as _quote,
+    validated,
+    version,
+)
 
-VERSION = 1
 MAX_BYTES = 4 * 2**20
-MAX_LIST = 100_000  # ids of a selection, points of a lasso
-MAX_VALUES = 2_000  # values of one filter, hidden legend classes
-MAX_TEXT = 300
-MODES = ("modality", "pipeline_tag", "license", "library_name", "relation", "created", "downloads")
 KEYS = {
     "hubatlas_view",
     "atlas",
@@ -51,10 +55,6 @@ KEYS = {
     "edges",
     "theme",
 }
-
-
-class ViewError(ValueError):
-    """A view file that cannot be read; the message names the key."""
 
 
 @dataclass
@@ -87,153 +87,23 @@ def loads(text: str | bytes) -> View:
         if isinstance(e, ViewError):
             raise
         raise ViewError(f"not a view: not valid JSON ({str(e)[:120]})") from None
-    if not isinstance(raw, dict) or raw.get("hubatlas_view") != VERSION:
-        raise ViewError(f'not a view: a JSON object with "hubatlas_view": {VERSION} expected')
+    version(raw)
     unknown = sorted(set(raw) - KEYS)
     if unknown:
         raise ViewError(f"unknown key {_quote(unknown[0])} in the view")
-    return View(_validated(raw))
+    return View(validated(raw))
 
 
 def load(path: str | Path) -> View:
+    """A View from the regular file ``path`` (at most MAX_BYTES; a FIFO, device or folder is refused)."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_BYTES:
-            raise ViewError(f"{p.name}: a view is at most {MAX_BYTES // 2**20} MB")
-        return loads(p.read_bytes())
+        data = read_capped(p, MAX_BYTES, "view")
+    except (NotRegularFile, FileTooLarge) as e:
+        raise ViewError(str(e)) from None
     except OSError as e:
         raise ViewError(f"{p}: cannot be read ({e.strerror or e})") from None
-
-
-def _quote(v: object) -> str:
-    return ascii(str(v)[:60])
-
-
-def _text(v: object, key: str) -> str:
-    if not isinstance(v, str) or not v or len(v) > MAX_TEXT:
-        raise ViewError(f"{key}: text of 1 to {MAX_TEXT} characters expected")
-    return v
-
-
-def _bool(v: object, key: str) -> bool:
-    if not isinstance(v, bool):
-        raise ViewError(f"{key}: true or false expected")
-    return v
-
-
-def _number(v: object, key: str, lo: float, hi: float) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not lo <= v <= hi:
-        raise ViewError(f"{key}: a number from {lo:g} to {hi:g} expected")
-    return float(v)
-
-
-def _list(v: object, key: str, cap: int) -> list:
-    if not isinstance(v, list) or len(v) > cap:
-        raise ViewError(f"{key}: a list of at most {cap:,} items expected")
-    return v
-
-
-def _date(v: object, key: str) -> str | None:
-    if v is None:
-        return None
-    text = _text(v, key)
-    try:
-        d = parse_day(text)
-    except ValueError:
-        d = None
-    if d is None:
-        raise ViewError(f"{key}: a date YYYY-MM-DD expected")
-    return text[:10]
-
-
-def _validated(raw: dict) -> dict:
-    out: dict = {"hubatlas_view": VERSION}
-    if "atlas" in raw:
-        a = raw["atlas"] if isinstance(raw["atlas"], dict) else {}
-        out["atlas"] = {
-            "data_date": None if a.get("data_date") is None else _text(a["data_date"], "atlas.data_date"),
-            "models": int(_number(a.get("models", 0), "atlas.models", 0, 1e10)),
-        }
-    if "camera" in raw:
-        c = raw["camera"]
-        if not isinstance(c, dict):
-            raise ViewError("camera: an object with center and zoom expected")
-        center = _list(c.get("center"), "camera.center", 2)
-        if len(center) != 2:
-            raise ViewError("camera.center: two numbers expected")
-        out["camera"] = {
-            "center": [_number(x, "camera.center", -100, 100) for x in center],
-            "zoom": _number(c.get("zoom", 1), "camera.zoom", 0.01, 10_000),
-        }
-    if "color_by" in raw:
-        if raw["color_by"] not in MODES:
-            raise ViewError(f"color_by: one of {', '.join(MODES)} expected")
-        out["color_by"] = raw["color_by"]
-    for key in ("show_predicted", "labels", "density", "edges"):
-        if key in raw:
-            out[key] = _bool(raw[key], key)
-    if "theme" in raw:
-        if raw["theme"] not in ("dark", "light"):
-            raise ViewError("theme: dark or light expected")
-        out["theme"] = raw["theme"]
-    if "hidden" in raw:
-        out["hidden"] = [_text(x, "hidden") for x in _list(raw["hidden"], "hidden", MAX_VALUES)]
-    if "filters" in raw:
-        out["filters"] = _filters(raw["filters"])
-    if "selection" in raw:
-        out["selection"] = _selection(raw["selection"])
-    return out
-
-
-def _filters(f: object) -> dict:
-    if not isinstance(f, dict):
-        raise ViewError("filters: an object expected")
-    known = set(FILTERED) | {"min_downloads", "max_downloads", "since", "as_of", "hide_undated"}
-    unknown = sorted(set(f) - known)
-    if unknown:
-        raise ViewError(f"filters: unknown key {_quote(unknown[0])}")
-    out: dict = {}
-    for name in FILTERED:
-        if f.get(name) is not None:
-            out[name] = [_text(x, f"filters.{name}") for x in _list(f[name], f"filters.{name}", MAX_VALUES)]
-    for name in ("min_downloads", "max_downloads"):
-        if name in f:
-            out[name] = int(_number(f[name], f"filters.{name}", 0, 1e15))
-    for name in ("since", "as_of"):
-        if f.get(name) is not None:
-            out[name] = _date(f[name], f"filters.{name}")
-    if "hide_undated" in f:
-        out["hide_undated"] = _bool(f["hide_undated"], "filters.hide_undated")
-    return out
-
-
-def _selection(s: object) -> dict:
-    if not isinstance(s, dict):
-        raise ViewError("selection: an object expected")
-    out: dict = {}
-    if s.get("model") is not None:
-        out["model"] = _text(s["model"], "selection.model")
-        out["family"] = _bool(s.get("family", True), "selection.family")
-    r = s.get("region")
-    if r is not None:
-        if not isinstance(r, dict) or r.get("how") not in ("box", "lasso", "ids", "all shown"):
-            raise ViewError('selection.region: {"how": "box"|"lasso"|"ids"|"all shown", ...} expected')
-        if r["how"] == "ids":
-            ids = _list(r.get("ids"), "selection.region.ids", MAX_LIST)
-            out["region"] = {"how": "ids", "ids": [_text(x, "selection.region.ids") for x in ids]}
-        elif r["how"] == "all shown":
-            out["region"] = {"how": "all shown"}
-        else:
-            pts = _list(r.get("outline"), "selection.region.outline", MAX_LIST)
-            outline = []
-            for p in pts:
-                if not isinstance(p, list) or len(p) != 2:
-                    raise ViewError("selection.region.outline: [x, y] pairs expected")
-                outline.append([_number(x, "selection.region.outline", -100, 100) for x in p])
-            if len(outline) < 3:
-                raise ViewError("selection.region.outline: at least 3 points expected")
-            out["region"] = {"how": r["how"], "outline": outline}
-    return out
+    return loads(data)
 
 
 # -- writing: what a view shows now ---------------------------------------------------------------------------
@@ -286,7 +156,7 @@ def capture(model, state: AtlasState, camera: tuple[float, float, float], legend
             sel["region"] = {"how": "ids", "ids": ids}
     if sel:
         data["selection"] = sel
-    return View(_validated(data))
+    return View(validated(data))
 
 
 # -- applying: what this atlas has --------------------------------------------------------------------------
