@@ -207,3 +207,18 @@ def test_sqlite_codes_are_told_apart():
     assert sqlite_not_run(13) == DISK_FULL
     assert not_run(["Page 4: btreeInitPage() returns error code 11"]) is None  # SQLITE_CORRUPT: a verdict
     assert not_run(["ok"]) is None and sqlite_not_run(11) is None
+
+
+@FIFO
+def test_report_files_refuse_a_fifo_in_the_folder_and_a_report_out_that_is_no_folder(tmp_path, small):
+    from hubatlas.core.analysis.report_files import write_csv
+    from hubatlas.core.common.regular_files import NotRegularFile
+
+    os.mkfifo(tmp_path / "families.csv")
+    with pytest.raises(NotRegularFile, match=r"families\.csv"):  # once: open() blocked for ever on the FIFO
+        write_csv(tmp_path / "families.csv", ["a"], [[1]])
+    assert (tmp_path / "families.csv").is_fifo()
+    os.mkfifo(tmp_path / "out")
+    p = run_cli("report", "--out", str(tmp_path / "out"), cache=small, check=False)
+    _clear(p, "--out", "not a folder")
+    assert (tmp_path / "out").is_fifo()

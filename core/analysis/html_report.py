@@ -17,6 +17,7 @@ from hubatlas.core.analysis.report_charts import report_charts
 from hubatlas.core.analysis.report_files import write_files
 from hubatlas.core.analysis.report_html import report_html
 from hubatlas.core.analysis.trends import trends
+from hubatlas.core.common import atomic
 from hubatlas.core.common.progress import bar
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import Snapshot
@@ -76,4 +77,4 @@ def _load(store: Store, snap: Snapshot):
 
 def _write(out: Path, res: dict, images: dict, manifest: dict) -> None:
     write_files(out, res, images)
-    (out / "index.html").write_text(report_html(res, images, manifest), encoding="utf-8")
+    atomic.write_text(out / "index.html", report_html(res, images, manifest))

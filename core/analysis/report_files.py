@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hubatlas.core.analysis.lineage_infer import TYPED
 from hubatlas.core.analysis.predict import PREDICTED
+from hubatlas.core.common import atomic
 from hubatlas.core.common.text import csv_cell
 
 PREDICT_COLUMNS = (
@@ -40,7 +41,7 @@ JSON_COLUMNS = ("relations", "licenses", "models_per_year")
 def write_csv(path: Path, header: list[str], rows) -> None:
     """A CSV table; headers and cells hold untrusted values (licences, tasks, family roots): each goes
     through ``csv_cell``, so none reaches a spreadsheet as a formula or with control characters."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
+    with atomic.atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow([csv_cell(h) for h in header])
         w.writerows([csv_cell(c) for c in row] for row in rows)
@@ -81,9 +82,9 @@ def write_files(out: Path, res: dict, images: dict) -> None:
     """Every CSV table, the charts as PNG files and the results as JSON."""
     for part in (_predict, _infer, _families, _drift, _trends):
         part(out, res)
-    for key, (_, png) in images.items():
-        (out / f"{key}.png").write_bytes(png)
-    (out / "report.json").write_text(json.dumps(res, indent=1))
+    for key, (_, png) in images.items():  # each through atomic: a FIFO or device there is refused, untouched
+        atomic.write_bytes(out / f"{key}.png", png)
+    atomic.write_text(out / "report.json", json.dumps(res, indent=1))
 
 
 def _predict(out: Path, res: dict) -> None:

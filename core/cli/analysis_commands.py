@@ -18,6 +18,7 @@ from hubatlas.core.cli.common import (
     snapshot_for,
 )
 from hubatlas.core.cli.numbers import number
+from hubatlas.core.common.text import printable
 
 
 def _open_snapshot(args, write: bool = False):
@@ -243,6 +244,9 @@ def cmd_trends(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from hubatlas.core.analysis.html_report import build_report
 
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():  # a file, a FIFO, a device: never written into nor replaced
+        raise CLIError(f"--out {printable(out)}: exists and is not a folder; give a new or existing folder")
     store, snap = _open_snapshot(args)
     with store:
         r = build_report(

@@ -36,6 +36,11 @@ def write_text(path: str | os.PathLike, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
 def write_arrow(path: str | os.PathLike, table, max_chunksize: int | None = None) -> None:
     """An Arrow IPC file (memory-mappable by readers)."""
     import pyarrow as pa
