@@ -282,6 +282,15 @@ def test_labels_follow_what_is_shown_and_exports_draw_the_windows_labels(qtbot, 
         w.state.update(filters=Filters.none())
         qtbot.waitUntil(lambda: w.atlas._labels_key is None, timeout=10_000)
         assert _repaint_labels(qtbot, w) == everything
+        # a replay step: before its labels are named, the map draws none that names a model it hides
+        day = w.atlas.model.snap.column("created_day").astype(np.int64)
+        w.state.update(filters=Filters({}, as_of_day=int(np.quantile(day[day >= 0], 0.2))))
+        w.atlas.canvas.native.repaint()
+        visible, named = w.atlas.visible_mask(), w.atlas.label_set
+        for p in w.atlas.labels_drawn:
+            assert visible[
+                named.members_flat[named.members_start[p.index] : named.members_start[p.index + 1]]
+            ].all()
     finally:
         close(w, store)
 

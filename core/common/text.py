@@ -22,6 +22,8 @@ def printable(value: object, limit: int = LIMIT) -> str:
     s = value if isinstance(value, str) else str(value)
     if len(s) > limit:
         s = s[: limit - 1] + "…"
+    if s.isprintable():  # the common case, checked in C
+        return s
     return "".join(ch if ch.isprintable() else REPLACEMENT for ch in s)
 
 

@@ -12,13 +12,16 @@ names (sample counts scaled up), ``members`` is a seeded sample of them (node in
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 from hubatlas.core.layout.label_basis import REGIONS, LabelBasis
 from hubatlas.core.layout.label_candidates import KIND_WEIGHT
 
 LEVEL_ZOOMS = (1.0, 2.0, 4.0, 8.0)  # the zoom from which each level's labels show
 MODEL_LABELS = ((16.0, 400), (32.0, 1600))  # (min_zoom, most downloaded models)
-VIEW_SAMPLE = 60_000  # shown models a view's regions are named from (a seeded sample above this)
+VIEW_SAMPLE = 30_000  # shown models a view's regions are named from (a seeded sample above this)
+MAX_GRID = 1024  # the finest spot grid (cells a side)
+DENSE_KEYS = 1 << 22  # (region, value) pairs counted in a dense table rather than by sorting
 MIN_SHARE = 0.12  # a name must cover at least this share of its region's shown models
 UNTAGGED_MIN = 200  # models without a task a region needs to be named for them
 UNTAGGED_WORDS = 2  # ... with at most this many of their common name words
@@ -42,7 +45,13 @@ def _top_per_region(region: np.ndarray, code: np.ndarray, n_regions: int) -> tup
     """For each region, its most frequent value of ``code`` (-1: none) and that value's count."""
     ok = code >= 0
     vmax = int(code.max(initial=0)) + 1
-    keys, counts = np.unique(region[ok].astype(np.int64) * vmax + code[ok], return_counts=True)
+    key = region[ok].astype(np.int64) * vmax + code[ok]
+    if n_regions * vmax <= DENSE_KEYS:  # few values (tasks, libraries): a dense table, no sort
+        table = np.bincount(key, minlength=n_regions * vmax).reshape(n_regions, vmax)
+        best = table.argmax(1)
+        cnt = table[np.arange(n_regions), best]
+        return np.where(cnt > 0, best, -1), cnt
+    keys, counts = np.unique(key, return_counts=True)
     reg, val = keys // vmax, keys % vmax
     best_val = np.full(n_regions, -1, np.int64)
     best_cnt = np.zeros(n_regions, np.int64)
@@ -71,7 +80,7 @@ class Spots:
         if not good.any():
             return None
         best = cells[good][np.argmax(counts[good])]
-        x, y = np.median(xy[members[self.cell[members] == best]], axis=0)
+        x, y = xy[members[self.cell[members] == best]].mean(axis=0)  # the cell's own models' centre
         return float(x), float(y)
 
 
@@ -225,7 +234,7 @@ def _spot(s: Shown, spots: Spots, kind: str, level: int, local: np.ndarray) -> t
         return None
     got = spots.spot(local, s.xy)
     for finer in (2, 4) if kind == "topic" and got is None else ():
-        got = s.spots(SPOT_GRID[level] * finer).spot(local, s.xy)
+        got = s.spots(min(SPOT_GRID[level] * finer, MAX_GRID)).spot(local, s.xy)
         if got is not None:
             break
     return got
@@ -264,10 +273,13 @@ def model_rows(basis: LabelBasis, shown: np.ndarray | None) -> list[tuple]:
         part = np.argpartition(-basis.downloads[idx], want - 1)[:want]
         idx = idx[part]
     idx = idx[np.lexsort((idx, -basis.downloads[idx]))]  # most downloaded first (ties: by node)
+    names = basis.names.take(pa.array(idx)).to_pylist()
     rows, at = [], 0
     for min_zoom, count in MODEL_LABELS:
-        for i in idx[at : at + count].tolist():
-            x, y = basis.xy[i]
-            rows.append((basis.names[i].as_py() or "", float(x), float(y), min_zoom, 1, "model", [int(i)]))
+        for k in range(at, min(at + count, len(idx))):
+            i = int(idx[k])
+            rows.append(
+                (names[k] or "", float(basis.xy[i, 0]), float(basis.xy[i, 1]), min_zoom, 1, "model", [i])
+            )
         at += count
     return rows

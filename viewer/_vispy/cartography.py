@@ -157,6 +157,12 @@ class Cartography:
         self.label_set = self.label_overlay.labels = labels
         self.labels_allowed = None
 
+    def keep_current_labels(self) -> None:
+        """Between a change of what is shown and the labels named for it (a replay, a dragged slider), draw
+        only the labels whose models are all still shown: the map never names what it hides (the future)."""
+        if len(self.label_set):
+            self.labels_allowed = self.label_set.all_shown(self.visible_mask())
+
     def _view_labels(self, shown: np.ndarray, as_of_day: int | None):
         from hubatlas.core.layout.label_basis import ensure_basis
         from hubatlas.core.layout.labels import view_labels

@@ -87,6 +87,14 @@ class LabelSet:
     def __len__(self) -> int:
         return self.n
 
+    def all_shown(self, shown: np.ndarray) -> np.ndarray:
+        """Per label, whether every model it names (its kept sample) is in the boolean mask ``shown``."""
+        sizes = np.diff(self.members_start)
+        hidden = np.bincount(
+            np.repeat(np.arange(self.n), sizes), weights=~shown[self.members_flat], minlength=self.n
+        )
+        return hidden == 0
+
     def choose(
         self,
         rect: tuple[float, float, float, float],
