@@ -203,6 +203,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
         if changed & {"mode", "show_predicted", "hidden_classes", "filters"}:
             self._fraction = self._visible_in_buffer = None
             self._labels_stale = True
+            self.keep_current_labels()
             self._restyled()
         if "show_all_edges" in changed:
             self._update_edges()
