@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hubatlas.viewer._qt.columns import widen_popup
 from hubatlas.viewer._qt.settings import settings
 from hubatlas.viewer._vispy.export import MAX_PIXELS, ExportError, ExportOptions, export_image
 
@@ -40,6 +41,7 @@ class ExportDialog(QDialog):
         form = QFormLayout(self)
         self.preset = QComboBox()
         self.preset.addItems(PRESET_LABELS)
+        widen_popup(self.preset)
         self.preset.setCurrentIndex(1)
         form.addRow("Size", self.preset)
         self.w, self.h = QSpinBox(), QSpinBox()

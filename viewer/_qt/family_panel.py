@@ -1,15 +1,18 @@
 """The Family panel: the selected model's family as a tree from its root(s) down to every descendant. Each
 model's children are grouped by relation ("quantized (200)", collapsible), most downloaded first, with
 columns for the relation, downloads, creation date, children and models below; names are elided in the
-middle, the full id in the tooltip. Rows load when expanded; clicking a model selects it on the map."""
+middle, the full id in the tooltip; every column can be dragged, the model column takes the room left and the
+widths are remembered (``columns.FittedColumns``). Rows load when expanded; clicking a model selects it on the
+map."""
 
 from __future__ import annotations
 
 import itertools
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from hubatlas.viewer._qt.columns import FittedColumns
 from hubatlas.viewer._qt.text import plain
 from hubatlas.viewer.layers import limits
 from hubatlas.viewer.layers.family import FamilyView, Row
@@ -19,6 +22,7 @@ PENDING = Qt.UserRole + 1
 GROUP = Qt.UserRole + 2  # a relation group row: the parent's node
 COLUMNS = ("model", "relation", "downloads", "created", "children", "below")
 ROOTS_SHOWN = 200
+SAMPLES = {1: "finetune (inferred)", 2: "99,999,999", 3: "2024-07-11", 4: "99,999", 5: "999,999"}
 
 
 class FamilyPanel(QWidget):
@@ -29,18 +33,23 @@ class FamilyPanel(QWidget):
         self.model, self.state = model, state
         self._view: FamilyView | None = None  # built on first use: not needed to open the window
         lay = QVBoxLayout(self)
+        self.title = QLabel("")  # the selected model's id, whole where the panel is wide enough
+        self.title.setTextFormat(Qt.PlainText)
+        self.title.setStyleSheet("font-weight: bold")
         self.summary = QLabel("No model selected")
         self.summary.setTextFormat(Qt.PlainText)
         self.summary.setWordWrap(True)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setTextElideMode(Qt.ElideMiddle)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.Stretch)
-        self.tree.header().setStretchLastSection(False)
-        for c in range(1, len(COLUMNS)):
-            self.tree.header().setSectionResizeMode(c, QHeaderView.ResizeToContents)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setIndentation(10)  # deep families keep room for the id
+        # every column can be dragged; the numbers at their needed width, the model id takes the rest
+        self.columns = FittedColumns(self.tree, "family", SAMPLES, optional=(1, 5, 4, 3))
+        self.columns.fit()
         self.tree.itemExpanded.connect(self._fill)
         self.tree.itemClicked.connect(lambda item, _col: self._pick(item))
+        lay.addWidget(self.title)
         lay.addWidget(self.summary)
         lay.addWidget(self.tree)
         self.node: int | None = None
@@ -118,6 +127,8 @@ class FamilyPanel(QWidget):
         self.tree.clear()
         if node is None:
             self.summary.setText("No model selected")
+            self.title.setToolTip("")
+            self._elide_title()
             return
         self.mark(node)
         path = self.view.path_from_root(node)
@@ -130,7 +141,19 @@ class FamilyPanel(QWidget):
     def mark(self, node: int) -> None:
         """The header for ``node`` as the selected model (also when it was picked in this tree, which is kept)."""
         self.node = node
+        self.title.setToolTip(plain(self.model.model_id(node), 300))
+        self._elide_title()
         self.summary.setText(self.view.summary(node))
+
+    def _elide_title(self) -> None:
+        mid = self.title.toolTip() if self.node is not None else ""
+        self.title.setText(
+            self.title.fontMetrics().elidedText(mid, Qt.ElideMiddle, max(40, self.width() - 24))
+        )
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide_title()
 
     def _reveal(self, item: QTreeWidgetItem, path: list[int]) -> None:
         for parent, nxt in itertools.pairwise(path):
@@ -151,8 +174,10 @@ class FamilyPanel(QWidget):
                 (group.child(i) for i in range(group.childCount()) if group.child(i).data(0, NODE) == nxt),
                 None,
             )
-            if child is None:
-                return
+            if child is None:  # beyond the rows listed: listed too, above the "… more" row
+                child = self._item(self.view.row(nxt, relation))
+                more = group.childCount() > 0 and group.child(group.childCount() - 1).data(0, NODE) is None
+                group.insertChild(group.childCount() - 1 if more else group.childCount(), child)
             item = child
         self.tree.setCurrentItem(item)
         self.tree.scrollToItem(item)

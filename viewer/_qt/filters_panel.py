@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from hubatlas.core.common.dates import day_text
 from hubatlas.core.common.fields import BY_NAME, FILTERED
+from hubatlas.viewer._qt.columns import list_width
 from hubatlas.viewer._qt.text import plain
 from hubatlas.viewer.layers import limits
 from hubatlas.viewer.layers.describe import count
@@ -63,7 +64,8 @@ class ValueChecklist(QToolButton):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._search)
         self.list = QListWidget()
-        self.list.setMinimumWidth(260)
+        labels_shown = [f"{label} ({total:,})" for label, total in self.facet.values()]
+        self.list.setMinimumWidth(max(260, list_width(self.list, labels_shown)))  # the popup fits its values
         for code, (label, total) in self.facet.items():
             item = QListWidgetItem(f"{label} ({total:,})")
             item.setData(Qt.UserRole, code)
@@ -178,7 +180,8 @@ class FiltersPanel(QWidget):
         self._play_timer.setInterval(PLAY_TICK_MS)
         self._play_timer.timeout.connect(self._play_step)
         form.addRow("", self.play)
-        self.hide_undated = QCheckBox("hide models without a date while replaying")
+        self.hide_undated = QCheckBox("hide undated in replay")  # short: the panel is narrow at 1400×900
+        self.hide_undated.setToolTip("Hide the models without a creation date while the history replays")
         self.hide_undated.toggled.connect(self._edited)
         form.addRow("", self.hide_undated)
         reset = QPushButton("Reset filters")

@@ -42,7 +42,16 @@ def _ramp_icon(ramp) -> QIcon:
 
 
 def legend_title(mode: str, predicted: bool) -> str:
-    return f"Legend: {MODES.get(mode, mode)}" + (" (predicted values paler)" if predicted else "")
+    """The dock's title: short enough for the dock at 1400×900 (the predicted-values line says the rest)."""
+    return f"Legend: {MODES.get(mode, mode)}" + (" + predicted" if predicted else "")
+
+
+def entry_text(e, shown: int | None = None) -> str:
+    """A class's line: its label and how many models wear it (of them, how many by a prediction);
+    ``shown``: how many of them the filters keep."""
+    count = f"{e.count:,}" if shown is None else f"{shown:,} of {e.count:,}"
+    extra = f"; {e.predicted:,} predicted" if getattr(e, "predicted", 0) else ""
+    return f"{plain(e.label, 60)}  ({count}{extra})"
 
 
 class LegendPanel(QListWidget):
@@ -84,7 +93,7 @@ class LegendPanel(QListWidget):
                 item.setFlags(Qt.ItemIsEnabled)
                 self.addItem(item)
                 continue
-            item = QListWidgetItem(swatch(e.color), f"{plain(e.label, 60)}  ({e.count:,})")
+            item = QListWidgetItem(swatch(e.color), entry_text(e))
             item.setData(Qt.UserRole, e.key)
             item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Unchecked if e.key in self.state.hidden_classes else Qt.Checked)

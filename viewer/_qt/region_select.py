@@ -1,97 +1,27 @@
 """Box and lasso selection on the map, as in napari, Gephi and Embedding Atlas: Shift+drag draws a box,
 Ctrl+drag a lasso (or B / O make a plain drag do so until Esc); the models shown inside are selected (the
-state's ``region``: every other model fades), summarised in the Selection panel (counts by task, licence,
-library and modality; a sortable table of the most downloaded, a row click flies there) and can be saved as
-CSV, JSON Lines or Parquet. Select › Select all shown (Ctrl+A) takes everything the filters show."""
+state's ``region``: every other model fades), summarised in the Selection panel (selection_panel: counts by
+task, licence, library and modality; a sortable table of every selected model, a row click flies there) and
+can be saved as CSV, JSON Lines or Parquet (every row, in the table's order). Select › Select all shown
+(Ctrl+A) takes everything the filters show."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QActionGroup, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog
 from vispy.util import keys
 
 from hubatlas.viewer._qt import menus
+from hubatlas.viewer._qt.selection_panel import NOTHING, SelectionPanel
 from hubatlas.viewer._qt.shown import fit_view
 from hubatlas.viewer._qt.text import plain
 from hubatlas.viewer._vispy.overlays import RegionOverlay
-from hubatlas.viewer.layers import limits
 from hubatlas.viewer.layers.atlas_state import Region
-from hubatlas.viewer.layers.region import in_box, in_polygon, selection_rows, summarise, write_selection
+from hubatlas.viewer.layers.region import in_box, in_polygon, summarise, write_selection
 
 MIN_DRAG_PX = 4  # a shorter drag is a click (it selects one model)
-COLUMNS = ("model", "task", "library", "downloads", "created", "relation")
-NOTHING = "Nothing selected. Shift+drag a box or Ctrl+drag a lasso on the map."
-
-
-class SelectionPanel(QWidget):
-    """The region's summary and its most downloaded models in a sortable table."""
-
-    def __init__(self, on_row, parent=None):
-        super().__init__(parent)
-        lay = QVBoxLayout(self)
-        self.header = QLabel(NOTHING)
-        self.header.setTextFormat(Qt.PlainText)
-        self.header.setWordWrap(True)
-        self.text = QPlainTextEdit()
-        self.text.setReadOnly(True)  # plain text: values come from untrusted metadata
-        self.text.setMaximumHeight(140)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSortingEnabled(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setTextElideMode(Qt.ElideMiddle)
-        self.table.cellClicked.connect(lambda row, _col: on_row(self.node_at(row)))
-        row = QHBoxLayout()
-        self.zoom_btn = QPushButton("Zoom to")
-        self.export_btn = QPushButton("Export…")
-        self.clear_btn = QPushButton("Clear")
-        for b in (self.zoom_btn, self.export_btn, self.clear_btn):
-            b.setEnabled(False)
-            row.addWidget(b)
-        lay.addWidget(self.header)
-        lay.addWidget(self.text)
-        lay.addWidget(self.table, 1)
-        lay.addLayout(row)
-
-    def node_at(self, row: int) -> int | None:
-        item = self.table.item(row, 0)
-        return None if item is None else int(item.data(Qt.UserRole))
-
-    def fill(self, rows: list[tuple]) -> None:
-        """(node, id, task, library, downloads, created, relation) rows, most downloaded first."""
-        t = self.table
-        t.setSortingEnabled(False)
-        t.setRowCount(len(rows))
-        for r, (node, *values) in enumerate(rows):
-            for c, v in enumerate(values):
-                item = QTableWidgetItem()
-                if c == 3:  # downloads sort as numbers
-                    item.setData(Qt.DisplayRole, -1 if v is None else int(v))
-                else:
-                    item.setText(plain("-" if v is None else v, 200))
-                if c == 0:
-                    item.setData(Qt.UserRole, node)
-                    item.setToolTip(plain(v, 300))
-                t.setItem(r, c, item)
-        t.setSortingEnabled(True)
-        t.sortItems(3, Qt.DescendingOrder)
-        t.resizeColumnsToContents()
-        t.setColumnWidth(0, min(t.columnWidth(0), 280))
 
 
 class RegionSelect:
@@ -283,7 +213,7 @@ class RegionSelect:
         if region.nodes is None:
             p.header.setText(NOTHING)
             p.text.setPlainText("")
-            p.fill([])
+            p.show_nodes(self.model, None)
             for b in (p.zoom_btn, p.export_btn, p.clear_btn):
                 b.setEnabled(False)
             return
@@ -293,14 +223,9 @@ class RegionSelect:
             p.text.setPlainText("")
         else:
             s = summarise(self.model.snap, region.nodes)
-            listed = min(n, limits.SELECTION_ROWS)
-            p.header.setText(
-                f"{n:,} models ({region.how}); the {listed:,} most downloaded are listed"
-                if listed < n
-                else f"{n:,} models ({region.how})"
-            )
+            p.header.setText(f"{n:,} models ({region.how}), every one listed below")
             p.text.setPlainText("\n".join(plain(line, 300) for line in s.lines()))
-        p.fill(selection_rows(self.model, region.nodes, limits.SELECTION_ROWS))
+        p.show_nodes(self.model, region.nodes)
         for b in (p.zoom_btn, p.export_btn, p.clear_btn):
             b.setEnabled(bool(n))
         p.clear_btn.setEnabled(True)
@@ -318,8 +243,13 @@ class RegionSelect:
         return True
 
     # -- export --------------------------------------------------------------------------------------------------
+    def rows_in_order(self) -> np.ndarray:
+        """Every selected model, in the order the table shows them (what an export writes)."""
+        shown = self.panel.model.nodes_in_order()
+        return shown if len(shown) == len(self.nodes) else self.nodes
+
     def export_csv(self, path) -> int:
-        return write_selection(path, self.model.snap, self.nodes)
+        return write_selection(path, self.model.snap, self.rows_in_order())
 
     def export_dialog(self) -> None:
         if not len(self.nodes):
@@ -333,7 +263,7 @@ class RegionSelect:
         )
         if path:
             try:
-                n = write_selection(path, self.model.snap, self.nodes)
+                n = write_selection(path, self.model.snap, self.rows_in_order())
             except (OSError, ValueError) as e:
                 why = e.strerror if isinstance(e, OSError) and e.strerror else e
                 self.bar.showMessage(f"Could not save {plain(path, 200)}: {plain(why)}", 8000)

@@ -1,6 +1,7 @@
 """What the filters leave on the map, said where people look: legend counts for the models shown ("1,204 of
 5,310"), the filters' counts, a "No models match" note with Reset in the status bar when nothing is left, the
-edge colours while lineage is drawn, and View › Zoom to shown. Counts follow once the changes settle."""
+edge colours while lineage is drawn, and View › Zoom to shown (the 1st-99th percentile box of the shown
+models, so a few far-out models do not leave the rest in a corner). Counts follow once the changes settle."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidgetItem, QPushButton, QWidget
 
 from hubatlas.viewer._qt import menus
+from hubatlas.viewer._qt.legend import entry_text
 from hubatlas.viewer._qt.settled import Settled
-from hubatlas.viewer._qt.text import plain
 from hubatlas.viewer.layers.styling import Filters
 
 MARGIN = 0.08  # around the shown models when zooming to them
@@ -75,11 +76,7 @@ class ShownFeedback:
                 continue
             n = int(kept[key]) if 0 <= key < len(kept) else 0
             self.counts[key] = n
-            item.setText(
-                f"{plain(entry.label, 60)}  ({n:,} of {entry.count:,})"
-                if filters_on
-                else f"{plain(entry.label, 60)}  ({entry.count:,})"
-            )
+            item.setText(entry_text(entry, n if filters_on else None))
         legend.blockSignals(False)
         self.note.setVisible(self.canvas.visible_count == 0)
         self.filters_panel.update_counts()  # the checklists' counts, too
@@ -125,7 +122,7 @@ class ShownFeedback:
         if not m.any():
             self.bar.showMessage("No models shown to zoom to", 4000)
             return False
-        fit_view(self.canvas, self.model.xy[m])
+        fit_view(self.canvas, self.model.xy[m], robust=True)
         return True
 
     def close_views(self) -> None:
@@ -143,9 +140,18 @@ def lineage_rows(lineage: list[tuple[int, int, str]]) -> list[tuple[str, tuple, 
     return [(rel or "inferred", RELATION_COLORS.get(rel, (200, 200, 200)), n) for rel, n in c.most_common()]
 
 
-def fit_view(canvas, xy: np.ndarray) -> None:
-    """Fit the view to the points ``xy`` (n, 2), with a margin; a square at least 0.01 wide."""
-    (x0, y0), (x1, y1) = xy.min(0), xy.max(0)
+ROBUST_FROM = 200  # from this many points on, the view frames their 1st to 99th percentiles
+ROBUST_PCT = (1.0, 99.0)
+
+
+def fit_view(canvas, xy: np.ndarray, robust: bool = False) -> None:
+    """Fit the view to the points ``xy`` (n, 2), with a margin; a square at least 0.01 wide. ``robust``: frame
+    the 1st-99th percentile box of many points, so a few outliers far out do not leave the rest in a corner."""
+    if robust and len(xy) >= ROBUST_FROM:
+        lo, hi = np.percentile(xy, ROBUST_PCT, axis=0)
+        (x0, y0), (x1, y1) = lo, hi
+    else:
+        (x0, y0), (x1, y1) = xy.min(0), xy.max(0)
     side = max(float(x1 - x0), float(y1 - y0), 0.01) * (1 + 2 * MARGIN)
     cx, cy = float(x0 + x1) / 2, float(y0 + y1) / 2
     canvas.view.camera.rect = (cx - side / 2, cy - side / 2, side, side)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QLineEdit, QToolBar
 
 from hubatlas.core.common.fields import MODES
+from hubatlas.viewer._qt.columns import widen_popup
 
 
 class MapToolBar(QToolBar):
@@ -35,6 +36,7 @@ class MapToolBar(QToolBar):
         self.color_by.setToolTip("What the map is coloured by (keys 1–7)")
         for i, (mode, label) in enumerate(MODES.items()):
             self.color_by.addItem(f"{label}  ({i + 1})", mode)
+        widen_popup(self.color_by)
         self.color_by.setCurrentIndex(self.color_by.findData(state.mode))
         self.color_by.currentIndexChanged.connect(lambda i: state.color_by(self.color_by.itemData(i)))
         self.addWidget(self.color_by)

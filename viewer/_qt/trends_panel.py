@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QCursor, QPixmap
 from PySide6.QtWidgets import QComboBox, QLabel, QScrollArea, QToolTip, QVBoxLayout, QWidget
 
+from hubatlas.viewer._qt.columns import widen_popup
 from hubatlas.viewer._qt.settled import Settled
 from hubatlas.viewer._qt.text import plain
 from hubatlas.viewer.layers.trends import CHARTS, TrendsModel, month_day_range
@@ -37,6 +38,7 @@ class TrendsPanel(QWidget):
         self.choice = QComboBox()
         for key, title in CHARTS.items():
             self.choice.addItem(title, key)
+        widen_popup(self.choice)
         self.choice.currentIndexChanged.connect(lambda _: self._draw())
         self.info = QLabel("")
         self.info.setTextFormat(Qt.PlainText)

@@ -77,6 +77,7 @@ class LegendEntry:
     color: tuple[int, int, int]
     count: int
     key: int  # legend class id (``ColorResult.lut_class`` values); -2 for the predicted-values note
+    predicted: int = 0  # of ``count``, the models drawn in this class by a predicted value
 
 
 RAMP_BINS = 256  # continuous modes: codes 0..255 are ramp bins, 256 is "unknown"
@@ -228,18 +229,24 @@ def with_predictions(
     pred_counts: np.ndarray,
     background,
     paler: float = 0.55,
+    target_key: int | None = None,
 ) -> ColorResult:
     """Extend a categorical result (codes ``0..doc_size-1``) with the codes ``doc_size + j`` of models shown by
     their predicted value ``j``: its legend colour mixed toward the background (visibly paler), in that legend
-    entry's class so legend toggles include them. A legend line counts them."""
-    by_label = {e.label: e for e in result.legend}
+    entry's class so legend toggles include them. The legend counts what is drawn (issue 36): each class
+    counts its predicted models too (``LegendEntry.predicted`` says how many), and the class the predicted
+    models came from (``target_key``: no documented value) loses them, so a class nothing wears any more is
+    not listed. A legend line counts every predicted model."""
+    legend = [LegendEntry(e.label, e.color, e.count, e.key) for e in result.legend]  # the base stays as is
+    by_label = {e.label: e for e in legend}
     other = next(
-        (e for e in result.legend if e.color == OTHER), None
+        (e for e in legend if e.color == OTHER), None
     )  # the leftover group (grey), whatever its label
     used = np.flatnonzero(pred_counts > 0)
     if other is None and any(pred_labels[j] not in by_label for j in used):
         # a predicted value outside the legend and no 'other' entry yet (it had no members)
-        other = LegendEntry("other", OTHER, 0, max((x.key for x in result.legend), default=-1) + 1)
+        other = LegendEntry("other", OTHER, 0, max((x.key for x in legend), default=-1) + 1)
+        legend.append(other)
     bg = np.array([c * 255 for c in background[:3]])
     k = len(pred_labels)
     rgba = np.zeros((doc_size + k, 4), np.uint8)
@@ -252,10 +259,13 @@ def with_predictions(
         cls[doc_size + j] = e.key
         rgba[doc_size + j, :3] = (np.array(e.color) * (1 - paler) + bg * paler).astype(np.uint8)
         rgba[doc_size + j, 3] = result.lut_rgba[0, 3] if len(result.lut_rgba) else 200
-    legend = list(result.legend)
-    if other is not None and other not in legend:
-        legend.append(other)
+        e.count += int(pred_counts[j])
+        e.predicted += int(pred_counts[j])
     n = int(pred_counts.sum())
+    for e in legend:
+        if e.key == target_key:
+            e.count -= n  # now drawn in their predicted classes
+    legend = [e for e in legend if e.count > 0]
     if n:
         legend.append(LegendEntry(f"predicted values (paler): {n:,}", (128, 128, 128), n, -2))
     return ColorResult(

@@ -28,7 +28,6 @@ LABELS_TRIED = 600  # candidates tried per view, in priority order
 
 # -- panels ------------------------------------------------------------------------------------------------------
 CHILDREN_SHOWN = 500  # a family row's children listed (grouped by relation); the rest "… more"
-SELECTION_ROWS = 1_000  # rows of the Selection panel's table (the most downloaded first)
 FILTER_VALUES = 200  # values listed in a filter's dropdown (the most frequent first)
 
 THRESHOLDS = {  # name -> what crosses it (a number of models, edges or labels)
@@ -41,6 +40,5 @@ THRESHOLDS = {  # name -> what crosses it (a number of models, edges or labels)
     "LINEAGE_EDGES": "edges of a lineage: above it, the walk stops",
     "LABELS_DRAWN": "labels in a view: above it, the rest wait for a closer zoom",
     "CHILDREN_SHOWN": "children of a model: above it, the family row says how many more",
-    "SELECTION_ROWS": "selected models: above it, the table lists the most downloaded",
     "FILTER_VALUES": "values of a field: above it, the filter lists the most frequent",
 }

@@ -97,7 +97,10 @@ class FieldCodes:
     def colors(self, show_predicted: bool, background) -> ColorResult:
         doc_size = self.L + 1
         if self.pred_labels and show_predicted:
-            r = with_predictions(self.base, doc_size, self.pred_labels, self.pred_counts, background)
+            target = int(self.base.lut_class[self.target_doc])
+            r = with_predictions(
+                self.base, doc_size, self.pred_labels, self.pred_counts, background, target_key=target
+            )
         else:
             k = len(self.pred_labels)  # predicted codes look like their documented value
             rgba = np.concatenate(
