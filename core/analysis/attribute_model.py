@@ -21,14 +21,20 @@ TAGGED = (
 
 def attribute_design(data: AtlasData, words: NameWords, target: str) -> sp.csr_matrix:
     """Features for predicting ``target``: name words, author and the other attributes (never the target);
-    for the licence also the model's tags (licence tags never: data.load leaves them out)."""
+    for the licence also the model's tags (licence tags never: data.load leaves them out) and its creation
+    quarter."""
     blocks = [words.matrix, authors(data.author)]
     for a in ATTRIBUTES:
         if a != target:
             codes, labels = data.attrs[a]
             blocks.append(one_hot(codes, len(labels), 2.0))
-    if target in TAGGED and len(data.tag_pairs[0]):
-        blocks.append(tag_matrix(data))
+    if target in TAGGED:
+        if len(data.tag_pairs[0]):
+            blocks.append(tag_matrix(data))
+        quarter = np.where(data.month() >= 0, data.month() // 3, -1)
+        if (quarter >= 0).any():
+            quarter = np.where(quarter >= 0, quarter - quarter[quarter >= 0].min(), -1)
+            blocks.append(one_hot(quarter, int(quarter.max()) + 1))
     return sp.hstack(blocks, format="csr")
 
 
