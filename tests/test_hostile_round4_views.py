@@ -66,6 +66,15 @@ def test_a_view_on_a_fifo_without_writer_is_refused_at_once(laid_out, tmp_path):
     assert time.perf_counter() - t < 60 and not (tmp_path / "x.png").exists()
 
 
+@FIFO
+def test_view_on_a_fifo_is_refused_before_the_window_opens(laid_out, tmp_path):
+    os.mkfifo(tmp_path / "v")
+    env = {"QT_QPA_PLATFORM": "offscreen"}
+    for path in (str(tmp_path / "v"), "/dev/zero"):  # once: hung for ever; read until memory ran out
+        p = run_cli("view", "--view", path, cache=laid_out, env=env, check=False)
+        _clear(p, "--view", path, "not a regular file")
+
+
 def test_a_view_on_an_endless_device_reads_at_most_its_cap():
     from hubatlas.core.common.regular_files import NotRegularFile, read_capped
     from hubatlas.viewer.layers.view_file import ViewError, load
