@@ -10,6 +10,7 @@ from vispy import scene
 from vispy.visuals.transforms import STTransform
 
 from hubatlas.viewer.layers.labels import LabelSet, PlacedLabel
+from hubatlas.viewer.layers.view_labels import ViewLabels
 
 DENSITY_GRID = 512
 DENSITY_EXTENT = 1.1  # the density image covers [-1.1, 1.1]^2 (the whole map)
@@ -132,7 +133,7 @@ class Cartography:
         self.label_avoid: list[tuple[int, int, int, int]] = []  # screen boxes kept clear (e.g. a minimap)
         self.labels_allowed: np.ndarray | None = None  # labels a view may draw (None: all of label_set)
         self._labels_key: tuple | None = None  # what the drawn labels were named for (None: the full map)
-        self._label_basis = None  # what a narrowed view's labels are counted from, loaded when first needed
+        self._view_labels = ViewLabels(self.model)  # names a narrowed view
         self.canvas.events.draw.connect(self._update_cartography, position="first")
 
     def follow_shown_labels(self) -> None:
@@ -147,7 +148,7 @@ class Cartography:
         labels = self.model.labels
         if narrowed:
             try:
-                labels = LabelSet(self._view_labels(self.visible_mask(), st.filters.as_of_day))
+                labels = self._view_labels.for_view(self.visible_mask(), st.filters.as_of_day)
             except Exception as e:  # labels are a convenience: the map keeps its full names
                 import warnings
 
@@ -162,14 +163,6 @@ class Cartography:
         only the labels whose models are all still shown: the map never names what it hides (the future)."""
         if len(self.label_set):
             self.labels_allowed = self.label_set.all_shown(self.visible_mask())
-
-    def _view_labels(self, shown: np.ndarray, as_of_day: int | None):
-        from hubatlas.core.layout.label_basis import ensure_basis
-        from hubatlas.core.layout.labels import view_labels
-
-        if self._label_basis is None:
-            self._label_basis = ensure_basis(self.model.snap)
-        return view_labels(self.model.snap, shown, as_of_day, basis=self._label_basis)
 
     @property
     def labels_drawn(self) -> list[PlacedLabel]:
