@@ -7,9 +7,10 @@ download its files, so `hubatlas get` runs against it with the real client throu
 - ``HEAD|GET /datasets/{repo}/resolve/{rev}/{path}``: an LFS file answers 302 to a second server (the CDN, on
   another port) with ``X-Linked-Size``, ``X-Linked-Etag`` (its sha256), ``X-Repo-Commit`` and ``ETag``, as the
   Hub does;
-- the CDN: ``GET /blob/<sha256>`` with ``Range: bytes=N-`` (206, ``Content-Range``), and faults on demand: a
+- the CDN: ``GET /blob/<sha256>`` with ``Range`` (``bytes=N-``, ``bytes=a-b``, ``bytes=-N``: 206 with
+  ``Content-Range``), and faults on demand: a
   connection dropped a third of the way in (``drop``) or before
-  any byte (``empty``), flipped bytes (``corrupt``), a longer body (``longer``).
+  any byte (``empty``), a slow body (``slow``), flipped bytes (``corrupt``), a longer body (``longer``).
 
 Everything else (``/api/models``) is the models API of tests/hubserver.py, so `sync --refresh` after `get`
 runs against the same endpoint."""
@@ -51,16 +52,19 @@ class CdnHandler(BaseHTTPRequestHandler):
             data = bytes([data[0] ^ 0xFF]) + data[1:]
         if fault == "longer":
             data = data + b"\0" * 1000
-        start = 0
-        if rng and rng.startswith("bytes=") and rng.endswith("-"):
-            start = int(rng[6:-1])
-        body = data[start:]
-        status = 206 if start else 200
-        headers = {"Content-Range": f"bytes {start}-{len(data) - 1}/{len(data)}"} if start else {}
-        if fault in (
-            "drop",
-            "empty",
-        ):  # the whole length promised, a third (or nothing) sent, the connection closed
+        start, end = 0, len(data)  # Range: bytes=N- (a resume), bytes=a-b, bytes=-N (a file's last N bytes)
+        if rng and rng.startswith("bytes="):
+            a, _, b = rng[6:].partition("-")
+            start, end = (
+                (max(0, len(data) - int(b)), len(data)) if not a else (int(a), int(b) + 1 if b else len(data))
+            )
+        body = data[start:end]
+        ranged = bool(rng)
+        status = 206 if ranged else 200
+        headers = {"Content-Range": f"bytes {start}-{end - 1}/{len(data)}"} if ranged else {}
+        if fault == "slow":  # 1 kB every 100 ms: a download long enough to be cancelled
+            return self._slow(status, body, headers)
+        if fault in ("drop", "empty"):  # the whole length promised, a third (or nothing) sent, then closed
             self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
             for k, v in headers.items():
@@ -72,6 +76,22 @@ class CdnHandler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         self._send(status, body, headers)
+
+    def _slow(self, status: int, body: bytes, headers: dict) -> None:
+        import time
+
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        try:
+            for i in range(0, len(body), 1024):
+                self.wfile.write(body[i : i + 1024])
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:  # the client went away (a cancel)
+            self.close_connection = True
 
     def _send(self, status: int, body: bytes, headers: dict | None = None) -> None:
         self.send_response(status)

@@ -36,8 +36,23 @@ def cmd_view(args: argparse.Namespace) -> int:
             raise CLIError(f"--view {args.view}: {e}") from None
         view = Path(args.view)
     return run(
-        Path(cache), label=label, screenshot=Path(args.screenshot) if args.screenshot else None, view=view
+        Path(cache),
+        label=label,
+        screenshot=Path(args.screenshot) if args.screenshot else None,
+        view=view,
+        first_launch=_empty_default_cache(args, Path(cache)),
     )
+
+
+def _empty_default_cache(args: argparse.Namespace, shown: Path) -> Path | None:
+    """The default cache when it is empty and the demo is shown instead (the first launch): the window then
+    offers to get the whole Hub into it."""
+    from hubatlas.core.common.paths import DB_NAME, resolve_cache_dir
+
+    if args.cache:
+        return None
+    default = resolve_cache_dir(None)
+    return default if not (default / DB_NAME).exists() and shown.resolve() != default.resolve() else None
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -159,7 +159,7 @@ def _render(
                 atlas.set_camera(*cam)
             labels = st.labels
             for note in view.notes:
-                print(f"hubatlas: the view: {note}", file=sys.stderr)
+                print(f"hubatlas: the view: {printable(note, 2000)}", file=sys.stderr)  # quotes the file
         if args.save_view:
             _save_view(model, atlas, Path(args.save_view))
         opts = ExportOptions(

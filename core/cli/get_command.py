@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 
 from hubatlas.core.cli.common import JSON, QUIET, CLIError, emit, open_store, progress_flag, rebuild_snapshot
 
@@ -23,6 +25,8 @@ def _run(store, args: argparse.Namespace):
         keep=args.keep,
         progress=progress_flag(args),
     )
+    if os.environ.get(PROGRESS_LINES) == "1":  # the window's job reads these
+        opts.on_bytes, opts.on_stage = _byte_lines(), lambda name: _line(name)
     try:
         return get_snapshot(store, opts)
     except (SnapshotRefused, HubUnavailable, EndpointRefused, Cancelled) as e:
@@ -44,6 +48,26 @@ def _run(store, args: argparse.Namespace):
         ) from None
 
 
+PROGRESS_LINES = "HUBATLAS_PROGRESS_LINES"
+
+
+def _line(*words: object) -> None:
+    print("hubatlas-progress:", *words, file=sys.stderr, flush=True)
+
+
+def _byte_lines():
+    """Bytes so far and the total as lines on stderr, at most 5 a second (and the last one)."""
+    last = [0.0]
+
+    def on_bytes(n: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.2 or n >= total:
+            last[0] = now
+            _line("bytes", n, total)
+
+    return on_bytes
+
+
 def cmd_get(args: argparse.Namespace) -> int:
     with open_store(args, write=True) as store:
         s = _run(store, args)
@@ -55,6 +79,8 @@ def cmd_get(args: argparse.Namespace) -> int:
             from hubatlas.core.layout.params import LayoutParams
             from hubatlas.core.layout.pipeline import LayoutError, run_layout
 
+            if os.environ.get(PROGRESS_LINES) == "1":
+                _line("layout")
             try:
                 layout = run_layout(store, LayoutParams(), progress=progress_flag(args))
             except LayoutError as e:

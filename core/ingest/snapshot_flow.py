@@ -30,6 +30,7 @@ class GetOptions:
     progress: bool | None = None
     on_bytes: Callable[[int, int], None] | None = None
     cancel: Callable[[], bool] | None = None
+    on_stage: Callable[[str], None] | None = None  # "download", "import"
 
 
 @dataclass
@@ -110,9 +111,12 @@ def get_snapshot(store: Store, opts: GetOptions, downloads: Path | None = None) 
     base, sf = locate(opts)
     s = GetSummary(repo=sf.repo, file=sf.path, date=sf.date, bytes=sf.size, sha256=sf.sha256)
     folder = downloads or store.dir / "downloads"
+    stage = opts.on_stage or (lambda name: None)
     t = time.perf_counter()
+    stage("download")
     path = download(base, sf, folder, opts.progress, opts.on_bytes, opts.cancel)
     s.download_seconds = round(time.perf_counter() - t, 2)
+    stage("import")
     import_snapshot(store, path, sf, opts.progress, s)
     if not opts.keep:
         path.unlink(missing_ok=True)

@@ -154,14 +154,19 @@ def _progress_class(enabled: bool | None, on_bytes: Callable[[int, int], None] |
             kw.update(disable=not show, file=sys.stderr, dynamic_ncols=True, unit="B", unit_scale=True)
             kw["unit_divisor"] = 1024
             super().__init__(*a, **kw)
+            self.done = int(kw.get("initial") or 0)  # counted here: a disabled tqdm counts nothing
 
         def update(self, n=1):
             if cancel is not None and cancel():
                 raise Cancelled("the download was cancelled; run it again to resume")
-            out = super().update(n)
+            self.done += n
             if on_bytes is not None:
-                on_bytes(int(self.n), int(self.total or 0))
-            return out
+                on_bytes(self.done, int(self.total or 0))
+            return super().update(n)
+
+        def reset(self, total=None):
+            self.done = 0
+            return super().reset(total)
 
     return Bar
 

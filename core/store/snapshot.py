@@ -137,6 +137,7 @@ def build(store: Store, progress: bool | None = None) -> dict:
         "relations": list(RELATIONS),
         "synthetic": synthetic,
         "data_source": source_text(store.meta()),
+        "snapshot_date": store.meta().get("snapshot_date") or None,  # `hubatlas get`: "new since" this day
         "seconds": round(time.perf_counter() - t0, 3),
     }
     if old_layout and np.isfinite(old_xy[0]).any():

@@ -35,6 +35,21 @@ def check_gl() -> str | None:
         return f"{type(e).__name__}: {e}"
 
 
+def _demo_models(cache: Path | None) -> int:
+    """The bundled demo's model count, from its manifest (0 when it cannot be read)."""
+    import json
+
+    from hubatlas.core.common.paths import demo_dir
+    from hubatlas.core.store.snapshot import snapshot_dir
+
+    try:
+        return int(
+            json.loads((snapshot_dir(Path(cache or demo_dir())) / "manifest.json").read_text())["models"]
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
 def make_app():
     """The QApplication with the app's name, version and icon set; returns (app, icon or None)."""
     from PySide6.QtGui import QIcon
@@ -56,8 +71,40 @@ def make_app():
     return app, icon
 
 
-def run(cache: Path, *, label: str = "", screenshot: Path | None = None, view: Path | None = None) -> int:
-    """Show the window (the event loop runs until it closes). Returns a process exit code."""
+def whole_hub(cache: Path, demo_models: int) -> bool:
+    """The first-launch dialog (the demo or the whole Hub) and, when the Hub is chosen, `hubatlas get` into
+    ``cache`` behind its progress dialog. True when ``cache`` now holds the whole Hub, laid out."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from hubatlas.viewer._qt.hub_get import first_launch_choice, get_with_dialog
+    from hubatlas.viewer.layers.hub_offer import fetch_offer
+
+    QApplication.setOverrideCursor(Qt.WaitCursor)
+    try:
+        offer = fetch_offer()
+    finally:
+        QApplication.restoreOverrideCursor()
+    if first_launch_choice(demo_models, offer) != "hub":
+        return False
+    ok, msg = get_with_dialog(cache, offer.text())
+    if not ok and msg != "cancelled":
+        QMessageBox.warning(
+            None, "Could not get the whole Hub", f"{printable(msg, 600)}\n\nThe demo opens instead."
+        )
+    return ok
+
+
+def run(
+    cache: Path,
+    *,
+    label: str = "",
+    screenshot: Path | None = None,
+    view: Path | None = None,
+    first_launch: Path | None = None,
+) -> int:
+    """Show the window (the event loop runs until it closes). Returns a process exit code. ``first_launch``:
+    the default cache, empty (``cache`` is then the demo): the first dialog offers the whole Hub beside it."""
     from PySide6.QtWidgets import QMessageBox
 
     app, icon = make_app()
@@ -82,12 +129,16 @@ def run(cache: Path, *, label: str = "", screenshot: Path | None = None, view: P
 
     from hubatlas.viewer._qt.layout_job import compute_with_dialog
 
+    if first_launch is not None and screenshot is None and whole_hub(first_launch, _demo_models(cache)):
+        cache, label = first_launch, ""
     try:
         model = prepare(cache, ask_layout=ask, compute_layout=compute_with_dialog)
     except Problem as p:
         print(f"hubatlas: {p.title.lower()}: {printable(p, 2000)}", file=sys.stderr)
         if screenshot is not None:  # (a scripted run has nobody to close the dialog)
             return 2
+        if p.title == "The atlas is empty" and whole_hub(cache, _demo_models(None)):
+            return run(cache, label=label, view=view)
         box, demo = problem_box(p, cache)
         box.exec()
         if demo is None or box.clickedButton() is not demo:

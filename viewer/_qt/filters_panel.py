@@ -184,6 +184,7 @@ class FiltersPanel(QWidget):
         self.hide_undated.setToolTip("Hide the models without a creation date while the history replays")
         self.hide_undated.toggled.connect(self._edited)
         form.addRow("", self.hide_undated)
+        self.new_since = self._new_since_button(form)
         reset = QPushButton("Reset filters")
         reset.clicked.connect(self.reset)
         form.addRow("", reset)
@@ -278,6 +279,26 @@ class FiltersPanel(QWidget):
         form.addRow(title, slider)
         form.addRow("", label)  # under the slider: a narrow panel never cuts the date or the count
         return slider, label
+
+    def _new_since_button(self, form: QFormLayout) -> QPushButton | None:
+        """One click for what the Hub added since the weekly snapshot the atlas came from (`hubatlas get`,
+        then `hubatlas sync --refresh`): models created after its date."""
+        date = self.model.manifest.get("snapshot_date")
+        if not date:
+            return None
+        from hubatlas.core.common.dates import day_of
+
+        day = day_of(date)
+        button = QPushButton(f"New since {date[:10]}")
+        button.setToolTip(
+            f"Only models created after {date[:10]}, the date of the weekly snapshot this atlas was got from "
+            "(a refresh adds what the Hub gained since)"
+        )
+        button.clicked.connect(
+            lambda: self.state.update(filters=dataclasses.replace(self.state.filters, since_day=day + 1))
+        )
+        form.addRow("", button)
+        return button
 
     def set_since(self, day: int) -> None:
         self.since.setValue(int(day))

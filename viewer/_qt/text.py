@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlparse
 
+from hubatlas.core.common.text import printable
+
 # the Hub's repository id alphabet: ASCII letters, digits, '-', '_', '.'
 _ID = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?$")
 
@@ -31,7 +33,6 @@ def is_safe_hub_url(url: str) -> bool:
 
 
 def plain(value: object, limit: int = 2000) -> str:
-    """A value as a single plain-text line (control characters removed, length bounded)."""
-    s = str(value)
-    s = "".join(ch if ch.isprintable() else " " for ch in s)
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    """A value as a single plain-text line: ``printable`` (control, bidi and format characters shown as U+FFFD,
+    length bounded), the one function every untrusted text goes through."""
+    return printable(value, limit)

@@ -14,6 +14,7 @@ from vispy import scene
 
 from hubatlas.viewer._vispy.cartography import Cartography
 from hubatlas.viewer._vispy.detail import AdaptiveDetail
+from hubatlas.viewer._vispy.gl_release import release
 from hubatlas.viewer._vispy.lod import GridIndex, priority_order
 from hubatlas.viewer._vispy.map_canvas import MapCanvas
 from hubatlas.viewer._vispy.overlays import EdgeOverlay, SelectionOverlay
@@ -396,3 +397,4 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
     def close(self) -> None:
         self._unsubscribe()
         self.canvas.close()
+        release(self.canvas)  # EGL keeps a closed canvas's context and scene otherwise (gl_release)

@@ -1,7 +1,10 @@
 """What an export draws over the rendered map — labels, legend, title, attribution — as a list of plain
 drawing operations in the image's pixels, then drawn onto the raster (Pillow) or written as real text beside
 the embedded map in a vector figure (``vector.py``). Text is set in DejaVu Sans (shipped with matplotlib), which
-has every glyph the legends use (≤ ≥ → ·), and every box is measured to fit its text."""
+has every glyph the legends use (≤ ≥ → ·), and every box is measured to fit its text. Every text drawn or
+measured is untrusted (titles, licences, tasks, labels) and goes through ``printable`` first: no control
+character reaches an SVG (not well-formed XML), a PDF font subset or Pillow's text layout, no bidi override
+reverses a legend, and a legend entry's count is drawn as a text of its own, never pulled into its label."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from hubatlas.core.common.text import printable
 
 WHITE = (255, 255, 255, 255)
 
@@ -31,6 +36,9 @@ class Text:
     fill: tuple  # RGBA 0-255
     anchor: str = "la"  # Pillow's anchors: "la" left/ascender, "mm" middle/middle
     bold: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", printable(self.text))  # untrusted: one line, nothing interpreted
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,8 @@ def font(px: float, bold: bool = False):
 
 
 def text_width(text: str, px: float, bold: bool = False) -> float:
-    return font(px, bold).getlength(text)
+    """Pixels ``text`` takes at ``px`` (measured as it is drawn: through ``printable``)."""
+    return font(px, bold).getlength(printable(text))
 
 
 def data_date(manifest: dict) -> str:
@@ -138,16 +147,22 @@ def decorations(
 
 
 def _legend(colors, mode_label: str, scale: float, pad: float, h: int) -> list[Op]:
-    """The legend's box (first), its title and entries: a swatch and "label  count" each, or the ramp."""
+    """The legend's box (first), its title and entries: a swatch, the label and its count each (two texts:
+    a right-to-left label cannot pull the count into it), or the ramp."""
     px, line = 14 * scale, 20 * scale
     if colors.continuous:
         lo, hi = colors.continuous
-        rows = [f"{lo} → {hi}"]
+        rows = [(f"{printable(lo)} → {printable(hi)}", "")]
     else:
         # informational entries (key < 0, e.g. the predicted-values note) carry their count in the label
-        rows = [e.label[:48] if e.key < 0 else f"{e.label[:40]}  {e.count:,}" for e in colors.legend[:20]]
+        rows = [
+            (printable(e.label[:48]), "") if e.key < 0 else (printable(e.label[:40]), f"  {e.count:,}")
+            for e in colors.legend[:20]
+        ]
     swatch = 0.0 if colors.continuous else 18 * scale
-    width = max([text_width(mode_label, px, True)] + [swatch + text_width(r, px) for r in rows])
+    width = max(
+        [text_width(mode_label, px, True)] + [swatch + text_width(a, px) + text_width(b, px) for a, b in rows]
+    )
     height = line * (len(rows) + (2 if colors.continuous else 1))
     x0, y0 = pad, h - height - pad * 3
     ops: list[Op] = [
@@ -156,12 +171,14 @@ def _legend(colors, mode_label: str, scale: float, pad: float, h: int) -> list[O
     ]
     if colors.continuous:
         ops.append(Ramp(x0, y0 + line, max(200 * scale, width), 10 * scale, np.asarray(colors.ramp)))
-        ops.append(Text(x0, y0 + 2 * line, rows[0], px, WHITE))
+        ops.append(Text(x0, y0 + 2 * line, rows[0][0], px, WHITE))
         return ops
-    for k, (e, row) in enumerate(zip(colors.legend[:20], rows, strict=True)):
+    for k, (e, (label, count)) in enumerate(zip(colors.legend[:20], rows, strict=True)):
         yy = y0 + line * (k + 1)
         ops.append(Box(x0, yy + 3 * scale, x0 + 12 * scale, yy + 15 * scale, (*tuple(e.color), 255)))
-        ops.append(Text(x0 + swatch, yy, row, px, WHITE))
+        ops.append(Text(x0 + swatch, yy, label, px, WHITE))
+        if count:
+            ops.append(Text(x0 + swatch + text_width(label, px), yy, count, px, WHITE))
     return ops
 
 

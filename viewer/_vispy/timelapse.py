@@ -6,8 +6,7 @@ provides one, or an ``ffmpeg`` on the PATH; without either MP4 is refused with t
 from __future__ import annotations
 
 import shutil
-import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from pathlib import Path
 
@@ -73,8 +72,11 @@ def record(
     fps: float = 4.0,
     progress: Callable[[int, int], bool] | None = None,
 ) -> int:
-    """Render one frame per day in ``days`` and save the animation; returns the frames written.
+    """Render one frame per day in ``days`` and save the animation; returns the frames written. Each frame
+    goes to the encoder as it is made (``animation_writers``): memory does not grow with the frames.
     ``progress(done, total)`` may return False to stop (nothing is written then)."""
+    from hubatlas.viewer._vispy import animation_writers as aw
+
     fmt = ANIMATION_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ExportError(f"{path}: a time-lapse is .gif, .webp or .mp4")
@@ -86,38 +88,48 @@ def record(
         )
     if not 0.1 <= fps <= 60:
         raise ExportError("--fps: from 0.1 to 60 frames a second")
-    from PIL import Image
+    frames = _frames(atlas, opts, days, progress)
+    try:
+        with atomic_path(path) as tmp:
+            if fmt == "mp4":
+                assert encoder is not None
+                return aw.write_mp4(encoder, frames, len(days), tmp, fps)
+            return (aw.write_gif if fmt == "gif" else aw.write_webp)(frames, len(days), tmp, fps)
+    except _Stopped:
+        return 0
+    except aw.WriteError as e:
+        raise ExportError(str(e)) from None
+    finally:
+        frames.close()  # the view's own filters back, whatever happened
 
+
+class _Stopped(Exception):
+    """``progress`` said stop."""
+
+
+def _frames(atlas, opts: ExportOptions, days: list[int], progress) -> Generator[np.ndarray, None, None]:
+    """The (h, w, 3) frame of each day, made when the encoder asks for it: the view "as of" that day with the
+    export's decorations and the month and count as caption. The state's filters are restored when it ends
+    or is closed."""
     state = atlas.state
     before = state.filters
     tile = min(max_framebuffer(), TILE_MAX)
-    frames: list = []
     scale = max(1.0, min(opts.width, opts.height) / 1000)
     text = (*tuple(int(c * 255) for c in atlas.theme.text[:3]), 255)
     try:
         for i, day in enumerate(days):
             if progress is not None and progress(i, len(days)) is False:
-                return 0
+                raise _Stopped
             state.update(filters=replace(before, as_of_day=day))
             img = render_tiled(atlas, opts.width, opts.height, tile)
             when = str(EPOCH + np.timedelta64(day, "D"))[:7]
             caption = f"{when}  ·  {atlas.model.shown_count(state):,} models"
             y = 16 * scale + (34 * scale if opts.title else 0)
             ops = [*figure_ops(atlas, opts), Text(16 * scale, y, caption, 22 * scale, text, bold=True)]
-            rgb = draw_raster(img, ops)[..., :3]
-            frames.append(rgb if fmt == "mp4" else Image.fromarray(np.ascontiguousarray(rgb), "RGB"))
+            yield draw_raster(img, ops)[..., :3]
+            del img
     finally:
         state.update(filters=before)
-    with atomic_path(path) as tmp:
-        if fmt == "mp4":
-            _encode_mp4(encoder, frames, tmp, fps)
-        else:
-            ms = round(1000 / fps)
-            kw = {"loop": 0, "duration": ms, "save_all": True, "append_images": frames[1:]}
-            if fmt == "webp":
-                kw["quality"] = 80
-            frames[0].save(tmp, "GIF" if fmt == "gif" else "WEBP", **kw)
-    return len(frames)
 
 
 def _ffmpeg() -> str | None:
@@ -127,20 +139,6 @@ def _ffmpeg() -> str | None:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError):
         return shutil.which("ffmpeg")
-
-
-def _encode_mp4(exe: str, frames: list, out: Path, fps: float) -> None:
-    h, w = frames[0].shape[:2]
-    w2, h2 = w - w % 2, h - h % 2  # H.264 wants even sides
-    cmd = [exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w2}x{h2}",
-           "-r", f"{fps:g}", "-i", "-", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-f", "mp4", str(out)]  # fmt: skip
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert p.stdin is not None
-    for f in frames:
-        p.stdin.write(np.ascontiguousarray(f[:h2, :w2]).tobytes())
-    _, err = p.communicate()
-    if p.returncode:
-        raise ExportError(f"ffmpeg could not encode the MP4: {err.decode(errors='replace')[-300:]}")
 
 
 __all__ = ["ANIMATION_FORMATS", "MAX_FRAMES", "data_months", "month_ends", "record"]
