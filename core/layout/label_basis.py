@@ -24,7 +24,7 @@ from hubatlas.core.store.snapshot import Snapshot, write_table
 
 BASIS_FILE = "label_basis.arrow"
 TEXTS_FILE = "label_texts.arrow"
-BASIS_VERSION = "2"
+BASIS_VERSION = "3"
 REGIONS = (40, 96, 240, 640, 1600)  # regions at each level: the overview's, then from zoom 2, 4 and 8; the
 # finest (and finer ones for coarser zooms) name a narrowed view, whose shown models fill fewer regions
 KMEANS_SAMPLE = 100_000  # points the regions' k-means is fitted on (a seeded sample above this)

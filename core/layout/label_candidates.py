@@ -81,6 +81,16 @@ STOP_WORDS = frozenset(
         "for",
         "with",
         "from",
+        # words of names that say nothing of what a model is about (tutorial names, casing, generic kinds)
+        "uncased",
+        "cased",
+        "name",
+        "repo",
+        "awesome",
+        "instruct",
+        "chat",
+        "open",
+        "text",
     ]
 )
 KIND_WEIGHT = {"family": 1.3, "publisher": 1.0, "task": 0.8, "word": 0.7, "library": 0.6, "topic": 0.5}
