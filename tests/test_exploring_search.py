@@ -158,3 +158,56 @@ def test_export_focus_and_a_views_selection_follow_aliases(tmp_path):
         check=False,
     )
     assert bad.returncode != 0 and "no model" in bad.stderr
+
+
+# -- an export's view keeps its size; a selection does not dim a figure unless asked ---------------------------
+def _png(path):
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_a_saved_view_keeps_the_exports_size_and_a_selection_does_not_dim_it(tmp_path):
+    import numpy as np
+    from exploring_atlas import build
+
+    cache = build(tmp_path / "atlas")  # 60,000 real-shaped models
+    a, v = tmp_path / "a.png", tmp_path / "v.json"
+    args = ("--no-labels", "--no-legend", "--no-attribution")
+    run_cli(
+        "export",
+        "--out",
+        str(a),
+        "--width",
+        "640",
+        "--height",
+        "400",
+        "--save-view",
+        str(v),
+        *args,
+        cache=cache,
+    )
+    saved = json.loads(v.read_text())
+    assert saved["camera"]["size"] == [640, 400]
+    b = tmp_path / "b.png"
+    run_cli("export", "--view", str(v), "--out", str(b), *args, cache=cache)
+    assert _png(b).shape == (400, 640, 3) and np.array_equal(_png(a), _png(b))  # remade pixel for pixel
+    c = tmp_path / "c.png"
+    run_cli(
+        "export", "--view", str(v), "--out", str(c), "--width", "320", "--height", "200", *args, cache=cache
+    )
+    assert _png(c).shape == (200, 320, 3)  # a size given wins
+    # the same view with a box selection: the figure shows every model in its colours (no dark band)
+    saved["selection"] = {
+        "region": {"how": "box", "outline": [[-0.3, -0.3], [0.3, -0.3], [0.3, 0.3], [-0.3, 0.3]]}
+    }
+    boxed = tmp_path / "boxed.json"
+    boxed.write_text(json.dumps(saved))
+    d = tmp_path / "d.png"
+    run_cli("export", "--view", str(boxed), "--out", str(d), *args, cache=cache)
+    assert np.array_equal(_png(a), _png(d))
+    bad = dict(saved, camera=dict(saved["camera"], size=[640, True]))
+    boxed.write_text(json.dumps(bad))
+    out = run_cli("export", "--view", str(boxed), "--out", str(d), *args, cache=cache, check=False)
+    assert out.returncode != 0 and "camera.size" in out.stderr

@@ -89,8 +89,8 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="output .png, .jpg, .svg or .pdf (.gif, .webp, .mp4 with --timelapse)",
     )
-    s.add_argument("--width", type=int, default=1920, metavar="W", help="width in pixels (default 1920)")
-    s.add_argument("--height", type=int, default=1080, metavar="H", help="height in pixels (default 1080)")
+    s.add_argument("--width", type=int, default=None, metavar="W", help="width in pixels (default 1920)")
+    s.add_argument("--height", type=int, default=None, metavar="H", help="height in pixels (default 1080)")
     s.add_argument("--preset", choices=["4k", "8k"], help="a size preset (overrides --width/--height)")
     s.add_argument(
         "--color-by",

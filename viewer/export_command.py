@@ -15,6 +15,8 @@ from hubatlas.core.common.text import printable, shown
 from hubatlas.viewer._vispy.canvas import make_canvas
 from hubatlas.viewer.layers.atlas_model import AtlasModel
 
+DEFAULT_SIZE = (1920, 1080)  # --width/--height when neither they nor a --view's saved size give one
+
 
 def parse_filters(specs: list[str] | None, snap) -> dict[str, frozenset[int] | None]:
     """``--filter FIELD=VALUE[,VALUE...]`` (repeatable; see :func:`parse_values`) or a CLIError."""
@@ -27,7 +29,7 @@ def parse_filters(specs: list[str] | None, snap) -> dict[str, frozenset[int] | N
 def export_cli(args: argparse.Namespace) -> int:
     from hubatlas.viewer._vispy.export import ExportError, check_target
 
-    w, h = {"4k": (3840, 2160), "8k": (7680, 4320)}.get(args.preset, (args.width, args.height))
+    w, h = export_size(args)
     out = Path(args.out)
     try:
         if args.timelapse:
@@ -112,12 +114,32 @@ def _timelapse(atlas, args, out: Path, opts) -> None:
     print(f"hubatlas: {n} frames, {first[:7]} to {last[:7]}", file=sys.stderr)
 
 
-def _save_view(model: AtlasModel, atlas, path: Path) -> None:
-    """Write the view an export renders (``--save-view``), so the figure can be remade."""
+def export_size(args) -> tuple[int, int]:
+    """The image's size: ``--preset``, else ``--width``/``--height`` where given, else the size a ``--view``
+    was saved at (``export --save-view`` keeps it, so the figure is remade pixel for pixel), else 1920×1080."""
+    presets = {"4k": (3840, 2160), "8k": (7680, 4320)}
+    if args.preset in presets:
+        return presets[args.preset]
+    saved = None
+    if args.view and args.width is None and args.height is None:
+        from hubatlas.viewer.layers.view_file import ViewError, load
+
+        try:
+            saved = (load(args.view).data.get("camera") or {}).get("size")
+        except ViewError:
+            saved = None  # said when the view is applied
+    if saved:
+        return int(saved[0]), int(saved[1])
+    return args.width or DEFAULT_SIZE[0], args.height or DEFAULT_SIZE[1]
+
+
+def _save_view(model: AtlasModel, atlas, path: Path, size: tuple[int, int]) -> None:
+    """Write the view an export renders (``--save-view``) with the export's size, so the figure can be
+    remade."""
     from hubatlas.core.common.atomic import atomic_path
     from hubatlas.viewer.layers.view_file import capture
 
-    view = capture(model, atlas.state, atlas.camera(), atlas.colors.legend)
+    view = capture(model, atlas.state, atlas.camera(), atlas.colors.legend, size=size)
     try:
         with atomic_path(path) as tmp:
             Path(tmp).write_text(view.dumps() + "\n", encoding="utf-8")
@@ -161,7 +183,7 @@ def _render(
             for note in view.notes:
                 print(f"hubatlas: the view: {printable(note, 2000)}", file=sys.stderr)  # quotes the file
         if args.save_view:
-            _save_view(model, atlas, Path(args.save_view))
+            _save_view(model, atlas, Path(args.save_view), (w, h))
         opts = ExportOptions(
             width=w,
             height=h,

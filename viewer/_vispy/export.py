@@ -36,6 +36,9 @@ class ExportOptions:
         None  # the map's labels as the window draws them at this view; None: as the view does
     )
     density: bool | None = None  # the density layer (terrain) under the points; None: as the view shows it
+    # a box or lasso selection fades the other models on screen; a figure shows every model in its colours
+    # unless asked (an unexplained dark band otherwise: issue 36)
+    dim_unselected: bool = False
 
 
 def max_framebuffer() -> int:
@@ -85,12 +88,13 @@ def image_rect(atlas, width: int, height: int) -> tuple[float, float, float, flo
     return x0, y0, w, h
 
 
-def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.ndarray:
+def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None, dim: bool = True) -> np.ndarray:
     """Render the current view at width×height: one hidden canvas of at most ``tile`` pixels a side (plus a
     margin), moved over the image tile by tile (the view is widened to the image's aspect, never cropped).
     Point sizes come from the whole image's view, and each tile is drawn with a margin as wide as the largest
     point, then cropped, so points on a seam are drawn whole in both tiles: the image does not depend on the
-    tile size."""
+    tile size. ``dim``: keep a region selection's fading of the other models (False: every model in its
+    colours)."""
     tw, th = min(width, tile), min(height, tile)
     x0, y0, w, h = image_rect(atlas, width, height)
     zoom = atlas.zoom_level()  # the window's view: the same points, in proportion to the image's size
@@ -101,6 +105,11 @@ def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.
     cw_, ch_ = tw + 2 * margin, th + 2 * margin
     own = atlas.offscreen and tuple(atlas.canvas.size) == (cw_, ch_)
     off = atlas if own else atlas.offscreen_copy((cw_, ch_))
+    region = off.state.region
+    if not dim and region.nodes is not None:
+        from hubatlas.viewer.layers.atlas_state import Region
+
+        off.state.update(region=Region())  # the copy's state (or the export's own): the window's is untouched
     bg_before = off.canvas.bgcolor
     if bgcolor is not None:
         off.canvas.bgcolor = bgcolor
@@ -126,6 +135,8 @@ def render_tiled(atlas, width: int, height: int, tile: int, bgcolor=None) -> np.
         cam.aspect = 1
         cam.rect = r_off
         off.canvas.bgcolor = bg_before
+        if off.state.region is not region:
+            off.state.update(region=region)
         if own:
             off.settle()
         else:
@@ -182,7 +193,9 @@ def export_image(atlas, path: str | Path, opts: ExportOptions, tile: int | None 
     if opts.density is not None:
         state.update(density=opts.density)  # for this image only: the view gets its own back below
     try:
-        img = render_tiled(atlas, opts.width, opts.height, tile or min(max_framebuffer(), TILE_MAX), bg)
+        img = render_tiled(
+            atlas, opts.width, opts.height, tile or min(max_framebuffer(), TILE_MAX), bg, opts.dim_unselected
+        )
     finally:
         state.update(density=shown)
     if fmt in ("svg", "pdf"):  # the points as one raster, the rest as text and shapes

@@ -21,6 +21,7 @@ VERSION = 1
 MAX_LIST = 100_000  # ids of a selection, points of a lasso as read
 MAX_VALUES = 2_000  # values of one filter, hidden legend classes
 MAX_TEXT = 300
+MAX_SIDE = 16384  # pixels a side of a saved export size (camera.size)
 MODES = ("modality", "pipeline_tag", "license", "library_name", "relation", "created", "downloads")
 
 
@@ -98,10 +99,16 @@ def camera(c: object) -> dict:
     center = items(c.get("center"), "camera.center", 2)
     if len(center) != 2:
         raise ViewError("camera.center: two numbers expected")
-    return {
+    out = {
         "center": [number(x, "camera.center", -100, 100) for x in center],
         "zoom": number(c.get("zoom", 1), "camera.zoom", 0.01, 10_000),
     }
+    if "size" in c:  # the export's size in pixels (export --save-view), used by export --view
+        size = items(c.get("size"), "camera.size", 2)
+        if len(size) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in size):
+            raise ViewError("camera.size: two whole numbers of pixels expected")
+        out["size"] = [int(number(v, "camera.size", 16, MAX_SIDE)) for v in size]
+    return out
 
 
 def filters(f: object) -> dict:

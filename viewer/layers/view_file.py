@@ -107,9 +107,16 @@ def load(path: str | Path) -> View:
 
 
 # -- writing: what a view shows now ---------------------------------------------------------------------------
-def capture(model, state: AtlasState, camera: tuple[float, float, float], legend: list) -> View:
+def capture(
+    model,
+    state: AtlasState,
+    camera: tuple[float, float, float],
+    legend: list,
+    size: tuple[int, int] | None = None,
+) -> View:
     """The view of ``state`` on ``model`` at ``camera`` (centre x, y and zoom); ``legend``: the legend entries
-    of the colour mode (their labels name the hidden classes)."""
+    of the colour mode (their labels name the hidden classes); ``size``: the image's size in pixels, kept as
+    ``camera.size`` (an export's view is remade at its own size)."""
     f = state.filters
     filters: dict = {}
     for name, codes in f.values.items():
@@ -131,7 +138,8 @@ def capture(model, state: AtlasState, camera: tuple[float, float, float], legend
             "data_date": model.snap.manifest.get("data_date"),
             "models": int(model.snap.manifest.get("models", 0)),
         },
-        "camera": {"center": [round(camera[0], 9), round(camera[1], 9)], "zoom": round(camera[2], 6)},
+        "camera": {"center": [round(camera[0], 9), round(camera[1], 9)], "zoom": round(camera[2], 6)}
+        | ({"size": [int(size[0]), int(size[1])]} if size else {}),
         "color_by": state.mode,
         "show_predicted": bool(state.show_predicted),
         "hidden": [e.label for e in legend if e.key in state.hidden_classes],
