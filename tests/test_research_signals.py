@@ -309,3 +309,31 @@ def test_relation_typing_reports_each_type_where_edges_are_typed(tmp_path):
     store.close()
     r = evaluate_inference(data, words)["relation"]
     assert not r["evaluated"] and "too few documented relation types" in r["reason"]
+
+
+def test_predict_evaluate_command_reports_the_atlas_signal(tmp_path):
+    """The command adds the atlas-neighbour signal (its space rebuilt blind to the target) and prints each
+    signal's weight and the accuracy without it; --no-atlas leaves it out."""
+    import json
+
+    from helpers import run_cli
+
+    cache = tmp_path / "lic"
+    make(cache, _licence_world(40, 12))
+    out = json.loads(run_cli("predict", "--evaluate", "--json", cache=cache).stdout)["evaluation"]["license"]
+    assert "atlas" in out["signals"] and "without atlas" in out["ablation"]
+    text = run_cli("predict", "--evaluate", "--no-atlas", cache=cache).stdout
+    assert (
+        "license signals (learnt weight; accuracy without it): features 1 (" in text and "atlas" not in text
+    )
+
+
+def test_calibration_error_is_the_gap_between_confidence_and_share_right():
+    from hubatlas.core.analysis.parent_confidence import calibration_error
+
+    rng = np.random.default_rng(0)
+    conf = rng.random(20_000)
+    honest = rng.random(20_000) < conf  # right as often as it says
+    assert calibration_error(conf, honest) < 0.02
+    assert abs(calibration_error(conf, np.ones(20_000, bool)) - 0.5) < 0.02  # always right: off by 1 - conf
+    assert calibration_error(np.zeros(0), np.zeros(0, bool)) is None
