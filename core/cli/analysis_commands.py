@@ -281,7 +281,7 @@ EVALUATE.add_argument(
 )
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def _add_predict_infer(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "predict",
         help="predict missing task, library, licence and relation type",
@@ -329,6 +329,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "of a share of the authors (author: no declarations of the same author to learn from)",
     )
     s.set_defaults(func=cmd_infer)
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    _add_predict_infer(sub)
 
     s = sub.add_parser(
         "families",
