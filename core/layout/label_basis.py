@@ -41,7 +41,7 @@ class FamilyTexts(Sequence[str]):
     def __len__(self) -> int:
         return len(self.names)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         return readable(self.names[int(i)].as_py() or "")
 
 
@@ -122,7 +122,9 @@ def write_basis(snap_dir: Path, basis: LabelBasis, layout_key: str) -> None:
     cols |= {f"c_{k}": pa.array(basis.codes[k], pa.int32()) for k in KINDS}
     cols |= {f"topic{i}": pa.array(t, pa.int32()) for i, t in enumerate(basis.topics)}
     write_table(pa.table(cols).replace_schema_metadata(meta), Path(snap_dir) / BASIS_FILE)
-    kinds, texts, values = [], [], []
+    kinds: list[str] = []
+    texts: list[str] = []
+    values: list[float] = []
     for k in STORED_TEXTS:
         t = list(basis.texts[k])
         kinds += [k] * len(t)
@@ -170,7 +172,8 @@ def read_basis(snap: Snapshot) -> LabelBasis | None:
         [t for t, p in zip(text, pub, strict=True) if p],
         [t for t, w in zip(text, wrd, strict=True) if w],
     )
-    return LabelBasis(xy, np.isfinite(xy).all(1), regions, codes, topics, texts, value[pub], dl, day, names)
+    ok = np.asarray(np.isfinite(xy).all(1), bool)
+    return LabelBasis(xy, ok, regions, codes, topics, texts, value[pub], dl, day, names)
 
 
 def ensure_basis(snap: Snapshot, seed: int = 0, write: bool = True) -> LabelBasis | None:

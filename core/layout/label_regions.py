@@ -180,7 +180,8 @@ def level_rows(basis: LabelBasis, s: Shown, level: int, regions_of: int | None =
         score = share * np.log2(1 + share / np.maximum(glob, 1e-9)) * KIND_WEIGHT[kind]
         score[(share < (TOPIC_MIN_SHARE if kind == "topic" else MIN_SHARE)) | ~has] = -1
         per_kind.append((kind, val, cnt, share, score))
-    rows, used = [], set()  # one text per level: a second region with the same best name takes its next
+    rows: list[tuple] = []
+    used: set[str] = set()  # one text per level: a second region with the same best name takes its next
     by_region = np.argsort(region, kind="stable")
     bounds = np.searchsorted(region[by_region], np.arange(m + 1))
     for r in np.argsort(-size, kind="stable"):
