@@ -170,3 +170,22 @@ def test_new_since_the_snapshot_is_one_click_after_a_refresh(ds, tmp_path, qtbot
         stats = json.loads(run_cli("stats", "--json", cache=cache).stdout)
         assert s.meta()["snapshot_date"] == "2025-06-01"
     assert "refreshed from the Hub API" in stats["data_source"]["text"]
+
+
+def test_first_launch_gets_the_hub_into_the_empty_cache(ds, tmp_path, qtbot):
+    from PySide6.QtCore import QTimer
+
+    from hubatlas.viewer._qt.app import whole_hub
+    from hubatlas.viewer._qt.hub_get import first_launch_choice
+    from hubatlas.viewer.layers.opening import prepare
+
+    def click():
+        box = first_launch_choice.current
+        if box is None:
+            return QTimer.singleShot(50, click)
+        next(b for b in box.buttons() if b.text().startswith("Get the whole Hub")).click()
+
+    QTimer.singleShot(50, click)
+    cache = tmp_path / "default-cache"
+    assert whole_hub(cache, 2137)
+    assert prepare(cache).n >= len(real_records())  # got, imported and laid out: it opens as it is

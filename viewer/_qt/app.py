@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hubatlas.core.common.text import printable
 from hubatlas.viewer._qt.opening import problem_box
+from hubatlas.viewer.layers.hub_offer import demo_models
 from hubatlas.viewer.layers.opening import Problem, open_demo, prepare
 
 
@@ -33,21 +34,6 @@ def check_gl() -> str | None:
             c.close()
     except Exception as e:  # any backend or driver failure
         return f"{type(e).__name__}: {e}"
-
-
-def _demo_models(cache: Path | None) -> int:
-    """The bundled demo's model count, from its manifest (0 when it cannot be read)."""
-    import json
-
-    from hubatlas.core.common.paths import demo_dir
-    from hubatlas.core.store.snapshot import snapshot_dir
-
-    try:
-        return int(
-            json.loads((snapshot_dir(Path(cache or demo_dir())) / "manifest.json").read_text())["models"]
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0
 
 
 def make_app():
@@ -129,7 +115,7 @@ def run(
 
     from hubatlas.viewer._qt.layout_job import compute_with_dialog
 
-    if first_launch is not None and screenshot is None and whole_hub(first_launch, _demo_models(cache)):
+    if first_launch is not None and screenshot is None and whole_hub(first_launch, demo_models(cache)):
         cache, label = first_launch, ""
     try:
         model = prepare(cache, ask_layout=ask, compute_layout=compute_with_dialog)
@@ -137,7 +123,7 @@ def run(
         print(f"hubatlas: {p.title.lower()}: {printable(p, 2000)}", file=sys.stderr)
         if screenshot is not None:  # (a scripted run has nobody to close the dialog)
             return 2
-        if p.title == "The atlas is empty" and whole_hub(cache, _demo_models(None)):
+        if p.title == "The atlas is empty" and whole_hub(cache, demo_models(None)):
             return run(cache, label=label, view=view)
         box, demo = problem_box(p, cache)
         box.exec()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 FOOTER_GUESS = 1 << 18  # the first read from the file's end; a larger footer is fetched whole after
 
@@ -57,6 +58,22 @@ def footer_rows(url: str, headers: dict, size: int) -> int:
         tail = _tail(url, headers, size - n - 8, n + 8)
     footer = tail[-(n + 8) :]
     return pq.read_metadata(pa.BufferReader(b"PAR1" + footer)).num_rows
+
+
+def demo_models(cache: Path | None = None) -> int:
+    """The model count of the atlas shown instead (the bundled demo by default), from its manifest; 0 when it
+    cannot be read."""
+    import json
+
+    from hubatlas.core.common.paths import demo_dir
+    from hubatlas.core.store.snapshot import snapshot_dir
+
+    try:
+        return int(
+            json.loads((snapshot_dir(Path(cache or demo_dir())) / "manifest.json").read_text())["models"]
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
 
 
 def fetch_offer(endpoint: str | None = None) -> Offer | None:
