@@ -36,6 +36,28 @@ EXTRA = [  # id, downloads, extras
 ]
 
 
+GIANT = "stabilityai/stable-diffusion-xl-base-1.0"  # the real snapshot's largest family: 4,041 models
+
+
+def giant_family() -> list[dict]:
+    """A family the size and shape of the real snapshot's largest (4,041 models): a root with 3,000 adapters
+    and 840 fine-tunes, 200 of those with a quantized child, across 300 accounts."""
+    rng = np.random.default_rng(11)
+    out = [rec(GIANT, downloads=5_000_000, pipeline_tag="text-to-image")]
+    for i in range(3_840):
+        kind = "adapter" if i < 3_000 else "finetune"
+        dl = int(rng.pareto(1.2) * 50)
+        out.append(rec(f"fan{i % 300}/sdxl-{kind}-{i}", downloads=dl, tags=[f"base_model:{kind}:{GIANT}"]))
+    for i in range(3_000, 3_200):
+        out.append(
+            rec(
+                f"q{i % 50}/sdxl-finetune-{i}-gguf",
+                tags=[f"base_model:quantized:fan{i % 300}/sdxl-finetune-{i}"],
+            )
+        )
+    return out
+
+
 def build(cache: Path) -> Path:
     """Synthesise, add the named models, snapshot and place every model (see the module's text)."""
     from hubatlas.core.ingest.files import import_paths
@@ -44,7 +66,7 @@ def build(cache: Path) -> Path:
     from hubatlas.core.store.snapshot import build as build_snapshot, open_snapshot
 
     run_cli("synth", "--models", str(MODELS), cache=cache)
-    recs = [rec(mid, downloads=dl, **extra) for mid, dl, extra in EXTRA]
+    recs = [rec(mid, downloads=dl, **extra) for mid, dl, extra in EXTRA] + giant_family()
     with Store(cache) as s:
         import_paths(s, [write_json(cache.parent / "extra.json", recs)])
         build_snapshot(s)

@@ -29,6 +29,8 @@ def above_every_threshold(monkeypatch, atlas):
         "EDGE_BUDGET": 2_000,
         "FAMILY_MARKERS": 500,
         "LINEAGE_EDGES": 500,
+        "LINEAGE_DRAWN": 200,
+        "FAMILY_RINGS": 100,
         "LABELS_DRAWN": 6,
         "CHILDREN_SHOWN": 20,
         "FILTER_VALUES": 8,

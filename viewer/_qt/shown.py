@@ -131,13 +131,14 @@ class ShownFeedback:
 
 
 def lineage_rows(lineage: list[tuple[int, int, str]]) -> list[tuple[str, tuple, int]]:
-    """(relation, colour, edges) of a selected model's lineage, most first ("" = inferred: grey)."""
+    """(relation, colour, edges) of a selected model's lineage, most first: documented relations in their
+    colour, relations typed by inference ("finetune (inferred)") in the same hue paler, as the map draws them."""
     from collections import Counter
 
-    from hubatlas.viewer.layers.colors import RELATION_COLORS
+    from hubatlas.viewer.layers.lineage_lod import relation_rgb
 
-    c = Counter(rel for _, _, rel in lineage)
-    return [(rel or "inferred", RELATION_COLORS.get(rel, (200, 200, 200)), n) for rel, n in c.most_common()]
+    c = Counter(rel or "unknown" for _, _, rel in lineage)
+    return [(rel, relation_rgb(rel), n) for rel, n in c.most_common()]
 
 
 ROBUST_FROM = 200  # from this many points on, the view frames their 1st to 99th percentiles

@@ -14,10 +14,11 @@ from vispy import scene
 
 from hubatlas.viewer._vispy.cartography import Cartography
 from hubatlas.viewer._vispy.detail import AdaptiveDetail
+from hubatlas.viewer._vispy.family_overlay import FollowsSelection, SelectionOverlay
 from hubatlas.viewer._vispy.gl_release import release
 from hubatlas.viewer._vispy.lod import GridIndex, priority_order
 from hubatlas.viewer._vispy.map_canvas import MapCanvas
-from hubatlas.viewer._vispy.overlays import EdgeOverlay, SelectionOverlay
+from hubatlas.viewer._vispy.overlays import EdgeOverlay
 from hubatlas.viewer._vispy.points import Points
 from hubatlas.viewer._vispy.state_uniforms import StateUniforms
 from hubatlas.viewer.layers.atlas_model import AtlasModel
@@ -50,7 +51,7 @@ def make_canvas(model: AtlasModel, size, theme: str = "dark") -> AtlasCanvas:
     return AtlasCanvas(model, size=size, show=False, theme=theme)
 
 
-class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
+class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms, FollowsSelection):
     """The map of an open atlas (``layers.atlas_model.AtlasModel``, laid out)."""
 
     def __init__(
@@ -87,7 +88,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
             order = priority_order(np.where(self.placed[:, None], self.xy, 0), seed=0)
             order = order[self.placed[order]]
         self.order = order  # the buffer: every placed node, most important first
-        self.selection = SelectionOverlay(self.view.scene, self.xy, self.placed)
+        self.selection = SelectionOverlay(self.view.scene, self.xy, self.placed, self.order)
         self.edge_overlay = EdgeOverlay(self.view.scene, model.edges, model.relations, self.xy, self.order)
         self.alpha = base_alpha(n)
         self._last_cam_change = 0.0
@@ -109,8 +110,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
         self.canvas.events.draw.connect(self._on_draw, position="first")
         self.canvas.events.draw.connect(self._after_draw, position="last")
         if self.state.selection.node is not None:
-            s = self.state.selection
-            self.selection.show(s.node, s.related, s.lineage)
+            self._show_selection()
 
     @property
     def _grid(self) -> GridIndex | None:
@@ -211,8 +211,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
         if "region" in changed:
             self._apply_region()
         if "selection" in changed:
-            s = self.state.selection
-            self.selection.show(s.node, s.related, s.lineage)
+            self._show_selection()
         self.canvas.update()
 
     def _restyled(self) -> None:
@@ -283,6 +282,7 @@ class AtlasCanvas(AdaptiveDetail, Cartography, StateUniforms):
             self.edge_overlay.hide()  # redrawn for the new view when the gesture ends
         self._apply_size()
         self._choose_detail()
+        self._follow_selection()
 
     def settle(self) -> None:
         """End of a gesture or of a run of state changes: draw full detail (and the labels of what is shown)."""

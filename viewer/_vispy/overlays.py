@@ -1,6 +1,6 @@
 """The small visuals drawn over the points: every lineage edge in view (budgeted, coloured by relation,
-inferred edges paler, edges between two families in their own colour) and the selection (the model, its
-family, its lineage)."""
+inferred edges paler, edges between two families in their own colour) and a region's outline. The selected
+model, its family and its lineage: ``family_overlay``."""
 
 from __future__ import annotations
 
@@ -90,46 +90,6 @@ class EdgeOverlay:
         self.visual.set_data(pos=seg, color=np.repeat(col, 2, axis=0))
         self.visual.visible = True
         self.drawn = len(idx)
-
-
-class SelectionOverlay:
-    """The selected model (a red disc), its family (rings) and its lineage edges (by relation)."""
-
-    def __init__(self, parent, xy: np.ndarray, placed: np.ndarray):
-        self.xy, self.placed = xy, placed
-        self.edges = scene.visuals.Line(parent=parent, connect="segments", width=1.5, antialias=False)
-        self.edges.visible = False
-        self.edges.order = 3  # under the labels (5, 6): a big family's lineage never buries their names
-        self.markers = scene.visuals.Markers(parent=parent)
-        self.markers.visible = False
-        self.markers.order = 4
-
-    def show(self, node: int | None, related: np.ndarray | None, lineage: list | None) -> None:
-        if node is None:
-            self.markers.visible = self.edges.visible = False
-            return
-        pts = [node] + (
-            [] if related is None else [int(i) for i in related[: limits.FAMILY_MARKERS] if i != node]
-        )
-        pts = [p for p in pts if self.placed[p]]
-        face = np.tile(np.array([[1.0, 1.0, 1.0, 0.0]], np.float32), (len(pts), 1))
-        edge = np.tile(np.array([[1.0, 0.85, 0.2, 0.9]], np.float32), (len(pts), 1))
-        sizes = np.full(len(pts), 9.0, np.float32)
-        if pts:
-            face[0] = (1.0, 0.2, 0.2, 1.0)
-            edge[0] = (1.0, 1.0, 1.0, 1.0)
-            sizes[0] = 16.0
-            self.markers.set_data(self.xy[pts], face_color=face, edge_color=edge, size=sizes, edge_width=2.0)
-            self.markers.visible = True
-        seg, col = [], []
-        for a, b, rel in lineage or []:
-            if self.placed[a] and self.placed[b]:
-                seg += [self.xy[a], self.xy[b]]
-                c = relation_rgba(rel, 0.9)
-                col += [c, c]
-        if seg:
-            self.edges.set_data(pos=np.array(seg, np.float32), color=np.array(col, np.float32))
-        self.edges.visible = bool(seg)
 
 
 class RegionOverlay:

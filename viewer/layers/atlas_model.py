@@ -17,6 +17,7 @@ from hubatlas.core.store.snapshot import Snapshot
 from hubatlas.viewer.layers import limits
 from hubatlas.viewer.layers.atlas_state import AtlasState
 from hubatlas.viewer.layers.labels import LabelSet
+from hubatlas.viewer.layers.lineage_lod import INFERRED
 from hubatlas.viewer.layers.styling import AtlasStyle
 
 
@@ -238,8 +239,9 @@ class AtlasModel:
 
     def lineage(self, node: int, cap: int | None = None) -> list[tuple[int, int, str]]:
         """Edges (parent, child, relation) to all ancestors and descendants of a node (cycle-safe
-        breadth-first walks); inferred edges carry no relation name ("": drawn grey), an edge between two
-        families is named CROSS (a merge's link to its other parents' family)."""
+        breadth-first walks). The relation is the documented one ("merge"); where the Hub documents none
+        and inference typed it, that type marked so ("finetune (inferred)", ``lineage_lod.INFERRED``); an
+        edge between two families is named CROSS (a merge's link to its other parents' family)."""
         e = self.edges
         cap = limits.LINEAGE_EDGES if cap is None else cap
         out: list[tuple[int, int, str]] = []
@@ -250,8 +252,13 @@ class AtlasModel:
                 hit = np.flatnonzero(np.isin(a_col, frontier))
                 nxt = []
                 for i in hit:
-                    known = e.relation[i] < len(self.relations) and not e.inferred[i]
-                    name = CROSS if e.cross[i] else self.relations[e.relation[i]] if known else ""
+                    typed = self.relations[e.relation[i]] if e.relation[i] < len(self.relations) else ""
+                    if e.cross[i]:
+                        name = CROSS
+                    elif e.inferred[i]:
+                        name = f"{typed or 'unknown'}{INFERRED}"
+                    else:
+                        name = typed or "unknown"
                     out.append((int(e.source[i]), int(e.target[i]), name))
                     b = int(b_col[i])
                     if b not in visited:

@@ -20,6 +20,8 @@ CHUNK = 8192  # the priority order is drawn in chunks of this many points (lod.p
 EDGE_BUDGET = 50_000  # lineage edges in view drawn at most (the most prominent first)
 FAMILY_MARKERS = 50_000  # family members outlined around a selected model
 LINEAGE_EDGES = 20_000  # ancestor and descendant edges of a selected model
+LINEAGE_DRAWN = 1_500  # segments (edges or bundles of them) of a selection's lineage drawn in one view
+FAMILY_RINGS = 300  # family members ringed in one view at most (the most prominent in view first)
 SELECTION_LINEAGE = 5_000  # lineage edges drawn for a region selection (the most prominent models' first)
 
 # -- labels (viewer.layers.labels) ---------------------------------------------------------------------------------
@@ -38,6 +40,8 @@ THRESHOLDS = {  # name -> what crosses it (a number of models, edges or labels)
     "EDGE_BUDGET": "edges in view: above it, the overlay draws the most prominent",
     "FAMILY_MARKERS": "models in a family: above it, the outline is capped",
     "LINEAGE_EDGES": "edges of a lineage: above it, the walk stops",
+    "LINEAGE_DRAWN": "segments of a lineage in view: above it, the fullest bundles are drawn",
+    "FAMILY_RINGS": "family members in view: above it, the most prominent are ringed",
     "LABELS_DRAWN": "labels in a view: above it, the rest wait for a closer zoom",
     "CHILDREN_SHOWN": "children of a model: above it, the family row says how many more",
     "FILTER_VALUES": "values of a field: above it, the filter lists the most frequent",
