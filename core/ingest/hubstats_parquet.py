@@ -221,7 +221,9 @@ def iter_snapshot(path: Path) -> Iterator[SnapshotBatch]:
     import pyarrow.parquet as pq
 
     layout = describe(path)
-    pf = pq.ParquetFile(path)
+    # streamed page by page (no row group buffered whole): a snapshot written as a few huge row groups costs
+    # a batch's worth of memory, not a row group's
+    pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
     start = 0
     try:
         for rb in pf.iter_batches(batch_size=BATCH, columns=layout.columns, use_threads=False):
