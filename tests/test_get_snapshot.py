@@ -78,6 +78,11 @@ def test_newest_snapshot_found_downloaded_checked_imported(ds, cache, tmp_path):
     src = st["data_source"]
     assert (src["repo"], src["file"], src["date"], src["rows"]) == (REPO_ID, NEW, "2026-09-30", 6077)
     assert NEW in src["text"]
+    from hubatlas.core.store.snapshot import open_snapshot
+    from hubatlas.viewer._vispy.figure import attribution_text
+
+    # every exported figure names the file its data came from
+    assert f"from {REPO_ID} {NEW} (6,077 rows)" in attribution_text(open_snapshot(cache).manifest)
     assert not list((cache / "downloads").rglob("*.parquet*"))  # the file is not kept unless --keep
 
 
