@@ -60,6 +60,10 @@ class LegendPanel(QListWidget):
     def __init__(self, state, canvas, parent=None):
         super().__init__(parent)
         self.state, self.canvas = state, canvas
+        # a long line ("Reinforcement learning  (51,011; 16,888 predicted)") wraps in the narrow dock at
+        # 1400×900 instead of running under a sideways scroll bar
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.itemChanged.connect(self._changed)
         self._loading = False
         self.edge_rows: list[tuple[str, tuple, int]] = []
