@@ -49,6 +49,9 @@ def tag_matrix(data: AtlasData) -> sp.csr_matrix:
     return m
 
 
+TOPS = "signal tops"
+
+
 @dataclass
 class Fitted:
     """The signals of one attribute over the visible codes and their learnt weights (and, when asked, the
@@ -65,9 +68,14 @@ class Fitted:
         return {"all": self.weights, **{f"without {s}": w for s, w in self.without.items()}}
 
     def predict(self, query: np.ndarray, variants: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each variant's (class, confidence) of ``query``; with ``variants`` also TOPS: (each signal's own
+        top class, whether it had any evidence), (rows, signals) each."""
         S = self.signals.at(query)
         ws = self.variants() if variants else {"all": self.weights}
-        return {name: combine(S, w) for name, w in ws.items()}
+        out = {name: combine(S, w) for name, w in ws.items()}
+        if variants:
+            out[TOPS] = (S.argmax(2).T, (S.sum(2) > 0).T)
+        return out
 
 
 def fit(

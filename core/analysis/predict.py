@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from hubatlas.core.analysis.attribute_model import Fitted, fit
+from hubatlas.core.analysis.attribute_model import TOPS, Fitted, fit
 from hubatlas.core.analysis.attribute_signals import AtlasSpace
 from hubatlas.core.analysis.data import ATTRIBUTES, AtlasData, node_relation
 from hubatlas.core.analysis.eval_margins import interval, per_class
@@ -122,7 +122,11 @@ def evaluate(
             extra = {
                 "signals": {s: round(float(w), 3) for s, w in zip(model.names, model.weights, strict=True)},
                 "weights_learnt_on": model.inner,
-                "ablation": {k: _r(float((p == truth).mean())) for k, (p, _) in res.items() if k != "all"},
+                "ablation": {
+                    k: _r(float((p == truth).mean())) for k, (p, _) in res.items() if k not in ("all", TOPS)
+                },
+                # the share whose value is some signal's own top answer: no way of weighing them does better
+                "reachable": _r(float(((res[TOPS][0] == truth[:, None]) & res[TOPS][1]).any(1).mean())),
             }
         else:
             pred, conf = np.full(len(hidden), -1), np.zeros(len(hidden))

@@ -117,7 +117,10 @@ def _evaluation_lines(r: dict, args: argparse.Namespace) -> list[str]:
                 + ", ".join(
                     f"{s} {w:g} ({_f(v['ablation'][f'without {s}'])})" for s, w in v["signals"].items()
                 )
+                + f"; some signal's own top answer right: {_f(v.get('reachable'))}"
             )
+        if v.get("per_type"):
+            lines.append(f"{a} per type (95% intervals):")
         for k, pt in (v.get("per_type") or {}).items():
             lines.append(
                 f"  {k:<10} precision {_f(pt['precision'])} {_ci(pt['precision_95'])}  recall "
