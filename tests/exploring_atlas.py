@@ -33,6 +33,12 @@ EXTRA = [  # id, downloads, extras
     ),
     ("kid/bert-ft-a", 10, {"tags": ["base_model:finetune:bert-base-uncased"]}),
     ("kid/bert-ft-b", 5, {"tags": ["base_model:finetune:bert-base-uncased"]}),
+    # an account the data knows only from children naming its models (as 2024-07 knows sentence-transformers)
+    *[
+        (f"bge-fan{i}/bge-ft-{i}", 100 + i, {"tags": ["base_model:finetune:BAAI/bge-small-en-v1.5"]})
+        for i in range(6)
+    ],
+    ("someone/BAAI-bge-small-en-v1.5-onnx", 10_000, {}),
 ]
 
 

@@ -88,6 +88,10 @@ def _type_and_enter(qtbot, w, query: str) -> list[str]:
         ("sentence-transformers", "sentence-transformers/all-MiniLM-L6-v2"),  # the account's own, first
         ("bert-base-uncased", "google-bert/bert-base-uncased"),  # an old id the Hub moved
         ("WHISPER-small", "openai/whisper-small"),
+        (
+            "BAAI",
+            "BAAI/bge-small-en-v1.5",
+        ),  # an account known only as a parent: its model, not a real namesake
     ],
 )
 def test_enter_selects_what_the_ranking_puts_first(qtbot, window, atlas, query, first):

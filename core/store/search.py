@@ -4,8 +4,9 @@ resolves ids).
 
 Ranking, in order:
 1. real models before placeholders (ids the data names as parents but does not hold), so a placeholder comes
-   first only when nothing real matches; the model an old id names now (an alias) and the models of an
-   account the query names count as real whatever the data holds of them;
+   first only when nothing real matches; the model an old id names now (an alias), the models of an
+   account the query names and a whole namespaced id typed as it is ("sentence-transformers/LaBSE", as a
+   row of the type-ahead gives it) count as real whatever the data holds of them;
 2. the exact id (case-insensitive); then the model an old un-namespaced id names now (an alias,
    ``core.store.legacy_ids``); then, for a query that names an account people use (``is_account``), that
    account's models, most downloaded first, placeholders among them ("sentence-transformers" lists
@@ -202,9 +203,10 @@ def rank_key(
     else:
         tier, bonus = 4, 0.0
     score = bonus + (AS_TYPED if spelled else 0.0) + math.log10(max(downloads or 0, 0) + 1)
-    # an old id's canonical model, and an account's models, come first even where the data knows them only as
-    # parents (placeholders)
-    return bool(placeholder) and tier_hint != 0 and not own, tier, -score, downloads is None, mid
+    # an old id's canonical model, an account's models and a full id typed (or picked from the type-ahead)
+    # come first even where the data knows them only as parents (placeholders)
+    counts_as_real = tier_hint == 0 or own or (tier == 0 and sep)
+    return bool(placeholder) and not counts_as_real, tier, -score, downloads is None, mid
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
