@@ -48,7 +48,17 @@ def test_an_account_name_lists_the_accounts_models_first_most_downloaded_first(s
     ]
     import_paths(store, [write_json(tmp_path / "k.json", kids)])
     assert is_account(store.conn, "parents-only")
-    assert _ids(store, "parents-only")[:2] == ["parents-only/base-0", "parents-only/base-1"]
+    assert _ids(store, "parents-only")[:2] == [
+        "parents-only/base-0",
+        "parents-only/base-1",
+    ]  # named 3 and 2 times
+    more = [rec(f"late{i}/ft", tags=["base_model:finetune:parents-only/base-1"]) for i in range(3)]
+    import_paths(store, [write_json(tmp_path / "m.json", more)])
+    assert _ids(store, "parents-only")[:2] == [
+        "parents-only/base-1",
+        "parents-only/base-0",
+    ]  # now 5 against 3
+    assert _ids(store, "parents-only", 1) == ["parents-only/base-1"]
     # its whole id, as the type-ahead's row gives it, selects it before real models with those words
     import_paths(store, [write_json(tmp_path / "w.json", [rec("x/parents-only-base-1-ft", downloads=10**7)])])
     assert _ids(store, "parents-only/base-1", 1) == ["parents-only/base-1"]

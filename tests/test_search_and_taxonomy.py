@@ -132,7 +132,10 @@ def _reference_search(conn, text: str, limit: int) -> list[str]:
         elif mid in tagged:
             hint[mid] = 2
     account = is_account(conn, t)
-    hits = sorted(hint, key=lambda m: rank_key(m, rows[m][1], rows[m][2], t, hint[m], account))
+    named = dict(conn.execute("SELECT parent, count(*) FROM edges GROUP BY parent").fetchall())
+    hits = sorted(
+        hint, key=lambda m: rank_key(m, rows[m][1], rows[m][2], t, hint[m], account, named.get(m, 0))
+    )
     return hits[:limit]
 
 

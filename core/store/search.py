@@ -133,13 +133,33 @@ def is_account(conn: sqlite3.Connection, text: str) -> bool:
 
 def _account(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple]:
     """The account's ``limit`` most downloaded models, placeholders among them (the order of ``rank_key``
-    within the account: downloads, none known last, then id)."""
+    within the account: downloads; of those with none known, the most named as a parent first; then id)."""
     lo, hi = text + "/", text + "/\U0010ffff"
     return conn.execute(
         f"SELECT {COLS} FROM models m WHERE m.id >= ? COLLATE NOCASE AND m.id < ? COLLATE NOCASE AND {LIVE} "
-        "ORDER BY max(coalesce(m.downloads, 0), 0) DESC, m.downloads IS NULL, m.id LIMIT ?",
+        f"ORDER BY max(coalesce(m.downloads, 0), 0) DESC, m.downloads IS NULL, {NAMED_SQL} DESC, m.id LIMIT ?",
         (lo, hi, limit),
     ).fetchall()
+
+
+# how many edges name a model as their parent, for a model without a download count (else 0)
+NAMED_SQL = (
+    "CASE WHEN m.downloads IS NULL THEN (SELECT count(*) FROM edges e WHERE e.parent = m.id) ELSE 0 END"
+)
+
+
+def named_counts(conn: sqlite3.Connection, ids: list[str]) -> dict[str, int]:
+    """Edges naming each of ``ids`` as their parent (the popularity of a model known only as a parent)."""
+    out: dict[str, int] = {}
+    for i in range(0, len(ids), 500):
+        part = ids[i : i + 500]
+        marks = ",".join("?" * len(part))
+        out.update(
+            conn.execute(
+                f"SELECT parent, count(*) FROM edges WHERE parent IN ({marks}) GROUP BY parent", part
+            ).fetchall()
+        )
+    return out
 
 
 def _words(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple]:
@@ -178,11 +198,18 @@ EXACT_NAME, PREFIX, WORDS, AS_TYPED = 3.0, 1.5, 0.5, 0.25  # the score's bonuses
 
 
 def rank_key(
-    mid: str, downloads: int | None, placeholder: int, text: str, tier_hint: int, account: bool = False
+    mid: str,
+    downloads: int | None,
+    placeholder: int,
+    text: str,
+    tier_hint: int,
+    account: bool = False,
+    named: int = 0,
 ) -> tuple:
     """The sort key of one match (smaller first). ``tier_hint``: 0 for an alias's canonical model, 1 for a
     match of the id's words, 2 for a match of the task or tag words only. ``account``: the text names an
-    account people use (``is_account``): its models come right after the exact id and the alias."""
+    account people use (``is_account``): its models come right after the exact id and the alias; those of
+    them without a download count are ordered by ``named``, the edges naming them as a parent."""
     low, i = text.lower(), mid.lower()
     owner, sep, name = i.partition("/")
     name = name if sep else i
@@ -206,7 +233,8 @@ def rank_key(
     # an old id's canonical model, an account's models and a full id typed (or picked from the type-ahead)
     # come first even where the data knows them only as parents (placeholders)
     counts_as_real = tier_hint == 0 or own or (tier == 0 and sep)
-    return bool(placeholder) and not counts_as_real, tier, -score, downloads is None, mid
+    popular = -named if own and downloads is None else 0
+    return bool(placeholder) and not counts_as_real, tier, -score, downloads is None, popular, mid
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
@@ -237,8 +265,12 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
         for r in _tagged(conn, text, limit):
             found.setdefault(r[0], r)
             hint.setdefault(r[0], 2)
+    low = text.lower() + "/"
+    named = named_counts(conn, [m for m, r in found.items() if r[3] is None and m.lower().startswith(low)])
     best = heapq.nsmallest(
-        limit, found.values(), key=lambda r: rank_key(r[0], r[3], r[4], text, hint[r[0]], account)
+        limit,
+        found.values(),
+        key=lambda r: rank_key(r[0], r[3], r[4], text, hint[r[0]], account, named.get(r[0], 0)),
     )
     return [
         {"id": mid, "author": author, "pipeline_tag": tag, "downloads": dl, "placeholder": bool(ph)}
