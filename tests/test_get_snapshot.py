@@ -198,3 +198,12 @@ def test_refresh_after_get_fetches_only_what_changed_since(ds, cache, tmp_path):
         assert st.get("new/m0") and not st.get("old/m0")
     st = json.loads(run_cli("stats", "--json", cache=cache).stdout)
     assert "refreshed from the Hub API" in st["data_source"]["text"]
+
+
+def test_no_room_for_the_file_is_said_before_a_byte(tmp_path):
+    from hubatlas.core.ingest.snapshot_get import SnapshotFile, SnapshotRefused, _check_room
+
+    sf = SnapshotFile(REPO_ID, "main", NEW, "2026-09-30", 10**15, "0" * 64)
+    with pytest.raises(SnapshotRefused, match="MB still to download"):
+        _check_room(tmp_path, sf.size, sf)
+    _check_room(tmp_path, 1000, sf)  # room enough: nothing said

@@ -212,7 +212,8 @@ def download(
             "you already have with `hubatlas import`."
         )
     final.parent.mkdir(parents=True, exist_ok=True)
-    part = final.with_name(final.name + ".part")
+    # named for the content it holds a prefix of: a file the Hub replaced starts again, never continues an old one
+    part = final.with_name(f"{final.name}.{(sf.sha256 or 'nohash')[:12]}.part")
     url = hf_hub_url(sf.repo, sf.path, repo_type="dataset", revision=sf.revision, endpoint=endpoint)
     meta = get_hf_file_metadata(url, endpoint=endpoint)  # HEAD: X-Linked-Size, X-Linked-Etag, the CDN's URL
     _check_head(sf, meta)
@@ -222,13 +223,26 @@ def download(
     target = meta.location or url
     if origin(target) != origin(endpoint):  # a CDN's signed URL: the token stays with the endpoint
         headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
-    Bar = _progress_class(progress, on_bytes, cancel)
     have = part.stat().st_size if part.exists() else 0
+    _check_room(final.parent, sf.size - have, sf)
+    Bar = _progress_class(progress, on_bytes, cancel)
     with Bar(total=sf.size, initial=have, desc=f"get {sf.path}") as pb:
         _fetch_rest(target, part, sf, headers, pb)
     verify(part, sf)
     os.replace(part, final)
     return final
+
+
+def _check_room(folder: Path, needed: int, sf: SnapshotFile) -> None:
+    """SnapshotRefused, before a byte is fetched, when the disk cannot hold the rest of the file."""
+    import shutil
+
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise SnapshotRefused(
+            f"{sf.describe()}: {needed / 1e6:,.0f} MB still to download and {free / 1e6:,.0f} MB free in {folder}; "
+            "free some space (the import needs about as much again) and run it again"
+        )
 
 
 def _fetch_rest(url: str, part: Path, sf: SnapshotFile, headers: dict, pb) -> None:
