@@ -27,6 +27,8 @@ from hubatlas.core.analysis.naive_bayes import NaiveBayes, NameWords, one_hot
 
 SIGNALS = ("features", "lineage", "author", "family", "flow", "atlas")
 ATLAS_K = 10  # nearest documented models the atlas signal reads
+# neighbours within (1 + ATLAS_EPS) of the true k-th distance: 4x faster on 575K models, 95% the same neighbours
+ATLAS_EPS = 1.0
 FLOW_SMOOTHING = 0.5  # pseudo-counts on a transition table's diagonal (an unseen parent label passes on)
 
 # coordinates of every node in a space that never saw the target attribute: (target, codes) -> (n, d)
@@ -98,7 +100,7 @@ class AtlasVotes:
         if self.tree is None or not len(query):
             return out, np.zeros(len(query))
         kk = min(ATLAS_K + 1, len(self.ref))
-        _, near = self.tree.query(self.coords[query], k=kk, workers=-1)
+        _, near = self.tree.query(self.coords[query], k=kk, eps=ATLAS_EPS, workers=-1)
         near = self.ref[near.reshape(len(query), kk)]
         rows = np.arange(len(query))
         used = np.zeros(len(query), np.int64)
