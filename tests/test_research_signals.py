@@ -338,3 +338,33 @@ def test_calibration_error_is_the_gap_between_confidence_and_share_right():
     assert calibration_error(conf, honest) < 0.02
     assert abs(calibration_error(conf, np.ones(20_000, bool)) - 0.5) < 0.02  # always right: off by 1 - conf
     assert calibration_error(np.zeros(0), np.zeros(0, bool)) is None
+
+
+def test_confidence_is_the_share_right(tmp_path):
+    """Authors keep their licence 70% of the time: the confidence (calibrated on the inner fold) says about
+    how often the prediction is right, instead of the winner's raw share of the evidence."""
+    from hubatlas.core.analysis.attribute_model import fit
+    from hubatlas.core.analysis.predict import predict_fitted
+    from hubatlas.core.analysis.splits import hide
+
+    rng = np.random.default_rng(5)
+    lics = ["apache-2.0", "mit", "openrail", "cc-by-4.0"]
+    recs = []
+    for a in range(120):
+        own = lics[a % 4]
+        for i in range(10):
+            lic = own if rng.random() < 0.7 else lics[int(rng.integers(4))]
+            recs.append(rec(f"u{a}/m-{i}", tags=[f"license:{lic}"], downloads=i))
+    cache = tmp_path / "noisy"
+    make(cache, recs)
+    store, data, words = analysis(cache)
+    store.close()
+    codes, _ = data.attrs["license"]
+    hidden = hide(data, np.flatnonzero(codes >= 0), np.random.default_rng(0), 0.2, "random")
+    masked = codes.copy()
+    masked[hidden] = -1
+    model = fit(data, words, "license", masked)
+    assert model.calibration is not None
+    pred, conf = predict_fitted(model, hidden)["all"]
+    acc = float((pred == codes[hidden]).mean())
+    assert 0.55 < acc < 0.9 and abs(float(conf.mean()) - acc) < 0.1

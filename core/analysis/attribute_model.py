@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from hubatlas.core.analysis.attribute_signals import AtlasSpace, Signals
 from hubatlas.core.analysis.data import ATTRIBUTES, AtlasData
 from hubatlas.core.analysis.naive_bayes import NameWords, authors, frequent_codes, one_hot
-from hubatlas.core.analysis.signal_weights import INNER_FRAC, INNER_MAX, combine, fit_weights
+from hubatlas.core.analysis.signal_weights import INNER_FRAC, INNER_MAX, INNER_MIN, combine, fit_weights
 from hubatlas.core.analysis.splits import hide
 
 TAGGED = (
@@ -62,6 +62,7 @@ class Fitted:
     weights: np.ndarray
     inner: int  # values of the inner fold the weights were learnt on
     without: dict[str, np.ndarray] = field(default_factory=dict)
+    calibration: object | None = None  # winner's share of the evidence -> share right on the inner fold
 
     def variants(self) -> dict[str, np.ndarray]:
         """'all' and 'without <signal>' -> weights."""
@@ -73,6 +74,9 @@ class Fitted:
         S = self.signals.at(query)
         ws = self.variants() if variants else {"all": self.weights}
         out = {name: combine(S, w) for name, w in ws.items()}
+        if self.calibration is not None:
+            pred, share = out["all"]
+            out["all"] = (pred, np.clip(self.calibration.predict(share), 0.0, 1.0))  # type: ignore[attr-defined]
         if variants:
             out[TOPS] = (S.argmax(2).T, (S.sum(2) > 0).T)
         return out
@@ -111,5 +115,19 @@ def fit(
         for i, s in enumerate(names):
             allowed = np.arange(len(names)) != i
             without[s] = fit_weights(S, truth, allowed)
+    calibration = _calibration(S, weights, truth)
     del S, probe
-    return Fitted(Signals(data, X, codes, k, coords), names, weights, len(inner), without)
+    return Fitted(Signals(data, X, codes, k, coords), names, weights, len(inner), without, calibration)
+
+
+def _calibration(S: np.ndarray, weights: np.ndarray, truth: np.ndarray):
+    """Isotonic map from the winner's share of the combined evidence to the share of the inner fold's values
+    predicted right at that share (a confidence of 0.8 is then right about 80% of the time), or None when
+    the inner fold is too small to tell."""
+    if len(truth) < INNER_MIN:
+        return None
+    from sklearn.isotonic import IsotonicRegression
+
+    pred, share = combine(S, weights)
+    right = (pred == truth).astype(np.float64)
+    return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(share, right)
