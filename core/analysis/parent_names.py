@@ -26,7 +26,7 @@ def base_names(name: str) -> list[str]:
     starts = [0] + [c + 1 for c in cuts[:3]]
     ends = [*cuts, len(name)]
     out = {name[a:b] for a in starts for b in ends if MIN_BASE_CHARS <= b - a < len(name)}
-    return sorted(out, key=len, reverse=True)
+    return sorted(out, key=lambda b: (-len(b), b))  # ties by name: a set's order changes with each process
 
 
 def propose_parents(
