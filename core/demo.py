@@ -113,7 +113,7 @@ def _parent(out: Path) -> Path:
 
 
 class AtlasExists(RuntimeError):
-    """The demo's target already holds an atlas and replacing it was not asked for."""
+    """The demo's target cannot take it: it holds an atlas (replacing it was not asked for) or is a file."""
 
 
 def is_demo_atlas(out: Path) -> bool:
@@ -148,6 +148,8 @@ def build_demo(
     ``out``'s writer lock throughout (waiting up to ``wait`` seconds for another writer: CacheBusy after). An
     atlas already in ``out`` is replaced only with ``replace`` (else AtlasExists, before anything is built)."""
     out = Path(out) if out else demo_dir()
+    if out.exists() and not out.is_dir():
+        raise AtlasExists(f"{printable(str(out))} is a file, not a folder: give --out a folder for the atlas")
     out.mkdir(parents=True, exist_ok=True)
     lock = WriterLock(out)
     lock.acquire(wait, on_wait)  # nobody else writes what is replaced, nor sees it half-replaced

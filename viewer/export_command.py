@@ -4,6 +4,7 @@ finds)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -73,25 +74,32 @@ def export_cli(args: argparse.Namespace) -> int:
             except ViewError as e:
                 raise CLIError(f"--view {printable(args.view)}: {e}") from None
         _render(AtlasModel(snap, store), args, out, (w, h), values, focus, view)
-    print(f"wrote {out} ({w}×{h})", file=sys.stderr)
+    print(f"wrote {printable(str(out))} ({w}×{h})", file=sys.stderr)
     return 0
 
 
 def _check_outputs(out: Path, save_view: str | None) -> None:
     """Before any rendering: ``--out`` and ``--save-view`` are new or regular files (a FIFO, a device or a
-    folder is refused, never replaced) and ``--save-view``'s folder exists; ExportError names the path."""
-    from hubatlas.core.common.regular_files import NotRegularFile, refuse_unless_regular
+    folder is refused, never replaced), neither is a file of an atlas, they are not the same file, and
+    ``--save-view``'s folder exists; ExportError names the path."""
+    from hubatlas.core.common.regular_files import refuse_atlas_file, refuse_unless_regular
     from hubatlas.viewer._vispy.export import ExportError
 
     try:
-        refuse_unless_regular(out)
-        if save_view:
-            refuse_unless_regular(save_view)
-    except NotRegularFile as e:
+        for path in (out, save_view) if save_view else (out,):
+            refuse_unless_regular(path)
+            refuse_atlas_file(path)
+    except OSError as e:  # NotRegularFile, AtlasFile: the message names the path
         raise ExportError(str(e)) from None
+    if save_view and os.path.abspath(save_view) == os.path.abspath(out):
+        raise ExportError(
+            f"--save-view {printable(save_view)} is the --out file: give the view a path of its own"
+        )
     parent = Path(save_view).parent if save_view else None
     if parent is not None and not parent.is_dir():
-        raise ExportError(f"--save-view {save_view}: the folder {parent} does not exist")
+        raise ExportError(
+            f"--save-view {printable(save_view)}: the folder {printable(str(parent))} does not exist"
+        )
 
 
 def _timelapse(atlas, args, out: Path, opts) -> None:
@@ -130,22 +138,23 @@ def export_size(args) -> tuple[int, int]:
             saved = None  # said when the view is applied
     if saved:
         return int(saved[0]), int(saved[1])
-    return args.width or DEFAULT_SIZE[0], args.height or DEFAULT_SIZE[1]
+    w = DEFAULT_SIZE[0] if args.width is None else args.width  # 0 is a size (refused), not "the default"
+    return w, DEFAULT_SIZE[1] if args.height is None else args.height
 
 
 def _save_view(model: AtlasModel, atlas, path: Path, size: tuple[int, int]) -> None:
     """Write the view an export renders (``--save-view``) with the export's size, so the figure can be
     remade."""
-    from hubatlas.core.common.atomic import atomic_path
+    from hubatlas.core.common.atomic import atomic_output
     from hubatlas.viewer.layers.view_file import capture
 
     view = capture(model, atlas.state, atlas.camera(), atlas.colors.legend, size=size)
     try:
-        with atomic_path(path) as tmp:
+        with atomic_output(path) as tmp:
             Path(tmp).write_text(view.dumps() + "\n", encoding="utf-8")
     except OSError as e:  # named as --save-view, not as --out
         raise CLIError(f"--save-view {path}: not writable ({e.strerror or e})") from None
-    print(f"hubatlas: saved the view in {path}", file=sys.stderr)
+    print(f"hubatlas: saved the view in {printable(str(path))}", file=sys.stderr)
 
 
 def _render(

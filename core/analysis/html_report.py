@@ -39,6 +39,9 @@ def build_report(
 ) -> dict:
     """Run every analysis and write ``out/index.html``, ``out/*.png`` and ``out/*.csv``. Returns a summary
     with each step's seconds."""
+    from hubatlas.core.common.regular_files import refuse_atlas_file
+
+    refuse_atlas_file(out / "index.html")  # never a folder of an atlas's own (its snapshot, layouts, ...)
     out.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
     res: dict = {}

@@ -41,7 +41,7 @@ JSON_COLUMNS = ("relations", "licenses", "models_per_year")
 def write_csv(path: Path, header: list[str], rows) -> None:
     """A CSV table; headers and cells hold untrusted values (licences, tasks, family roots): each goes
     through ``csv_cell``, so none reaches a spreadsheet as a formula or with control characters."""
-    with atomic.atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+    with atomic.atomic_output(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow([csv_cell(h) for h in header])
         w.writerows([csv_cell(c) for c in row] for row in rows)

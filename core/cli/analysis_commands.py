@@ -258,7 +258,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     emit(
         args,
         r,
-        f"report: {Path(args.out) / 'index.html'} ({len(r['files'])} files, {r['total_seconds']:.1f} s)",
+        f"report: {printable(str(Path(args.out) / 'index.html'))} "
+        f"({len(r['files'])} files, {r['total_seconds']:.1f} s)",
     )
     return 0
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from hubatlas.core.common.paths import DB_NAME, demo_source_dir, resolve_cache_dir
+from hubatlas.core.common.text import printable
 
 EXIT_USAGE, EXIT_DATA = 2, 1
 
@@ -53,7 +54,8 @@ def cache_for(args: argparse.Namespace, *, write: bool = False) -> Path:
         from hubatlas.core.demo import ensure_demo
 
         if demo_source_dir().exists():
-            print(f"hubatlas: the cache at {cache} is empty; using the bundled demo atlas", file=sys.stderr)
+            empty = printable(str(cache))
+            print(f"hubatlas: the cache at {empty} is empty; using the bundled demo atlas", file=sys.stderr)
             return ensure_demo()
     return cache
 

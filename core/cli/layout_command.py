@@ -97,6 +97,11 @@ def cmd_labels(args: argparse.Namespace) -> int:
     from hubatlas.core.common.text import printable
     from hubatlas.core.layout.labels import view_labels
 
+    if 0 < args.max_downloads < args.min_downloads:
+        raise CLIError(
+            f"--min-downloads {args.min_downloads:,} is above --max-downloads {args.max_downloads:,}: "
+            "no model is shown"
+        )
     with open_store(args) as store:
         snap = snapshot_for(args, store)
         if not (snap.manifest.get("layout") or {}).get("key"):

@@ -13,7 +13,7 @@ from hubatlas.core.cli import analysis_commands, get_command, layout_command, st
 from hubatlas.core.cli.common import EXIT_DATA, EXIT_USAGE, CLIError
 from hubatlas.core.cli.numbers import harden, nonempty_path, undecodable
 from hubatlas.core.common.paths import ENV_VAR
-from hubatlas.core.common.regular_files import NotRegularFile
+from hubatlas.core.common.regular_files import AtlasFile, NotRegularFile
 from hubatlas.core.common.resources import what_ran_out
 from hubatlas.core.common.text import printable
 
@@ -95,7 +95,8 @@ def main(
         return EXIT_DATA
     except BrokenPipeError:  # `| head`: the reader has what it wanted
         return 0
-    except NotRegularFile as e:  # an output path that is a FIFO, a device or a folder: refused, untouched
+    except (NotRegularFile, AtlasFile) as e:  # an output path that is a FIFO, a device, a folder or a file of
+        # the atlas itself: refused, untouched
         print(f"hubatlas: error: {printable(e, 2000)}", file=sys.stderr)
         return EXIT_DATA
     except (OSError, MemoryError, sqlite3.DatabaseError) as e:

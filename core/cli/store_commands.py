@@ -82,7 +82,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         print_json(st)
         return 0
-    print(f"atlas: {st['cache']}{'  [SYNTHETIC]' if st['synthetic'] else ''}")
+    print(f"atlas: {printable(str(st['cache']))}{'  [SYNTHETIC]' if st['synthetic'] else ''}")
     print(
         f"models: {st['models']:,}   placeholders: {st['placeholders']:,}   removed from the Hub: "
         f"{st['removed']:,}   edges: {st['edges']:,}"
@@ -203,7 +203,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         info = build_demo(out, replace=replace, **writer_wait(args))
     except (AtlasExists, CacheBusy) as e:
         raise CLIError(str(e)) from None
-    emit(args, info, f"demo atlas: {info['models']:,} models, {info['edges']:,} edges -> {out}")
+    emit(
+        args, info, f"demo atlas: {info['models']:,} models, {info['edges']:,} edges -> {printable(str(out))}"
+    )
     return 0
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hubatlas.core.common.regular_files import refuse_unless_regular
+from hubatlas.core.common.regular_files import refuse_atlas_file, refuse_unless_regular
 
 
 @contextmanager
@@ -29,6 +29,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+    """:func:`atomic_path` for what a user asks to write (figures, views, tables, reports): it also refuses a
+    path that is one of an atlas's own files (AtlasFile, an OSError), so no output replaces a database."""
+    refuse_atlas_file(path)
+    with atomic_path(path) as tmp:
+        yield tmp
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

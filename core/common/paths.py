@@ -15,6 +15,29 @@ LAYOUTS_DIR = "layouts"  # cached layouts by content key (core.layout.pipeline)
 ANALYSES_DIR = "analyses"  # predictions (core.analysis.predict)
 
 
+ATLAS_FOLDERS = (
+    SNAPSHOT_DIR,
+    LAYOUTS_DIR,
+    ANALYSES_DIR,
+    "downloads",
+)  # what an atlas keeps beside its database
+
+
+def atlas_owning(path: str | os.PathLike) -> Path | None:
+    """The atlas cache whose own file ``path`` is (its database and the files SQLite keeps beside it, its lock,
+    anything in its snapshot, layouts, analyses or downloads folder), or None: an output written there would
+    replace a part of the atlas."""
+    p = Path(os.path.abspath(Path(path).expanduser()))
+    for cache in (p.parent, p.parent.parent):
+        if not (cache / DB_NAME).is_file():
+            continue
+        if cache == p.parent and (p.name.startswith(DB_NAME) or p.name == "atlas.lock"):
+            return cache
+        if cache == p.parent.parent and p.parent.name in ATLAS_FOLDERS:
+            return cache
+    return None
+
+
 def default_cache_dir() -> Path:
     """The platform's user cache directory for hubatlas (e.g. ``~/.cache/hubatlas`` on Linux)."""
     from platformdirs import user_cache_dir

@@ -54,6 +54,27 @@ def refuse_unless_regular(path: str | os.PathLike) -> None:
         raise NotRegularFile(path, kind_of(mode), "refusing to write over it (give a new or regular file)")
 
 
+class AtlasFile(OSError):
+    """An output path that is one of an atlas's own files; ``str()`` is the whole message, naming both."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def refuse_atlas_file(path: str | os.PathLike) -> None:
+    """AtlasFile when writing an output (a figure, a view, a table, a report) at ``path`` would replace a part
+    of an atlas: its database, its lock, its snapshot, layouts, analyses or downloads."""
+    from hubatlas.core.common.paths import atlas_owning
+    from hubatlas.core.common.text import printable
+
+    cache = atlas_owning(path)
+    if cache is not None:
+        raise AtlasFile(
+            f"{printable(os.fspath(path))}: is a file of the atlas in {printable(os.fspath(cache))}; "
+            "refusing to write over it (give a path outside the atlas's own files)"
+        )
+
+
 def read_capped(path: str | os.PathLike, cap: int, what: str = "file") -> bytes:
     """The bytes of the regular file ``path``, of at most ``cap`` bytes: NotRegularFile for anything else
     (without blocking on a FIFO), FileTooLarge past the cap (at most ``cap + 1`` bytes are ever read)."""

@@ -64,6 +64,6 @@ def export_parquet(store: Store, path: Path) -> int:
             cols[col].append(None if not v else v[0] if len(v) == 1 else json.dumps(v))
     table = pa.table(cols)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic.atomic_path(path) as tmp:  # a FIFO, device or folder at ``path`` is refused, never replaced
+    with atomic.atomic_output(path) as tmp:  # a FIFO, device or folder at ``path`` is refused, never replaced
         pq.write_table(table, tmp)
     return table.num_rows

@@ -46,10 +46,10 @@ def save_view(w) -> Path | None:
 
 
 def write(w, path: Path) -> Path | None:
-    from hubatlas.core.common.atomic import atomic_path
+    from hubatlas.core.common.atomic import atomic_output
 
     try:
-        with atomic_path(path) as tmp:
+        with atomic_output(path) as tmp:
             tmp.write_text(current(w).dumps() + "\n", encoding="utf-8")
     except OSError as e:
         QMessageBox.warning(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hubatlas.core.common.atomic import atomic_path
+from hubatlas.core.common.atomic import atomic_output
 from hubatlas.viewer._vispy.canvas import RESOLUTION_PX, SPARSE_CAP_PX
 from hubatlas.viewer._vispy.figure import attribution_text, decorations, draw_raster  # noqa: F401 (re-exported)
 
@@ -149,7 +149,7 @@ def save_image(img: np.ndarray, path: Path, fmt: str, opts: ExportOptions, backg
 
     img = _opaque(img) if fmt == "jpeg" or not opts.transparent else _straight_alpha(img)
     im = Image.fromarray(img, "RGBA")
-    with atomic_path(path) as tmp:
+    with atomic_output(path) as tmp:
         if fmt == "jpeg":
             im.convert("RGB").save(tmp, "JPEG", quality=opts.quality)
         else:

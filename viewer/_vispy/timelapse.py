@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hubatlas.core.common.atomic import atomic_path
+from hubatlas.core.common.atomic import atomic_output
 from hubatlas.core.common.dates import BACKFILLED_DAY, EPOCH
 from hubatlas.viewer._vispy.export import (
     TILE_MAX,
@@ -90,7 +90,7 @@ def record(
         raise ExportError("--fps: from 0.1 to 60 frames a second")
     frames = _frames(atlas, opts, days, progress)
     try:
-        with atomic_path(path) as tmp:
+        with atomic_output(path) as tmp:
             if fmt == "mp4":
                 assert encoder is not None
                 return aw.write_mp4(encoder, frames, len(days), tmp, fps)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hubatlas.core.common.atomic import atomic_path
+from hubatlas.core.common.atomic import atomic_output
 from hubatlas.viewer._vispy.figure import Box, Op, Ramp, Text
 
 VECTOR_FORMATS = {".svg": "svg", ".pdf": "pdf"}
@@ -74,7 +74,7 @@ def save_vector(img: np.ndarray, ops: list[Op], path: Path, fmt: str, background
         ax.set_xlim(0, w)
         ax.set_ylim(h, 0)
         canvas = FigureCanvasPdf(fig) if fmt == "pdf" else FigureCanvasSVG(fig)
-        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        with atomic_output(path) as tmp, open(tmp, "wb") as f:
             canvas.print_figure(f, format=fmt, dpi=dpi, facecolor=fig.get_facecolor())
 
 

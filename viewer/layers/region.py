@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hubatlas.core.common.atomic import atomic_path
+from hubatlas.core.common.atomic import atomic_output
 from hubatlas.core.common.dates import day_text
 from hubatlas.core.common.text import csv_cell
 
@@ -159,7 +159,7 @@ def write_selection(path: str | Path, snap, nodes: np.ndarray) -> int:
         raise ValueError(f"{path.name}: choose a .csv, .jsonl or .parquet file")
     nodes = np.asarray(nodes, dtype=np.int64)
     cols = _columns(snap, nodes)
-    with atomic_path(path) as tmp:  # a FIFO, device or folder at ``path`` is refused, never replaced
+    with atomic_output(path) as tmp:  # a FIFO, device or folder at ``path`` is refused, never replaced
         if suffix == ".csv":
             with open(tmp, "w", newline="", encoding="utf-8") as f:
                 w = csv.writer(f)

@@ -247,16 +247,9 @@ def _apply_selection(s: dict, model, state: AtlasState, notes: list[str]) -> Non
         return
     shown = model.shown_mask(state)
     if r["how"] == "ids":
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        idx = pc.index_in(pa.array(r["ids"], pa.string()), value_set=model.ids).to_numpy(zero_copy_only=False)
-        found = np.unique(idx[~np.isnan(idx.astype(np.float64))].astype(np.int64)) if len(idx) else idx
-        found = np.asarray(found, np.int64)
-        if len(found) < len(r["ids"]):
-            notes.append(
-                f"{len(r['ids']) - len(found):,} of the {len(r['ids']):,} selected models are not in this atlas"
-            )
+        found, missing = _nodes_of(model, r["ids"])
+        if missing:
+            notes.append(f"{missing:,} of the {len(r['ids']):,} selected models are not in this atlas")
         state.update(region=Region(found, None, "ids"))
     elif r["how"] == "all shown":
         state.update(region=Region(np.flatnonzero(shown), None, "all shown"))
@@ -264,6 +257,27 @@ def _apply_selection(s: dict, model, state: AtlasState, notes: list[str]) -> Non
         outline = np.asarray(r["outline"], np.float64)
         xy = np.stack([model.column("x"), model.column("y")], 1)
         state.update(region=Region(in_polygon(xy, shown, outline), outline, r["how"]))
+
+
+ALIAS_LOOKUPS = 2_000  # ids of a selection looked up one by one (old ids the Hub moved); the rest are missing
+
+
+def _nodes_of(model, ids: list[str]) -> tuple[np.ndarray, int]:
+    """The nodes of a selection's ids, and how many are not in the atlas: as spelled, else in another case
+    (ids differing in case are one model), else an old id the Hub moved (its model now; at most ALIAS_LOOKUPS
+    of them are looked up)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    asked = pa.array(ids, pa.string())
+    idx = pc.index_in(asked, value_set=model.ids)
+    lower = pc.index_in(pc.utf8_lower(asked), value_set=pc.utf8_lower(model.ids))
+    got = pc.coalesce(idx, lower).to_numpy(zero_copy_only=False).astype(np.float64)
+    hit = ~np.isnan(got)
+    rest = [ids[i] for i in np.flatnonzero(~hit)[:ALIAS_LOOKUPS]]
+    moved = [n for n in (model.resolve(i) for i in rest) if n is not None]
+    nodes = np.unique(np.concatenate([got[hit].astype(np.int64), np.asarray(moved, np.int64)]))
+    return nodes, int((~hit).sum()) - len(moved)
 
 
 __all__ = ["MAX_BYTES", "VERSION", "View", "ViewError", "apply", "capture", "load", "loads"]
