@@ -49,15 +49,25 @@ def _layout_in_process(cache, seed=0):
     return _map(cache)
 
 
+def _narrowed_labels(cache):
+    from hubatlas.core.layout.labels import view_labels
+    from hubatlas.core.store.snapshot import open_snapshot
+
+    snap = open_snapshot(cache)
+    day = snap.column("created_day").astype(np.int64)
+    return view_labels(snap, day >= np.quantile(day[day >= 0], 0.3))
+
+
 @pytest.fixture
 def above_every_sample(monkeypatch):
     """The seeded samples of the layout start above these sizes: lowered under the test atlas's."""
-    from hubatlas.core.layout import cpu, features, labels
+    from hubatlas.core.layout import cpu, features, label_basis, label_regions
 
     monkeypatch.setattr(features, "PCA_SAMPLE", 4_000)
     monkeypatch.setattr(cpu, "PCA_FIT_SAMPLE", 4_000)
-    monkeypatch.setattr(labels, "KMEANS_SAMPLE", 4_000)
-    for value in (features.PCA_SAMPLE, cpu.PCA_FIT_SAMPLE, labels.KMEANS_SAMPLE, ANCHORS):
+    monkeypatch.setattr(label_basis, "KMEANS_SAMPLE", 4_000)
+    monkeypatch.setattr(label_regions, "VIEW_SAMPLE", 4_000)
+    for value in (features.PCA_SAMPLE, cpu.PCA_FIT_SAMPLE, label_basis.KMEANS_SAMPLE, ANCHORS):
         assert value < MODELS
 
 
@@ -66,6 +76,8 @@ def test_two_layouts_in_one_process_agree_exactly(atlas, tmp_path, above_every_s
     xy2, labels2, _ = _layout_in_process(_copy(atlas, tmp_path / "b"))
     assert np.isfinite(xy1).all() and np.array_equal(xy1, xy2)
     assert labels1 is not None and labels1.num_rows > 20 and labels1.equals(labels2)
+    narrowed = [_narrowed_labels(tmp_path / d) for d in ("a", "b")]  # a narrowed view, from its sample
+    assert narrowed[0].num_rows > 5 and narrowed[0].equals(narrowed[1])
     made = info1["made"]
     assert made["seed"] == 0 and {"hubatlas", "umap-learn", "numpy", "scikit-learn"} <= set(made["versions"])
 
