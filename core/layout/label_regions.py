@@ -20,6 +20,7 @@ from hubatlas.core.layout.label_candidates import KIND_WEIGHT
 LEVEL_ZOOMS = (1.0, 2.0, 4.0, 8.0)  # the zoom from which each level's labels show
 MODEL_LABELS = ((16.0, 400), (32.0, 1600))  # (min_zoom, most downloaded models)
 VIEW_SAMPLE = 30_000  # shown models a view's regions are named from (a seeded sample above this)
+TOPIC_POCKET = 8  # a topic's pocket on a finer grid holds at least this many times a cell's minimum
 MAX_GRID = 1024  # the finest spot grid (cells a side)
 DENSE_KEYS = 1 << 22  # (region, value) pairs counted in a dense table rather than by sorting
 MIN_SHARE = 0.12  # a name must cover at least this share of its region's shown models
@@ -74,9 +75,13 @@ class Spots:
         self.cell = c[:, 1] * grid + c[:, 0]
         self.all = np.bincount(self.cell, minlength=grid * grid)
 
-    def spot(self, members: np.ndarray, xy: np.ndarray, purity: float = PURITY) -> tuple[float, float] | None:
+    def spot(
+        self, members: np.ndarray, xy: np.ndarray, purity: float = PURITY, least: int = 0
+    ) -> tuple[float, float] | None:
+        """The spot (x, y) of a label naming ``members`` (at least ``least`` of them in its cell, at least the
+        grid's own minimum), or None."""
         cells, counts = np.unique(self.cell[members], return_counts=True)
-        good = (counts >= self.least) & (counts >= purity * self.all[cells])
+        good = (counts >= max(least, self.least)) & (counts >= purity * self.all[cells])
         if not good.any():
             return None
         best = cells[good][np.argmax(counts[good])]
@@ -230,12 +235,13 @@ def _untagged_row(
 
 def _spot(s: Shown, spots: Spots, kind: str, level: int, local: np.ndarray) -> tuple[float, float] | None:
     """A label's spot on its level's grid; a topic, which names a share of a mixed region, may also sit on a
-    pure pocket of it on a grid two or four times finer."""
+    pure pocket of it on a grid two or four times finer, one that holds as many of its models as a reader
+    sees around a label (TOPIC_POCKET times a cell's minimum), not a handful."""
     if not len(local):
         return None
     got = spots.spot(local, s.xy)
     for finer in (2, 4) if kind == "topic" and got is None else ():
-        got = s.spots(min(SPOT_GRID[level] * finer, MAX_GRID)).spot(local, s.xy)
+        got = s.spots(min(SPOT_GRID[level] * finer, MAX_GRID)).spot(local, s.xy, least=s.least * TOPIC_POCKET)
         if got is not None:
             break
     return got
