@@ -6,16 +6,14 @@ written whole, so the atlas is never left half-made."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, QProcess, QProcessEnvironment, Qt, QTimer, Signal
+from PySide6.QtCore import Signal
 
-GRACE_MS = 5000  # after a cancel, the child's time to stop cleanly before it is killed
+from hubatlas.viewer._qt.child_job import ChildJob, hubatlas_command, run_with_dialog
+
 STAGE_TEXT = {
     "download": "Downloading",
     "import": "Importing the models",
@@ -24,10 +22,7 @@ STAGE_TEXT = {
 
 
 def get_command(cache: Path) -> tuple[str, list[str]]:
-    args = ["--cache", str(cache), "get"]
-    if getattr(sys, "frozen", False):
-        return sys.executable, args
-    return sys.executable, ["-m", "hubatlas.viewer.cli", *args]
+    return hubatlas_command(["--cache", str(cache), "get"])
 
 
 def rate_text(done: int, total: int, seconds: float) -> str:
@@ -44,50 +39,22 @@ def rate_text(done: int, total: int, seconds: float) -> str:
     return f"{done / 1e6:,.0f} of {total / 1e6:,.0f} MB · {rate / 1e6:,.1f} MB/s{eta}"
 
 
-class GetJob(QObject):
+class GetJob(ChildJob):
     """One `hubatlas get` child process: ``progress(stage, bytes, total)`` as it goes, ``done(ok, message)``."""
 
     progress = Signal(str, int, int)
-    done = Signal(bool, str)
+    NAME = "get"
+    GRACE_MS = 5000  # a download being written out may need a moment to stop cleanly
 
     def __init__(self, cache: Path, parent=None):
-        super().__init__(parent)
-        self.cache = Path(cache)
-        self.proc = QProcess(self)
-        env = QProcessEnvironment.systemEnvironment()
-        env.insert("HUBATLAS_PROGRESS_LINES", "1")
-        env.remove("HUBATLAS_CACHE")
-        self.proc.setProcessEnvironment(env)
-        self.proc.readyReadStandardError.connect(self._read)
-        self.proc.finished.connect(self._finished)
-        self.proc.errorOccurred.connect(self._error)
-        self.cancelled = False
+        super().__init__(cache, {"HUBATLAS_PROGRESS_LINES": "1"}, parent)
         self.stage, self.bytes, self.total = "download", 0, 0
-        self._buf, self._tail = "", ""
-        self.started_at = 0.0
-        self._killer = QTimer(self)
-        self._killer.setSingleShot(True)
-        self._killer.timeout.connect(self.proc.kill)
+        self._buf = ""
 
-    def start(self) -> None:
-        program, args = get_command(self.cache)
-        self.started_at = time.monotonic()
-        self.proc.start(program, args)
+    def command(self) -> tuple[str, list[str]]:
+        return get_command(self.cache)
 
-    def cancel(self) -> None:
-        if self.proc.state() == QProcess.NotRunning:
-            return
-        self.cancelled = True
-        pid = self.proc.processId()
-        if os.name == "posix" and pid:
-            os.kill(pid, signal.SIGINT)
-            self._killer.start(GRACE_MS)
-        else:
-            self.proc.kill()
-
-    def _read(self) -> None:
-        text = bytes(self.proc.readAllStandardError()).decode("utf-8", "replace")
-        self._tail = (self._tail + text)[-4000:]
+    def on_text(self, text: str) -> None:
         lines = (self._buf + text).split("\n")
         self._buf = lines.pop()
         for ln in lines:
@@ -100,20 +67,8 @@ class GetJob(QObject):
                 self.stage = m.group(1)
             self.progress.emit(self.stage, self.bytes, self.total)
 
-    def _error(self, err) -> None:
-        if err == QProcess.FailedToStart:
-            self.done.emit(False, f"could not start `hubatlas get`: {self.proc.errorString()}")
-
-    def _finished(self, code: int, status) -> None:
-        self._killer.stop()
-        if self.cancelled:
-            self.done.emit(False, "cancelled")
-        elif status == QProcess.NormalExit and code == 0:
-            self.done.emit(True, "")
-        else:
-            lines = [ln.strip() for ln in re.split(r"[\r\n]+", self._tail) if ln.strip()]
-            errors = [ln for ln in lines if ln.startswith("hubatlas:") and "progress" not in ln]
-            self.done.emit(False, (errors or lines or [f"`hubatlas get` stopped (exit {code})"])[-1][:500])
+    def is_error_line(self, line: str) -> bool:
+        return line.startswith("hubatlas:") and "progress" not in line
 
 
 def get_with_dialog(cache: Path, offer_text: str, parent=None) -> tuple[bool, str]:
@@ -124,12 +79,6 @@ def get_with_dialog(cache: Path, offer_text: str, parent=None) -> tuple[bool, st
     job = GetJob(cache)
     dlg = QProgressDialog(f"Getting {offer_text}…", "Cancel", 0, 1000, parent)
     dlg.setWindowTitle("Getting the whole Hub")
-    dlg.setWindowModality(Qt.ApplicationModal)
-    dlg.setMinimumDuration(0)
-    dlg.setAutoClose(False)
-    dlg.setAutoReset(False)
-    result: list = []
-    loop = QEventLoop()
 
     def show() -> None:
         secs = time.monotonic() - job.started_at
@@ -144,21 +93,11 @@ def get_with_dialog(cache: Path, offer_text: str, parent=None) -> tuple[bool, st
             "Cancel keeps what was downloaded: the next try resumes from it."
         )
 
-    tick = QTimer()
-    tick.setInterval(300)
-    tick.timeout.connect(show)
-    job.done.connect(lambda ok, msg: (result.append((ok, msg)), loop.quit()))
-    dlg.canceled.connect(job.cancel)
     get_with_dialog.current = (job, dlg)  # for tests: the running job and its dialog
-    job.start()
-    tick.start()
-    dlg.show()
-    if not result:
-        loop.exec()
-    tick.stop()
-    dlg.close()
-    get_with_dialog.current = None
-    return result[0]
+    try:
+        return run_with_dialog(job, dlg, show, 300)
+    finally:
+        get_with_dialog.current = None
 
 
 get_with_dialog.current = None  # type: ignore[attr-defined]

@@ -5,14 +5,13 @@ its writer lock, and a layout is only ever written whole (atomic files), so the 
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, QProcess, QProcessEnvironment, Qt, QTimer, Signal
+from PySide6.QtCore import Signal
+
+from hubatlas.viewer._qt.child_job import ChildJob, hubatlas_command, run_with_dialog
 
 STAGES = ("features", "knn", "optimise", "placement")
 STAGE_TEXT = {
@@ -22,82 +21,34 @@ STAGE_TEXT = {
     "placement": "placing the remaining models",
 }
 WAIT_S = 30  # for another process's writer lock, as the window's own writers wait
-GRACE_MS = 3000  # after a cancel, the child's time to stop cleanly before it is killed
 
 
 def layout_command(cache: Path) -> tuple[str, list[str]]:
-    """The program and arguments that lay out ``cache``: the app bundle runs its own executable, an installed
-    package its Python with the console entry point's module."""
-    args = ["--cache", str(cache), "--wait", str(int(WAIT_S)), "layout"]
-    if getattr(sys, "frozen", False):
-        return sys.executable, args
-    return sys.executable, ["-m", "hubatlas.viewer.cli", *args]
+    """The program and arguments that lay out ``cache`` (see child_job.hubatlas_command)."""
+    return hubatlas_command(["--cache", str(cache), "--wait", str(int(WAIT_S)), "layout"])
 
 
-class LayoutJob(QObject):
+class LayoutJob(ChildJob):
     """One `hubatlas layout` child process. ``stage(name, index)`` as it advances; ``done(ok, message)``."""
 
     stage = Signal(str, int)
-    done = Signal(bool, str)
+    NAME = "layout"
 
     def __init__(self, cache: Path, parent=None):
-        super().__init__(parent)
-        self.cache = Path(cache)
-        self.proc = QProcess(self)
-        env = QProcessEnvironment.systemEnvironment()
-        env.insert("HUBATLAS_PROGRESS", "1")  # the child's progress bar, parsed for its stage
-        env.remove("HUBATLAS_CACHE")
-        self.proc.setProcessEnvironment(env)
-        self.proc.readyReadStandardError.connect(self._read)
-        self.proc.finished.connect(self._finished)
-        self.proc.errorOccurred.connect(self._error)
-        self.cancelled = False
+        super().__init__(cache, {"HUBATLAS_PROGRESS": "1"}, parent)  # its progress bar, parsed for its stage
         self.current = ""
-        self._tail = ""
-        self.started_at = 0.0
-        self._killer = QTimer(self)
-        self._killer.setSingleShot(True)
-        self._killer.timeout.connect(self.proc.kill)
 
-    def start(self) -> None:
-        program, args = layout_command(self.cache)
-        self.started_at = time.monotonic()
-        self.proc.start(program, args)
+    def command(self) -> tuple[str, list[str]]:
+        return layout_command(self.cache)
 
-    def cancel(self) -> None:
-        """Stop the child: an interrupt first (it exits cleanly), killed if it has not stopped in GRACE_MS."""
-        if self.proc.state() == QProcess.NotRunning:
-            return
-        self.cancelled = True
-        pid = self.proc.processId()
-        if os.name == "posix" and pid:
-            os.kill(pid, signal.SIGINT)
-            self._killer.start(GRACE_MS)
-        else:
-            self.proc.kill()
-
-    def _read(self) -> None:
-        text = bytes(self.proc.readAllStandardError()).decode("utf-8", "replace")
-        self._tail = (self._tail + text)[-4000:]
+    def on_text(self, text: str) -> None:
         for name in re.findall(r"\b(" + "|".join(STAGES) + r")\b", text):
             if name != self.current:
                 self.current = name
                 self.stage.emit(name, STAGES.index(name))
 
-    def _error(self, err) -> None:
-        if err == QProcess.FailedToStart:
-            self.done.emit(False, f"could not start `hubatlas layout`: {self.proc.errorString()}")
-
-    def _finished(self, code: int, status) -> None:
-        self._killer.stop()
-        if self.cancelled:
-            self.done.emit(False, "cancelled")
-        elif status == QProcess.NormalExit and code == 0:
-            self.done.emit(True, "")
-        else:
-            lines = [ln.strip() for ln in re.split(r"[\r\n]+", self._tail) if ln.strip()]
-            errors = [ln for ln in lines if ln.startswith("hubatlas:") or "Error" in ln]
-            self.done.emit(False, (errors or lines or [f"`hubatlas layout` stopped (exit {code})"])[-1][:500])
+    def is_error_line(self, line: str) -> bool:
+        return line.startswith("hubatlas:") or "Error" in line
 
 
 def compute_with_dialog(cache: Path, missing: int, n: int, parent=None) -> tuple[bool, str]:
@@ -114,13 +65,7 @@ def compute_with_dialog(cache: Path, missing: int, n: int, parent=None) -> tuple
         parent,
     )
     dlg.setWindowTitle("Computing the layout")
-    dlg.setWindowModality(Qt.ApplicationModal)
-    dlg.setMinimumDuration(0)
-    dlg.setAutoClose(False)
-    dlg.setAutoReset(False)
     dlg.setValue(0)
-    result: list = []
-    loop = QEventLoop()
 
     def show_stage() -> None:
         what = STAGE_TEXT.get(job.current, "starting")
@@ -129,22 +74,12 @@ def compute_with_dialog(cache: Path, missing: int, n: int, parent=None) -> tuple
             f"({time.monotonic() - job.started_at:.0f} s)\nCancel leaves the atlas as it was."
         )
 
-    tick = QTimer()
-    tick.setInterval(500)
-    tick.timeout.connect(show_stage)
     job.stage.connect(lambda name, i: (dlg.setValue(i), show_stage()))
-    job.done.connect(lambda ok, msg: (result.append((ok, msg)), loop.quit()))
-    dlg.canceled.connect(job.cancel)
     compute_with_dialog.current = (job, dlg)  # for tests: the running job and its dialog
-    job.start()
-    tick.start()
-    dlg.show()
-    if not result:
-        loop.exec()
-    tick.stop()
-    dlg.close()
-    compute_with_dialog.current = None
-    return result[0]
+    try:
+        return run_with_dialog(job, dlg, show_stage, 500)
+    finally:
+        compute_with_dialog.current = None
 
 
-compute_with_dialog.current = None
+compute_with_dialog.current = None  # type: ignore[attr-defined]
