@@ -159,3 +159,21 @@ def test_the_basis_is_cached_with_the_layout_and_rebuilt_for_another(demo_laid_o
     (demo_laid_out / "snapshot" / label_basis.BASIS_FILE).write_bytes(b"not arrow")  # damaged: rebuilt
     snap.manifest["layout"]["key"] = open_snapshot(demo_laid_out).manifest["layout"]["key"]
     assert read_basis(snap) is None and ensure_basis(snap) is not None and read_basis(snap) is not None
+
+
+def test_zoomed_out_past_the_overview_the_overview_s_names_stay():
+    table = pa.table(
+        {
+            "text": ["Region", "Finer"],
+            "x": pa.array([0.0, 0.5], pa.float32()),
+            "y": pa.array([0.0, 0.5], pa.float32()),
+            "min_zoom": pa.array([1.0, 2.0], pa.float32()),
+            "count": [10, 9],
+            "kind": ["task", "family"],
+            "members": pa.array([[1], [2]], pa.list_(pa.int32())),
+        }
+    )
+    labels = LabelSet(table)
+    for zoom in (1.0, 0.6, 0.2):  # once: below zoom 1 every name vanished
+        rect = (-1.1 / zoom, -1.1 / zoom, 1.1 / zoom, 1.1 / zoom)
+        assert [p.text for p in labels.choose(rect, (800, 800), zoom)] == ["Region"]

@@ -35,7 +35,9 @@ class FamilyPanel(QWidget):
         lay = QVBoxLayout(self)
         self.title = QLabel("")  # the selected model's id, whole where the panel is wide enough
         self.title.setTextFormat(Qt.PlainText)
-        self.title.setStyleSheet("font-weight: bold")
+        bold = self.title.font()  # a font, not a style sheet: the text keeps the theme's colour
+        bold.setBold(True)
+        self.title.setFont(bold)
         self.summary = QLabel("No model selected")
         self.summary.setTextFormat(Qt.PlainText)
         self.summary.setWordWrap(True)

@@ -69,6 +69,8 @@ def detail_lines(rec: dict, predicted: dict | None = None) -> list[str]:
         v = rec.get(k)
         if isinstance(v, list):
             v = ", ".join(map(str, v))
+        elif isinstance(v, int) and not isinstance(v, bool):
+            v = f"{v:,}"  # counts read as the panels print them: 23,711,362
         if k == "created_at" and isinstance(v, str) and is_backfilled(v):
             v = f"{BACKFILLED_TEXT} (the Hub's back-filled date {v[:10]})"
         guess = (predicted or {}).get(k)

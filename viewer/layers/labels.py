@@ -110,6 +110,7 @@ class LabelSet:
         if not self.n:
             return []
         w, h = int(size[0]), int(size[1])
+        zoom = max(zoom, 1.0)  # zoomed out past the overview: still the overview's names
         x0, y0, x1, y1 = rect
         sx, sy = w / max(x1 - x0, 1e-12), h / max(y1 - y0, 1e-12)
         due = np.flatnonzero(
