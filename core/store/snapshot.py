@@ -278,7 +278,7 @@ def source_text(meta: dict) -> str | None:
     rows = int(meta.get("snapshot_rows") or 0)
     text = f"{meta.get('snapshot_repo')} {meta['snapshot_file']} ({rows:,} rows)"
     synced = meta.get("synced_at") or ""
-    if synced and synced > (meta.get("imported_at") or ""):
+    if synced and synced >= (meta.get("imported_at") or ""):  # a refresh in the same second counts
         text += f", refreshed from the Hub API {synced[:10]}"
     return text
 
