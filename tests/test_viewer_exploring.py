@@ -317,11 +317,12 @@ def test_no_text_is_cut_in_filters_legend_and_popups(qtbot, window, size):
         if widget.isVisible() and widget.text() and not widget.text().startswith("<"):
             need = widget.fontMetrics().horizontalAdvance(widget.text().replace("&", ""))
             assert need <= widget.contentsRect().width() + 2 or widget.toolTip(), widget.text()
-    # each filter's popup is as wide as its longest value
+    # each filter's popup is as wide as its longest value, also once other filters narrow its counts
     for cl in w.filters.combos.values():
         texts = cl.texts()
-        widest = max(cl.list.fontMetrics().horizontalAdvance(t) for t in texts)
-        assert cl.list.minimumWidth() >= widest + 24, (cl.field, widest)
+        narrowed = [f"{label} ({total:,} of {total:,})" for label, total in cl.facet.values()]
+        widest = max(cl.list.fontMetrics().horizontalAdvance(t) for t in texts + narrowed)
+        assert cl.list.minimumWidth() >= min(widest + 24, 640), (cl.field, widest)
     # the colour-by popup shows every mode whole
     combo = w.toolbar.color_by
     widest = max(
