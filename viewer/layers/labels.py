@@ -27,6 +27,7 @@ KIND_RANK = {
     "untagged": 6,
     "model": 7,
 }  # priority at one zoom
+SHOWN_SHARE = 0.5  # a label names something a view shows while at least this share of its models are shown
 CHAR_W = 0.62  # average glyph width as a share of the font's pixel size (a little generous)
 LINE_H = 1.35  # line height as a share of the font's pixel size
 PAD = 3  # pixels kept free around each label
@@ -87,13 +88,14 @@ class LabelSet:
     def __len__(self) -> int:
         return self.n
 
-    def all_shown(self, shown: np.ndarray) -> np.ndarray:
-        """Per label, whether every model it names (its kept sample) is in the boolean mask ``shown``."""
+    def mostly_shown(self, shown: np.ndarray) -> np.ndarray:
+        """Per label, whether at least SHOWN_SHARE of the models it names (its kept sample) are in the boolean
+        mask ``shown``: what it names exists in that view (a model label: its model is shown)."""
         sizes = np.diff(self.members_start)
-        hidden = np.bincount(
-            np.repeat(np.arange(self.n), sizes), weights=~shown[self.members_flat], minlength=self.n
+        kept = np.bincount(
+            np.repeat(np.arange(self.n), sizes), weights=shown[self.members_flat], minlength=self.n
         )
-        return hidden == 0
+        return kept >= SHOWN_SHARE * np.maximum(sizes, 1)
 
     def choose(
         self,
