@@ -61,6 +61,15 @@ def run_cli(
     return p
 
 
+def refused(p: subprocess.CompletedProcess, *words: str, code: int = 1) -> str:
+    """A command refused cleanly: exit ``code``, no traceback, every one of ``words`` in its message."""
+    assert p.returncode == code, p.stderr
+    assert "Traceback" not in p.stderr, p.stderr
+    for w in words:
+        assert w in p.stderr, p.stderr
+    return p.stderr
+
+
 def make(cache, records):
     """An atlas of ``records`` with its snapshot, for the analyses."""
     from hubatlas.core.ingest.files import import_paths

@@ -11,17 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import file_digest, rec, run_cli, write_json
+from helpers import file_digest, rec, refused, run_cli, write_json
 
 FIFO = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
-
-
-def _clear(p: subprocess.CompletedProcess, *words: str, code: int = 1) -> str:
-    assert p.returncode == code, p.stderr
-    assert "Traceback" not in p.stderr, p.stderr
-    for w in words:
-        assert w in p.stderr, p.stderr
-    return p.stderr
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +31,7 @@ def test_demo_out_refuses_to_replace_an_atlas_without_force(tmp_path):
     run_cli("synth", "--models", "300", cache=cache)
     before = file_digest(cache)
     p = run_cli("demo", "--out", str(cache), check=False)
-    _clear(p, str(cache), "already holds an atlas", "--force")
+    refused(p, str(cache), "already holds an atlas", "--force")
     assert file_digest(cache) == before
     st = json.loads(run_cli("stats", "--json", cache=cache).stdout)
     assert st["models"] == 300 and st["synthetic"] is True
@@ -54,7 +46,7 @@ def test_demo_out_waits_for_the_writer_lock_and_replaces_with_force(tmp_path):
     lock.acquire()
     try:  # another writer holds the atlas: the demo is not moved in under it
         p = run_cli("--wait", "0", "demo", "--out", str(cache), "--force", check=False)
-        _clear(p, "is writing to")
+        refused(p, "is writing to")
     finally:
         lock.release()
     run_cli("demo", "--out", str(cache), "--force")
@@ -114,7 +106,7 @@ def test_synth_parquet_onto_a_fifo_is_one_clear_line(tmp_path):
     p = run_cli(
         "synth", "--models", "50", "--parquet", str(tmp_path / "p.parquet"), cache=tmp_path / "c", check=False
     )
-    _clear(p, "p.parquet", "FIFO", "not a regular file")
+    refused(p, "p.parquet", "FIFO", "not a regular file")
     assert (tmp_path / "p.parquet").is_fifo()
 
 
@@ -220,5 +212,5 @@ def test_report_files_refuse_a_fifo_in_the_folder_and_a_report_out_that_is_no_fo
     assert (tmp_path / "families.csv").is_fifo()
     os.mkfifo(tmp_path / "out")
     p = run_cli("report", "--out", str(tmp_path / "out"), cache=small, check=False)
-    _clear(p, "--out", "not a folder")
+    refused(p, "--out", "not a folder")
     assert (tmp_path / "out").is_fifo()

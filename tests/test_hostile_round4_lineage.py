@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 
 import pytest
 from helpers import rec, run_cli, write_json
 
 FIFO = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
-
-
-def _clear(p: subprocess.CompletedProcess, *words: str, code: int = 1) -> str:
-    assert p.returncode == code, p.stderr
-    assert "Traceback" not in p.stderr, p.stderr
-    for w in words:
-        assert w in p.stderr, p.stderr
-    return p.stderr
 
 
 # -- lineage: 18, 19 ----------------------------------------------------------------------------------------------

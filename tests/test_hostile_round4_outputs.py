@@ -12,15 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
-
-
-def _clear(p: subprocess.CompletedProcess, *words: str) -> str:
-    assert p.returncode != 0, p.stderr
-    assert "Traceback" not in p.stderr, p.stderr
-    for w in words:
-        assert w in p.stderr, p.stderr
-    return p.stderr
+from helpers import refused, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -56,23 +48,23 @@ def test_no_output_is_written_over_the_atlas_s_own_files(laid_out, tmp_path):
         p = _export(
             laid_out, tmp_path / "x.png", "--save-view", str(target)
         )  # once: the database became JSON
-        _clear(p, str(target), "a file of the atlas")
+        refused(p, str(target), "a file of the atlas")
         p = _export(laid_out, target.with_suffix(".png"))  # a figure inside the snapshot folder: refused too
         if target.parent.name == "snapshot":
-            _clear(p, "a file of the atlas")
+            refused(p, "a file of the atlas")
     _intact(laid_out)
     assert (laid_out / "snapshot" / "manifest.json").read_bytes() == manifest
     with pytest.raises(AtlasFile), atomic_output(laid_out / "atlas.sqlite-wal") as tmp:
         tmp.write_text("x")
     p = run_cli("report", "--out", str(laid_out / "layouts"), cache=laid_out, check=False)
-    _clear(p, "a file of the atlas")
+    refused(p, "a file of the atlas")
     assert atlas_owning(tmp_path / "elsewhere.json") is None and atlas_owning(laid_out / "figure.png") is None
 
 
 def test_a_view_is_not_saved_over_its_own_figure(laid_out, tmp_path):
     out = tmp_path / "x.png"
     p = _export(laid_out, out, "--save-view", str(out))  # once: the PNG silently replaced the view
-    _clear(p, "--save-view", "is the --out file")
+    refused(p, "--save-view", "is the --out file")
     assert not out.exists()
 
 
@@ -96,20 +88,20 @@ def test_paths_are_echoed_without_their_escapes(laid_out, tmp_path):
 def test_a_zero_size_is_refused_not_taken_as_the_default(laid_out, tmp_path):
     for flag in ("--width", "--height"):
         p = run_cli("export", "--out", str(tmp_path / "x.png"), flag, "0", cache=laid_out, check=False)
-        _clear(p, "too small")
+        refused(p, "too small")
         assert not (tmp_path / "x.png").exists()
 
 
 def test_a_downloads_range_that_shows_nothing_says_so(laid_out):
     p = run_cli("labels", "--min-downloads", "10", "--max-downloads", "5", cache=laid_out, check=False)
-    _clear(p, "--min-downloads 10", "--max-downloads 5")
+    refused(p, "--min-downloads 10", "--max-downloads 5")
 
 
 def test_demo_out_onto_a_file_says_so(tmp_path):
     f = tmp_path / "afile"
     f.write_text("mine")
     p = run_cli("demo", "--out", str(f), check=False)
-    _clear(p, "afile", "not a folder")
+    refused(p, "afile", "not a folder")
     assert f.read_text() == "mine"
 
 

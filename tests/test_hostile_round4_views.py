@@ -12,17 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
+from helpers import refused, run_cli
 
 FIFO = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
-
-
-def _clear(p: subprocess.CompletedProcess, *words: str, code: int = 1) -> str:
-    assert p.returncode == code, p.stderr
-    assert "Traceback" not in p.stderr, p.stderr
-    for w in words:
-        assert w in p.stderr, p.stderr
-    return p.stderr
 
 
 # -- views: 11, 12, 15, 16, 17, 20, 23; time-lapse dates: 13 ---------------------------------------------------
@@ -62,7 +54,7 @@ def test_a_view_on_a_fifo_without_writer_is_refused_at_once(laid_out, tmp_path):
     os.mkfifo(tmp_path / "v")
     t = time.perf_counter()
     p = _export(laid_out, tmp_path, "--view", str(tmp_path / "v"))  # once: blocked forever on open()
-    _clear(p, "FIFO", "not a regular file", str(tmp_path / "v"))
+    refused(p, "FIFO", "not a regular file", str(tmp_path / "v"))
     assert time.perf_counter() - t < 60 and not (tmp_path / "x.png").exists()
 
 
@@ -72,7 +64,7 @@ def test_view_on_a_fifo_is_refused_before_the_window_opens(laid_out, tmp_path):
     env = {"QT_QPA_PLATFORM": "offscreen"}
     for path in (str(tmp_path / "v"), "/dev/zero"):  # once: hung for ever; read until memory ran out
         p = run_cli("view", "--view", path, cache=laid_out, env=env, check=False)
-        _clear(p, "--view", path, "not a regular file")
+        refused(p, "--view", path, "not a regular file")
 
 
 def test_a_view_on_an_endless_device_reads_at_most_its_cap():
@@ -126,7 +118,7 @@ def test_hostile_view_values_are_one_clear_line(laid_out, tmp_path, view, words)
         loads(text)
     if "zoom" in text or "surrogate" in words or "today" in words:
         p = _export(laid_out, tmp_path, "--view", _view(tmp_path, text))
-        _clear(p, "--view", words)
+        refused(p, "--view", words)
 
 
 def test_view_dates_keep_their_day_and_months_read_as_their_first():
@@ -169,17 +161,17 @@ def test_a_lasso_of_100000_vertices_is_simplified_and_opens_in_bounded_time():
 def test_save_view_onto_a_folder_names_the_folder(laid_out, tmp_path):
     (tmp_path / "views").mkdir()
     p = _export(laid_out, tmp_path, "--save-view", str(tmp_path / "views"))
-    err = _clear(p, str(tmp_path / "views"), "is a directory")
+    err = refused(p, str(tmp_path / "views"), "is a directory")
     assert "x.png" not in err  # once: "x.png: not writable (Is a directory)"
     p = _export(laid_out, tmp_path, "--save-view", str(tmp_path / "nowhere" / "v.json"))
-    _clear(p, "--save-view", "does not exist")
+    refused(p, "--save-view", "does not exist")
 
 
 @FIFO
 def test_export_onto_a_fifo_refuses_before_rendering(laid_out, tmp_path):
     os.mkfifo(tmp_path / "x.png")
     p = _export(laid_out, tmp_path)
-    _clear(p, "x.png", "FIFO", "refusing to write over it")
+    refused(p, "x.png", "FIFO", "refusing to write over it")
     assert (tmp_path / "x.png").is_fifo()
 
 
@@ -196,11 +188,11 @@ def test_timelapse_months_are_strict(laid_out, tmp_path, option, value):
         cache=laid_out,
         check=False,
     )
-    _clear(p, option, repr(value), code=2)
+    refused(p, option, repr(value), code=2)
 
 
 def test_label_dates_are_strict(laid_out):
     for value in ("today", "NaT", "2024-02-30", "-200000-01-01"):
         for option in ("--as-of", "--since"):
             p = run_cli("labels", f"{option}={value}", cache=laid_out, check=False)
-            _clear(p, option, repr(value), code=2)
+            refused(p, option, repr(value), code=2)
