@@ -117,3 +117,35 @@ def make_random_atlas(cache, n: int = 3000, seed: int = 0):
     xy = centres[rng.integers(0, 6, len(snap))] + rng.normal(0, 0.08, (len(snap), 2))
     apply_to_snapshot(snap, np.clip(xy, -1, 1).astype(np.float32), {"backend": "test"})
     return open_snapshot(cache)
+
+
+def lower_every_threshold(monkeypatch, cache):
+    """Lower the viewer's thresholds a test atlas (60K models) does not reach, so every one of them is crossed
+    (checked against the atlas at ``cache``); returns its snapshot."""
+    from hubatlas.core.store.snapshot import open_snapshot
+    from hubatlas.viewer.layers import limits
+
+    snap = open_snapshot(cache)
+    lowered = {
+        "EDGE_BUDGET": 2_000,
+        "FAMILY_MARKERS": 500,
+        "LINEAGE_EDGES": 500,
+        "LINEAGE_DRAWN": 200,
+        "FAMILY_RINGS": 100,
+        "LABELS_DRAWN": 6,
+        "CHILDREN_SHOWN": 20,
+        "FILTER_VALUES": 8,
+    }
+    for name, value in lowered.items():
+        monkeypatch.setattr(limits, name, value)
+    sizes = {
+        "MIN_SAMPLE": len(snap),
+        "START_SAMPLE": len(snap),
+        "SHOWN_FRACTION_SAMPLE": len(snap),
+        "CHUNK": len(snap),
+        "EDGE_BUDGET": snap.edges.num_rows,
+    }
+    for name, have in sizes.items():
+        assert have > getattr(limits, name), f"the test atlas is not above {name}"
+    assert set(limits.THRESHOLDS) <= set(sizes) | set(lowered)  # every named threshold is crossed here
+    return snap

@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 import pytest
+from atlas_fixtures import lower_every_threshold
 from helpers import run_cli
 
 pytest.importorskip("pytestqt")
@@ -32,33 +33,7 @@ def big_atlas(tmp_path_factory):
 @pytest.fixture
 def above_every_threshold(monkeypatch, big_atlas):
     """Lower the thresholds a 60K atlas does not reach, so every one of them is crossed."""
-    from hubatlas.core.store.snapshot import open_snapshot
-    from hubatlas.viewer.layers import limits
-
-    snap = open_snapshot(big_atlas)
-    lowered = {
-        "EDGE_BUDGET": 2_000,
-        "FAMILY_MARKERS": 500,
-        "LINEAGE_EDGES": 500,
-        "LINEAGE_DRAWN": 200,
-        "FAMILY_RINGS": 100,
-        "LABELS_DRAWN": 6,
-        "CHILDREN_SHOWN": 20,
-        "FILTER_VALUES": 8,
-    }
-    for name, value in lowered.items():
-        monkeypatch.setattr(limits, name, value)
-    sizes = {
-        "MIN_SAMPLE": len(snap),
-        "START_SAMPLE": len(snap),
-        "SHOWN_FRACTION_SAMPLE": len(snap),
-        "CHUNK": len(snap),
-        "EDGE_BUDGET": snap.edges.num_rows,
-    }
-    for name, have in sizes.items():
-        assert have > getattr(limits, name), f"the test atlas is not above {name}"
-    assert set(limits.THRESHOLDS) <= set(sizes) | set(lowered)  # every named threshold is crossed here
-    return snap
+    return lower_every_threshold(monkeypatch, big_atlas)
 
 
 def open_window(qtbot, cache, tmp_path, **saved):

@@ -21,26 +21,9 @@ def atlas(tmp_path_factory):
 
 @pytest.fixture
 def above_every_threshold(monkeypatch, atlas):
-    from hubatlas.core.store.snapshot import open_snapshot
-    from hubatlas.viewer.layers import limits
+    from atlas_fixtures import lower_every_threshold
 
-    snap = open_snapshot(atlas)
-    lowered = {
-        "EDGE_BUDGET": 2_000,
-        "FAMILY_MARKERS": 500,
-        "LINEAGE_EDGES": 500,
-        "LINEAGE_DRAWN": 200,
-        "FAMILY_RINGS": 100,
-        "LABELS_DRAWN": 6,
-        "CHILDREN_SHOWN": 20,
-        "FILTER_VALUES": 8,
-    }
-    for name, value in lowered.items():
-        monkeypatch.setattr(limits, name, value)
-    for name in ("MIN_SAMPLE", "START_SAMPLE", "SHOWN_FRACTION_SAMPLE", "CHUNK"):
-        assert len(snap) > getattr(limits, name), name
-    assert snap.edges.num_rows > limits.EDGE_BUDGET
-    return snap
+    return lower_every_threshold(monkeypatch, atlas)
 
 
 @pytest.fixture

@@ -67,13 +67,7 @@ def date(text: str) -> str:
 def month(text: str) -> str:
     """An argparse type: a month ``YYYY-MM`` (a ``YYYY-MM-DD`` gives its month), strictly as
     :func:`hubatlas.core.common.dates.parse_date` reads dates (no ``today``, ``NaT``, far years)."""
-    from hubatlas.core.common.dates import parse_date
-
-    try:
-        parse_date(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-    return text.strip()[:7]
+    return date(text)[:7]
 
 
 def nonempty_path(text: str) -> str:
