@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
+
 import numpy as np
 import pytest
 
@@ -88,7 +90,7 @@ def test_authors_names_and_giant_dates_look_like_the_hub(hub):
 
 
 def test_synthetic_records_go_through_the_record_and_lineage_parsers(tmp_path, monkeypatch):
-    from hubatlas.core.ingest import lineage_fields, records
+    from hubatlas.core.ingest import lineage_fields, records, synth
 
     seen = {"records": 0, "lineage": 0}
     real_row, real_edges = records.record_to_row, records.edges_for
@@ -103,11 +105,42 @@ def test_synthetic_records_go_through_the_record_and_lineage_parsers(tmp_path, m
 
     monkeypatch.setattr(records, "record_to_row", counting_row)
     monkeypatch.setattr(records, "edges_for", counting_edges)
+    params = SynthParams(models=3000, seed=1)
+    batches = list(synth._batches(params, size=1000))  # what the generator process sends, made here
+    h = generate(params)
+    children = {c for c, _, _ in h.edges}
+    # every record is parsed; every record that names a parent goes through the lineage parser
+    assert seen == {"records": 3000, "lineage": len(children)}
+    assert [len(b) for b in batches] == [1000, 1000, 1000]
+    assert sum(len(b.edges) for b in batches) == len(h.edges)
     with Store(tmp_path / "c") as s:
-        info = write_synthetic(s, SynthParams(models=3000, seed=1))
-        assert seen == {"records": 3000, "lineage": 3000}
-        h = generate(SynthParams(models=3000, seed=1))
+        info = write_synthetic(s, params)
         assert info["edges"] == len(h.edges)
-        some = next(c for c, _, _ in h.edges)
+        some = next(iter(children))
         assert s.parents(h.ids[some])  # lineage as the parser read it from the tags
     assert lineage_fields.edges_for is real_edges
+
+
+@pytest.mark.skipif(
+    "fork" not in mp.get_all_start_methods(), reason="the patch reaches a forked process only"
+)
+def test_a_generator_that_fails_writes_nothing(tmp_path, monkeypatch):
+    """The hub is drawn in a child process: its error reaches the caller with what failed, and the atlas is
+    left as it was (empty, its indexes in place)."""
+    from hubatlas.core.ingest import synth
+    from hubatlas.core.ingest.batch import ImportFailed
+
+    def broken(params):
+        raise MemoryError("no room for the hub")
+
+    monkeypatch.setattr(synth, "generate", broken)  # (the forked generator process inherits it)
+    with Store(tmp_path / "c") as s:
+        indexes = sorted(r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type='index'"))
+        with pytest.raises(ImportFailed, match="synthetic hub's generator: MemoryError: no room"):
+            write_synthetic(s, SynthParams(models=3000, seed=1))
+        assert s.conn.execute("SELECT count(*) FROM models").fetchone()[0] == 0
+        assert (
+            sorted(r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type='index'"))
+            == indexes
+        )
+        assert "models_created" in indexes

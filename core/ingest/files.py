@@ -16,7 +16,9 @@ from pathlib import Path
 from hubatlas.core.common.progress import bar
 from hubatlas.core.common.text import shown
 from hubatlas.core.ingest.batch import BATCH, Batch, ImportFailed
+from hubatlas.core.ingest.producers import in_process, prefetch
 from hubatlas.core.ingest.records import RecordError, check_storable, record_to_row
+from hubatlas.core.store.bulk_load import bulk_load
 from hubatlas.core.store.database import Store, utcnow
 
 FORMATS = ("auto", "hub-json", "hub-jsonl", "ecosystem-parquet", "hub-snapshot-parquet")
@@ -170,83 +172,19 @@ def iter_batches(path: Path, fmt: str) -> Iterator[Batch]:
     raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def prefetch(it: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
-    """Produce batches in a worker thread while the caller writes the previous one to SQLite
-    (sqlite3 releases the GIL while it steps, so parsing and writing overlap on two cores).
-    An exception in the producer is re-raised in the caller."""
-    import queue
-    import threading
-
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def work() -> None:
-        try:
-            for item in it:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(done)
-        except BaseException as e:  # handed to the consumer
-            q.put(e)
-
-    t = threading.Thread(target=work, name="hubatlas-import-reader", daemon=True)
-    t.start()
+def _parse_file(path: str, fmt: str) -> Iterator[Batch]:
+    """A file's batches (run in the reader process; its errors become ImportFailed naming the file)."""
     try:
-        while True:
-            item = q.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        t.join(timeout=5)
+        yield from iter_batches(Path(path), fmt)
+    except ImportFailed:
+        raise
+    except Exception as e:
+        raise ImportFailed(f"{path}: {type(e).__name__}: {e}") from None
 
 
-def _parse_worker(path: str, fmt: str, q) -> None:
-    try:
-        for b in iter_batches(Path(path), fmt):
-            q.put(b)
-        q.put(None)
-    except BaseException as e:  # handed to the parent (ImportFailed keeps its message)
-        q.put(e if isinstance(e, ImportFailed) else ImportFailed(f"{path}: {type(e).__name__}: {e}"))
-
-
-def parse_in_process(path: Path, fmt: str, depth: int = 3) -> Iterator[Batch]:
-    """Parse in a child process (its own interpreter, so parsing and SQLite writes use both cores without
-    sharing a GIL); batches arrive pickled. Used for the large parquet dumps."""
-    import multiprocessing as mp
-
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    q = ctx.Queue(maxsize=depth)
-    # every start method's context has Process (the stubs give only the base class)
-    proc = ctx.Process(target=_parse_worker, args=(str(path), fmt, q), daemon=True)  # type: ignore[attr-defined]
-    proc.start()
-    try:
-        while True:
-            try:
-                item = q.get(timeout=5)
-            except Exception:
-                if not proc.is_alive():
-                    raise ImportFailed(f"{path}: the reader process stopped (exit {proc.exitcode})") from None
-                continue
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join(timeout=5)
+def parse_in_process(path: Path, fmt: str) -> Iterator[Batch]:
+    """Parse in a child process: the large parquet dumps."""
+    return in_process(_parse_file, (str(path), fmt), f"{path}: the reader process")
 
 
 def count_records(path: Path, fmt: str) -> int | None:
@@ -321,24 +259,8 @@ def import_paths(
     plan = [(p, detect_format(p) if fmt == "auto" else fmt) for p in files]
     summary = ImportSummary(files=len(files))
     with store.transaction():
-        for p, f in plan:
-            total = count_records(p, f)
-            summary.notes += _file_notes(p, f)
-            with bar(total=total, desc=f"import {p.name}", unit="models", enabled=progress) as pb:
-                batches = parse_in_process(p, f) if f in PARQUET_FORMATS else prefetch(iter_batches(p, f))
-                for b in batches:
-                    try:
-                        store.write_batch(b)
-                    except UnicodeEncodeError:
-                        raise _unstorable(p, b) from None
-                    q = _quarantine(store, b)
-                    summary.quarantined += q
-                    summary.records += len(b.rows)
-                    summary.edges += len(b.edges)
-                    summary.self_loops += len(b.self_loops)
-                    summary.formats[f] = summary.formats.get(f, 0) + len(b.rows)
-                    summary.rows_by_file[str(p)] = summary.rows_by_file.get(str(p), 0) + len(b.rows) + q
-                    pb.update(len(b.rows) + q)
+        with bulk_load(store):
+            _import_plan(store, plan, summary, progress)
         if summary.records:
             sources = sorted(summary.formats)
             summary.placeholders_added = store.finish(
@@ -347,3 +269,25 @@ def import_paths(
         else:
             summary.placeholders_added = store.add_placeholders()
     return summary
+
+
+def _import_plan(store: Store, plan: list[tuple[Path, str]], summary: ImportSummary, progress) -> None:
+    """Write each planned file's batches (inside the caller's transaction), counting into ``summary``."""
+    for p, f in plan:
+        total = count_records(p, f)
+        summary.notes += _file_notes(p, f)
+        with bar(total=total, desc=f"import {p.name}", unit="models", enabled=progress) as pb:
+            batches = parse_in_process(p, f) if f in PARQUET_FORMATS else prefetch(iter_batches(p, f))
+            for b in batches:
+                try:
+                    store.write_batch(b)
+                except UnicodeEncodeError:
+                    raise _unstorable(p, b) from None
+                q = _quarantine(store, b)
+                summary.quarantined += q
+                summary.records += len(b.rows)
+                summary.edges += len(b.edges)
+                summary.self_loops += len(b.self_loops)
+                summary.formats[f] = summary.formats.get(f, 0) + len(b.rows)
+                summary.rows_by_file[str(p)] = summary.rows_by_file.get(str(p), 0) + len(b.rows) + q
+                pb.update(len(b.rows) + q)

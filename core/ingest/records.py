@@ -225,19 +225,26 @@ def validate_id(value: Any) -> str:
     return value
 
 
+_I64_MIN, _I64_END = -(1 << 63), 1 << 63
+
+
 def _opt_int(rec: dict, key: str) -> int | None:
     v = rec.get(key)
+    if v.__class__ is int and _I64_MIN <= v < _I64_END:  # the common case, first
+        return v
     if v is None:
         return None
     if isinstance(v, bool) or not isinstance(v, int):
         raise RecordError(f"field {key!r} must be an integer, not {type(v).__name__}")
-    if not -(1 << 63) <= v < (1 << 63):
+    if not _I64_MIN <= v < _I64_END:
         raise RecordError(f"field {key!r} is out of range ({shown(str(v), 40)})")
     return v
 
 
 def _opt_str(rec: dict, key: str) -> str | None:
     v = rec.get(key)
+    if v.__class__ is str:  # the common case, first
+        return v or None
     if v is None or v == "":
         return None
     if not isinstance(v, str):
@@ -250,9 +257,13 @@ def _str_list(value: Any, key: str) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
-    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-        raise RecordError(f"field {key!r} must be a list of strings")
-    return value
+    if isinstance(value, list):
+        try:
+            "".join(value)  # (in C: a TypeError names the first item that is not a string)
+            return value
+        except TypeError:
+            pass
+    raise RecordError(f"field {key!r} must be a list of strings")
 
 
 def author_of(model_id: str) -> str | None:
@@ -312,10 +323,15 @@ def record_to_row(
         raise RecordError("field 'gated' must be a boolean or a string")
     author = _opt_str(rec, "author") or author_of(model_id)
     dropped: list[str] = []
-    try:
-        edges, self_loop = edges_for(model_id, tags, card, rec.get("baseModels"), dropped)
-    except LineageError as e:
-        raise RecordError(str(e)) from None
+    base_models = rec.get("baseModels")
+    flat = "\x00".join(tags)  # (a match that is not a tag's start only takes the full path below)
+    if card or base_models is not None or "base_model:" in flat:
+        try:
+            edges, self_loop = edges_for(model_id, tags, card, base_models, dropped)
+        except LineageError as e:
+            raise RecordError(str(e)) from None
+    else:  # no lineage field at all: most models
+        edges, self_loop = [], False
     row = ModelRow(
         model_id,
         author,
@@ -325,7 +341,7 @@ def record_to_row(
         _opt_int(rec, "likes"),
         _opt_str(rec, "pipeline_tag"),
         _opt_str(rec, "library_name"),
-        license_of(tags, card),
+        license_of(tags, card) if card or "license:" in flat else None,
         json_list(languages_of(tags, card)),
         json_list(tags),
         None if gated is None else str(gated).lower(),

@@ -57,6 +57,8 @@ _EDGE_UPSERT = (
 class Store(StoreReads):
     """An open atlas cache directory. Use as a context manager; writes go through :meth:`transaction`."""
 
+    seen_keys: set[int] | None = None  # during a bulk load (core.store.bulk_load): hashes of the ids written
+
     def __init__(
         self,
         cache_dir: str | Path,
@@ -277,6 +279,12 @@ class Store(StoreReads):
 
     def _respell(self, ids: list[str]) -> None:
         """Stored models whose ids equal one of ``ids`` but for case give way to the new spelling."""
+        if self.seen_keys is not None:  # a bulk load: only ids that may have been written already
+            keys = [hash(i.lower()) for i in ids]
+            ids = [i for i, k in zip(ids, keys, strict=True) if k in self.seen_keys]
+            self.seen_keys.update(keys)
+            if not ids:
+                return
         pairs = self.conn.execute(
             "SELECT m.id, j.value FROM json_each(?) j JOIN models m ON m.id = j.value COLLATE NOCASE "
             "WHERE m.id != j.value",
