@@ -2,9 +2,9 @@
 
 SQLite keeps a secondary index up to date row by row, which at two million models costs more than the rows:
 each random key lands on another page. Building the index once from the loaded table sorts it instead. So while
-the first models of an atlas are written, `bulk_load` drops the models' secondary indexes (case-insensitive id
-and name, creation date) and creates them again, from their stored SQL, before the caller's transaction goes
-on; an error inside rolls the whole transaction back, indexes included.
+the first models of an atlas are written, `bulk_load` drops the secondary indexes (the models' case-insensitive
+id and name and creation date, the edges' parent) and creates them again, from their stored SQL, before the
+caller's transaction goes on; an error inside rolls the whole transaction back, indexes included.
 
 Without the case-insensitive index, the store finds ids that differ only in case from what this load already
 wrote through a set of their hashes (`Store.seen_keys`): only a batch with a possible match asks the table
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from hubatlas.core.store.database import Store
 
-SECONDARY = ("models_id_nocase", "models_name_nocase", "models_created")
+SECONDARY = ("models_id_nocase", "models_name_nocase", "models_created", "edges_parent")
 
 
 @contextmanager
