@@ -256,8 +256,15 @@ def _languages(rng, t: _Draft) -> None:
     t.is_parent[t.parent[t.parent >= 0]] = True
     declare = rng.random(n) < np.where(t.is_parent, 0.6, 0.09)
     n_lang = np.where(t.is_parent, rng.geometric(0.3, size=n), rng.geometric(0.85, size=n))
-    for i in np.flatnonzero(declare):
-        t.langs[i] = list(dict.fromkeys(_choice(rng, LANGS, LANG_P, int(n_lang[i]))))
+    at = np.flatnonzero(declare)
+    # one draw for all (the same random stream as one draw per model, in order: a choice with p draws one
+    # uniform per item), split per model, each model's repeats dropped
+    drawn = _choice(rng, LANGS, LANG_P, int(n_lang[at].sum())).tolist()
+    ends = np.cumsum(n_lang[at]).tolist()
+    start = 0
+    for i, end in zip(at.tolist(), ends, strict=True):
+        t.langs[i] = list(dict.fromkeys(drawn[start:end]))
+        start = end
 
 
 def _popularity(rng, t: _Draft) -> None:
