@@ -13,7 +13,8 @@ from helpers import rec, write_json
 
 from hubatlas.core.demo import ensure_demo
 from hubatlas.core.ingest.files import import_paths
-from hubatlas.core.ingest.synth import SynthParams, write_synthetic
+from hubatlas.core.ingest.synth import SynthParams
+from hubatlas.core.ingest.synth_store import write_synthetic
 from hubatlas.core.layout.params import LayoutParams
 from hubatlas.core.layout.pipeline import LayoutError, resolve_backend, run_layout
 from hubatlas.core.layout.quality import measure

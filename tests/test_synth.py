@@ -7,7 +7,8 @@ import multiprocessing as mp
 import numpy as np
 import pytest
 
-from hubatlas.core.ingest.synth import SynthParams, generate, write_synthetic
+from hubatlas.core.ingest.synth import SynthParams, generate
+from hubatlas.core.ingest.synth_store import write_synthetic
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import build, open_snapshot
 
@@ -90,7 +91,7 @@ def test_authors_names_and_giant_dates_look_like_the_hub(hub):
 
 
 def test_synthetic_records_go_through_the_record_and_lineage_parsers(tmp_path, monkeypatch):
-    from hubatlas.core.ingest import lineage_fields, records, synth
+    from hubatlas.core.ingest import lineage_fields, records, synth_store
 
     seen = {"records": 0, "lineage": 0}
     real_row, real_edges = records.record_to_row, records.edges_for
@@ -106,7 +107,7 @@ def test_synthetic_records_go_through_the_record_and_lineage_parsers(tmp_path, m
     monkeypatch.setattr(records, "record_to_row", counting_row)
     monkeypatch.setattr(records, "edges_for", counting_edges)
     params = SynthParams(models=3000, seed=1)
-    batches = list(synth._batches(params, size=1000))  # what the generator process sends, made here
+    batches = list(synth_store._batches(params, size=1000))  # what the generator process sends, made here
     h = generate(params)
     children = {c for c, _, _ in h.edges}
     # every record is parsed; every record that names a parent goes through the lineage parser
@@ -127,13 +128,13 @@ def test_synthetic_records_go_through_the_record_and_lineage_parsers(tmp_path, m
 def test_a_generator_that_fails_writes_nothing(tmp_path, monkeypatch):
     """The hub is drawn in a child process: its error reaches the caller with what failed, and the atlas is
     left as it was (empty, its indexes in place)."""
-    from hubatlas.core.ingest import synth
+    from hubatlas.core.ingest import synth_store
     from hubatlas.core.ingest.batch import ImportFailed
 
     def broken(params):
         raise MemoryError("no room for the hub")
 
-    monkeypatch.setattr(synth, "generate", broken)  # (the forked generator process inherits it)
+    monkeypatch.setattr(synth_store, "generate", broken)  # (the forked generator process inherits it)
     with Store(tmp_path / "c") as s:
         indexes = sorted(r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type='index'"))
         with pytest.raises(ImportFailed, match="synthetic hub's generator: MemoryError: no room"):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hubatlas.core.ingest.synth import SynthParams, write_synthetic
+from hubatlas.core.ingest.synth import SynthParams
+from hubatlas.core.ingest.synth_store import write_synthetic
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import build, open_snapshot
 

@@ -123,7 +123,8 @@ def test_pick_finds_the_node_under_the_cursor(atlas):
 
 
 def test_level_of_detail_draws_a_prefix_while_moving(tmp_path):
-    from hubatlas.core.ingest.synth import SynthParams, write_synthetic
+    from hubatlas.core.ingest.synth import SynthParams
+    from hubatlas.core.ingest.synth_store import write_synthetic
     from hubatlas.core.layout.pipeline import apply_to_snapshot
     from hubatlas.core.store.database import Store
     from hubatlas.core.store.snapshot import open_snapshot

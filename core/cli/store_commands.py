@@ -163,7 +163,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from hubatlas.core.ingest.synth import SynthParams, write_synthetic
+    from hubatlas.core.ingest.synth import SynthParams
+    from hubatlas.core.ingest.synth_store import write_synthetic
 
     cache = resolve_cache_dir(args.cache)
     if (cache / DB_NAME).exists() and not args.force:
