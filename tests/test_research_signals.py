@@ -62,10 +62,11 @@ def test_evaluate_reports_each_signals_weight_and_ablation(tmp_path):
     store, data, words = analysis(cache)
     store.close()
     r = evaluate(data, words, attributes=("license",))["license"]
-    assert set(r["signals"]) == {"features", "lineage", "author", "family", "flow"}
+    assert set(r["signals"]) == {"features", "lineage", "author", "family", "flow", "namesake", "cited"}
     assert set(r["ablation"]) == {f"without {s}" for s in r["signals"]}
     assert r["weights_learnt_on"] >= INNER_MIN and r["accuracy"] > 0.95
     assert r["accuracy"] - 0.01 <= r["reachable"] <= 1  # no weighing beats the signals' own top answers
+    assert r["combiner"] and r["weighted_sum_accuracy"] is not None  # the learnt chooser decided
     lo, hi = r["accuracy_95"]
     assert lo <= r["accuracy"] <= hi
     a = evaluate(data, words, attributes=("license",), split="author")["license"]

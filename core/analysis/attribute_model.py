@@ -1,5 +1,7 @@
-"""One attribute's predictor: every signal of attribute_signals, weighted as learnt on an inner fold of the
-visible values (signal_weights). ``fit`` prepares it; predict.py applies it in bounded chunks of rows."""
+"""One attribute's predictor: every signal of attribute_signals, combined as learnt on an inner fold of the
+visible values: a scalar weight per signal (signal_weights), and a chooser among the signals' answers that
+reads their evidence (combiner), which decides where the inner fold was large enough to learn it. ``fit``
+prepares it; predict.py applies it in bounded chunks of rows."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from hubatlas.core.analysis.attribute_signals import AtlasSpace, Signals
+from hubatlas.core.analysis.combiner import Combiner
 from hubatlas.core.analysis.data import ATTRIBUTES, AtlasData
 from hubatlas.core.analysis.naive_bayes import NameWords, authors, frequent_codes, one_hot
 from hubatlas.core.analysis.signal_weights import INNER_FRAC, INNER_MAX, INNER_MIN, combine, fit_weights
@@ -50,36 +53,51 @@ def tag_matrix(data: AtlasData) -> sp.csr_matrix:
 
 
 TOPS = "signal tops"
+WEIGHTED = "weighted sum"
 
 
 @dataclass
 class Fitted:
-    """The signals of one attribute over the visible codes and their learnt weights (and, when asked, the
-    weights learnt without each signal: the ablation)."""
+    """The signals of one attribute over the visible codes, their learnt weights and combiner (and, when
+    asked, the weights and combiner learnt without each signal: the ablation)."""
 
     signals: Signals
     names: tuple[str, ...]
     weights: np.ndarray
     inner: int  # values of the inner fold the weights were learnt on
     without: dict[str, np.ndarray] = field(default_factory=dict)
-    calibration: object | None = None  # winner's share of the evidence -> share right on the inner fold
+    calibration: object | None = None  # the answer's score -> share right on the inner fold
+    combiner: Combiner | None = None
+    combiners_without: dict[str, Combiner | None] = field(default_factory=dict)
 
-    def variants(self) -> dict[str, np.ndarray]:
-        """'all' and 'without <signal>' -> weights."""
-        return {"all": self.weights, **{f"without {s}": w for s, w in self.without.items()}}
+    def variants(self) -> dict[str, tuple[np.ndarray, Combiner | None]]:
+        """'all' and 'without <signal>' -> (weights, combiner); with an ablation and a combiner also WEIGHTED:
+        the weighted sum alone, for comparison."""
+        out = {"all": (self.weights, self.combiner)}
+        for s, w in self.without.items():
+            out[f"without {s}"] = (w, self.combiners_without.get(s))
+        if self.combiner is not None and self.without:
+            out[WEIGHTED] = (self.weights, None)
+        return out
 
     def predict(self, query: np.ndarray, variants: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Each variant's (class, confidence) of ``query``; with ``variants`` also TOPS: (each signal's own
         top class, whether it had any evidence), (rows, signals) each."""
         S = self.signals.at(query)
-        ws = self.variants() if variants else {"all": self.weights}
-        out = {name: combine(S, w) for name, w in ws.items()}
+        ws = self.variants() if variants else {"all": self.variants()["all"]}
+        out = {name: decide(S, w, c) for name, (w, c) in ws.items()}
         if self.calibration is not None:
-            pred, share = out["all"]
-            out["all"] = (pred, np.clip(self.calibration.predict(share), 0.0, 1.0))  # type: ignore[attr-defined]
+            pred, score = out["all"]
+            out["all"] = (pred, np.clip(self.calibration.predict(score), 0.0, 1.0))  # type: ignore[attr-defined]
         if variants:
             out[TOPS] = (S.argmax(2).T, (S.sum(2) > 0).T)
         return out
+
+
+def decide(S: np.ndarray, weights: np.ndarray, combiner: Combiner | None) -> tuple[np.ndarray, np.ndarray]:
+    """(class, score) per row: the combiner's choice and probability, else the weighted sum's best class and
+    its share of the evidence."""
+    return combiner.predict(S) if combiner is not None else combine(S, weights)
 
 
 def fit(
@@ -93,8 +111,9 @@ def fit(
     ablate: bool = False,
     inner_max: int = INNER_MAX,
 ) -> Fitted:
-    """Signals over ``codes`` (-1 = unknown to the predictor) and their weights, learnt by hiding a seeded
-    INNER_FRAC of the visible values (``split`` as the evaluation's) and predicting them from the rest."""
+    """Signals over ``codes`` (-1 = unknown to the predictor), their weights and combiner, learnt by hiding a
+    seeded INNER_FRAC of the visible values (``split`` as the evaluation's) and predicting them from the
+    rest."""
     k = max(int(codes.max()) + 1, 1) if len(codes) else 1
     X = attribute_design(data, words, target)
     visible = np.flatnonzero(codes >= 0)
@@ -109,25 +128,44 @@ def fit(
     names = probe.names()
     S = probe.at(inner) if len(inner) else np.zeros((len(names), 0, k), np.float32)
     truth = codes[inner]
+    counts = np.bincount(inner_codes[inner_codes >= 0], minlength=k)
     weights = fit_weights(S, truth)
-    without = {}
+    combiner = Combiner(weights, counts, seed=seed).fit(S, truth)
+    without, combiners_without = {}, {}
     if ablate:
         for i, s in enumerate(names):
-            allowed = np.arange(len(names)) != i
-            without[s] = fit_weights(S, truth, allowed)
-    calibration = _calibration(S, weights, truth)
+            without[s] = fit_weights(S, truth, np.arange(len(names)) != i)
+            combiners_without[s] = Combiner(without[s], counts, i, seed).fit(S, truth)
+    calibration = _calibration(S, weights, truth, counts if combiner is not None else None, seed)
     del S, probe
-    return Fitted(Signals(data, X, codes, k, coords), names, weights, len(inner), without, calibration)
+    return Fitted(
+        Signals(data, X, codes, k, coords),
+        names,
+        weights,
+        len(inner),
+        without,
+        calibration,
+        combiner,
+        combiners_without,
+    )
 
 
-def _calibration(S: np.ndarray, weights: np.ndarray, truth: np.ndarray):
-    """Isotonic map from the winner's share of the combined evidence to the share of the inner fold's values
-    predicted right at that share (a confidence of 0.8 is then right about 80% of the time), or None when
-    the inner fold is too small to tell."""
+def _calibration(S: np.ndarray, weights: np.ndarray, truth: np.ndarray, counts: np.ndarray | None, seed: int):
+    """Isotonic map from an answer's score to the share of the inner fold's values predicted right at that
+    score (a confidence of 0.8 is then right about 80% of the time), or None when the inner fold is too
+    small to tell. With a combiner (``counts`` given) its scores are read out of fold: each half of the inner
+    fold is scored by a combiner learnt on the other half (the final one has seen every row: its own scores
+    would flatter)."""
     if len(truth) < INNER_MIN:
         return None
     from sklearn.isotonic import IsotonicRegression
 
-    pred, share = combine(S, weights)
-    right = (pred == truth).astype(np.float64)
-    return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(share, right)
+    pred, score = combine(S, weights)
+    if counts is None:
+        return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(score, pred == truth)
+    half = np.random.default_rng([seed, 104729]).random(len(truth)) < 0.5
+    folds = [Combiner(weights, counts, seed=seed).fit(S[:, ~h], truth[~h]) for h in (half, ~half)]
+    if all(f is not None for f in folds):
+        for h, f in zip((half, ~half), folds, strict=True):
+            pred[h], score[h] = f.predict(S[:, h])  # type: ignore[union-attr]
+    return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(score, pred == truth)

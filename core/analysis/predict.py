@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from hubatlas.core.analysis.attribute_model import TOPS, Fitted, fit
+from hubatlas.core.analysis.attribute_model import TOPS, WEIGHTED, Fitted, fit
 from hubatlas.core.analysis.attribute_signals import AtlasSpace
 from hubatlas.core.analysis.data import ATTRIBUTES, AtlasData, node_relation
 from hubatlas.core.analysis.eval_margins import interval, per_class
@@ -123,8 +123,14 @@ def evaluate(
                 "signals": {s: round(float(w), 3) for s, w in zip(model.names, model.weights, strict=True)},
                 "weights_learnt_on": model.inner,
                 "ablation": {
-                    k: _r(float((p == truth).mean())) for k, (p, _) in res.items() if k not in ("all", TOPS)
+                    k: _r(float((p == truth).mean()))
+                    for k, (p, _) in res.items()
+                    if k not in ("all", TOPS, WEIGHTED)
                 },
+                "combiner": model.combiner is not None,  # else the weighted sum decided
+                "weighted_sum_accuracy": _r(float((res[WEIGHTED][0] == truth).mean()))
+                if WEIGHTED in res
+                else None,
                 # the share whose value is some signal's own top answer: no way of weighing them does better
                 "reachable": _r(float(((res[TOPS][0] == truth[:, None]) & res[TOPS][1]).any(1).mean())),
             }

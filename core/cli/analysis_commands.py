@@ -118,6 +118,11 @@ def _evaluation_lines(r: dict, args: argparse.Namespace) -> list[str]:
                     f"{s} {w:g} ({_f(v['ablation'][f'without {s}'])})" for s, w in v["signals"].items()
                 )
                 + f"; some signal's own top answer right: {_f(v.get('reachable'))}"
+                + (
+                    f"; chosen by the learnt combiner (the weighted sum alone: {_f(v['weighted_sum_accuracy'])})"
+                    if v.get("combiner")
+                    else ""
+                )
             )
         if v.get("per_type"):
             lines.append(f"{a} per type (95% intervals):")
