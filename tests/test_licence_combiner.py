@@ -25,6 +25,10 @@ def test_namesakes_group_a_model_with_its_packaged_copies():
     dist, rel = GroupVotes(group, codes, 2).at(np.array([1, 2, 4]))
     assert dist[0].tolist() == [1.0, 0.0] and dist[1].tolist() == [1.0, 0.0]
     assert rel[0] == reliability(np.array([1.0]))[0] and dist[2].tolist() == [0.0, 1.0]
+    other = namesakes(
+        SimpleNamespace(names=pa.array(["a-model", "b-model", "a-model-gguf"]))
+    )  # not the kept one
+    assert other.tolist() == [0, 1, 0] and namesakes(SimpleNamespace(names=pa.array(names)))[1] == group[1]
 
 
 def test_cited_votes_weigh_each_shared_paper_or_dataset_by_how_many_share_it():
