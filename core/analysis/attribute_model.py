@@ -17,6 +17,7 @@ from hubatlas.core.analysis.naive_bayes import NameWords, authors, frequent_code
 from hubatlas.core.analysis.signal_weights import INNER_FRAC, INNER_MAX, INNER_MIN, combine, fit_weights
 from hubatlas.core.analysis.splits import hide
 
+INNER_FOLDS = 2  # disjoint inner folds, each up to INNER_MAX rows: the combiner learns from twice the rows
 TAGGED = (
     "license",
 )  # targets whose design holds the model's tags (the task and library are tags themselves)
@@ -111,24 +112,36 @@ def fit(
     ablate: bool = False,
     inner_max: int = INNER_MAX,
 ) -> Fitted:
-    """Signals over ``codes`` (-1 = unknown to the predictor), their weights and combiner, learnt by hiding a
-    seeded INNER_FRAC of the visible values (``split`` as the evaluation's) and predicting them from the
-    rest."""
+    """Signals over ``codes`` (-1 = unknown to the predictor), their weights and combiner, learnt by hiding,
+    INNER_FOLDS times, a disjoint seeded INNER_FRAC of the visible values (``split`` as the evaluation's) and
+    predicting them from the rest. The combiner learnt from 7,500 rows of one fold of the real Hub's licences
+    got 0.827, from 15,000 0.832: it is short of rows, and a second fold doubles them (0.675 -> 0.682 by
+    author)."""
     k = max(int(codes.max()) + 1, 1) if len(codes) else 1
     X = attribute_design(data, words, target)
-    visible = np.flatnonzero(codes >= 0)
     rng = np.random.default_rng([seed, 7919, len(target)])
-    inner = hide(data, visible, rng, INNER_FRAC, split) if len(visible) > 1 else visible[:0]
-    if len(inner) > inner_max:
-        inner = np.sort(rng.choice(inner, size=inner_max, replace=False))
-    inner_codes = codes.copy()
-    inner_codes[inner] = -1
-    coords = space(target, inner_codes) if space is not None else None  # blind to the inner fold too
-    probe = Signals(data, X, inner_codes, k, coords)
-    names = probe.names()
-    S = probe.at(inner) if len(inner) else np.zeros((len(names), 0, k), np.float32)
-    truth = codes[inner]
-    counts = np.bincount(inner_codes[inner_codes >= 0], minlength=k)
+    left, parts, coords = np.flatnonzero(codes >= 0), [], None
+    names: tuple[str, ...] = ()
+    for fold in range(INNER_FOLDS):  # disjoint folds, each INNER_FRAC of the visible values
+        frac = INNER_FRAC / (1.0 - fold * INNER_FRAC)
+        inner = hide(data, left, rng, frac, split) if len(left) > 1 else left[:0]
+        if len(inner) > inner_max:
+            inner = np.sort(rng.choice(inner, size=inner_max, replace=False))
+        left = np.setdiff1d(left, inner)
+        inner_codes = codes.copy()
+        inner_codes[inner] = -1
+        fold_coords = space(target, inner_codes) if space is not None else None  # blind to the fold too
+        coords = fold_coords if fold == 0 else coords  # the final signals read the first fold's space
+        probe = Signals(data, X, inner_codes, k, fold_coords)
+        names = probe.names()
+        parts.append(
+            (probe.at(inner) if len(inner) else np.zeros((len(names), 0, k), np.float32), codes[inner])
+        )
+        del probe
+    S = np.concatenate([p[0] for p in parts], axis=1)
+    truth = np.concatenate([p[1] for p in parts])
+    counts = np.bincount(codes[codes >= 0], minlength=k)
+    del parts
     weights = fit_weights(S, truth)
     combiner = Combiner(weights, counts, seed=seed).fit(S, truth)
     without, combiners_without = {}, {}
@@ -137,12 +150,12 @@ def fit(
             without[s] = fit_weights(S, truth, np.arange(len(names)) != i)
             combiners_without[s] = Combiner(without[s], counts, i, seed).fit(S, truth)
     calibration = _calibration(S, weights, truth, counts if combiner is not None else None, seed)
-    del S, probe
+    del S
     return Fitted(
         Signals(data, X, codes, k, coords),
         names,
         weights,
-        len(inner),
+        len(truth),
         without,
         calibration,
         combiner,
