@@ -130,3 +130,35 @@ def test_evaluate_uses_the_combiner_and_reports_the_new_signals(tmp_path):
     assert set(model.combiners_without) == set(model.names) >= {"namesake", "cited"}
     pred, conf = predict_fitted(model, hidden)["all"]
     assert (pred == codes[hidden]).mean() > 0.95 and ((conf >= 0) & (conf <= 1)).all() and conf.mean() > 0.8
+
+
+def test_layouts_own_predictions_skip_the_chooser_and_predict_uses_it(tmp_path, monkeypatch):
+    """`layout` predicts with the learnt weights alone (it stays fast); `hubatlas predict` fits the chooser,
+    and both predict the hidden licences the authors carry."""
+    from hubatlas.core.analysis import combiner as C
+    from hubatlas.core.analysis.complete import predict_missing_values
+    from hubatlas.core.analysis.predict import load_predictions, predict_missing
+    from hubatlas.core.store.database import Store
+
+    recs = []
+    for a in range(80):
+        lic = "apache-2.0" if a % 2 else "mit"
+        recs += [rec(f"u{a}/model-{i}", tags=[f"license:{lic}"] if i % 4 else []) for i in range(12)]
+    make(tmp_path / "c", recs)
+    fits = []
+    real_fit = C.Combiner.fit
+    monkeypatch.setattr(C.Combiner, "fit", lambda self, S, t: fits.append(len(t)) or real_fit(self, S, t))
+    with Store(tmp_path / "c") as store:
+        info = predict_missing_values(store)
+        assert fits == [] and info["predicted"]["license"] == 80 * 3
+        version = store.data_version()
+    table = load_predictions(tmp_path / "c", version, 80 * 12)
+    assert table is not None
+    got = table.column("license").to_pylist()
+    want = ["apache-2.0" if a % 2 else "mit" for a in range(80) for i in range(12)]
+    undocumented = [k for k in range(80 * 12) if k % 12 % 4 == 0]
+    assert sum(got[k] == want[k] for k in undocumented) / len(undocumented) > 0.95
+    store, data, words = analysis(tmp_path / "c")
+    store.close()
+    predict_missing(data, words)
+    assert fits  # the explicit command learns the chooser

@@ -50,11 +50,13 @@ def predict_attribute(
     space: AtlasSpace | None = None,
     split: str = "random",
     seed: int = 0,
+    chooser: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(predicted code, confidence) for the nodes ``query`` from ``codes`` (-1 = unknown to the predictor)."""
+    """(predicted code, confidence) for the nodes ``query`` from ``codes`` (-1 = unknown to the predictor);
+    ``chooser``: the learnt chooser decides (core.analysis.combiner), else the learnt weights alone."""
     if not (codes >= 0).any() or len(query) == 0:
         return np.full(len(query), -1), np.zeros(len(query))
-    model = fit(data, words, target, codes, space, split, seed)
+    model = fit(data, words, target, codes, space, split, seed, chooser=chooser)
     return predict_fitted(model, query)["all"]
 
 
@@ -202,15 +204,16 @@ def public(result: dict) -> dict:
 
 
 def predict_missing(
-    data: AtlasData, words: NameWords, space: AtlasSpace | None = None
+    data: AtlasData, words: NameWords, space: AtlasSpace | None = None, chooser: bool = True
 ) -> dict[str, tuple[np.ndarray, np.ndarray, list[str]]]:
     """attribute -> (code per node, -1 where documented or not predictable; confidence; labels). With
-    ``space`` the atlas-neighbour signal is used too."""
+    ``space`` the atlas-neighbour signal is used too; without ``chooser`` the learnt weights decide alone
+    (on the real 2024-07 Hub: 20 s instead of 78 s, licence 0.817 instead of 0.832 held out)."""
     out = {}
     for a in ATTRIBUTES:
         codes, labels = data.attrs[a]
         query = np.flatnonzero((codes < 0) & ~data.placeholder)
-        pred, conf = predict_attribute(data, words, a, codes, query, space)
+        pred, conf = predict_attribute(data, words, a, codes, query, space, chooser=chooser)
         full, c = np.full(data.n, -1, np.int32), np.zeros(data.n, np.float32)
         full[query], c[query] = pred, conf
         out[a] = (full, c, labels)
