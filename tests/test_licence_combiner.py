@@ -100,7 +100,7 @@ def test_the_combined_confidence_stays_calibrated():
     S, truth = noisy(4000, 0)
     w, counts = fit_weights(S, truth), np.bincount(truth, minlength=3)
     combiner = Combiner(w, counts).fit(S, truth)
-    iso = _calibration(S, w, truth, counts, 0)
+    iso = _calibration(S, w, truth, (counts, None, None), 0)
     T, t_truth = noisy(4000, 1)
     pred, prob = combiner.predict(T)  # type: ignore[union-attr]
     conf = iso.predict(prob)  # type: ignore[union-attr]
@@ -147,7 +147,9 @@ def test_layouts_own_predictions_skip_the_chooser_and_predict_uses_it(tmp_path, 
     make(tmp_path / "c", recs)
     fits = []
     real_fit = C.Combiner.fit
-    monkeypatch.setattr(C.Combiner, "fit", lambda self, S, t: fits.append(len(t)) or real_fit(self, S, t))
+    monkeypatch.setattr(
+        C.Combiner, "fit", lambda self, S, t, *c: fits.append(len(t)) or real_fit(self, S, t, *c)
+    )
     with Store(tmp_path / "c") as store:
         info = predict_missing_values(store)
         assert fits == [] and info["predicted"]["license"] == 80 * 3

@@ -62,7 +62,18 @@ def test_evaluate_reports_each_signals_weight_and_ablation(tmp_path):
     store, data, words = analysis(cache)
     store.close()
     r = evaluate(data, words, attributes=("license",))["license"]
-    assert set(r["signals"]) == {"features", "lineage", "author", "family", "flow", "namesake", "cited"}
+    assert set(r["signals"]) == {
+        "features",
+        "lineage",
+        "linear",
+        "author",
+        "author_time",
+        "author_name",
+        "family",
+        "flow",
+        "namesake",
+        "cited",
+    }
     assert set(r["ablation"]) == {f"without {s}" for s in r["signals"]}
     assert r["weights_learnt_on"] >= INNER_MIN and r["accuracy"] > 0.95
     assert r["accuracy"] - 0.01 <= r["reachable"] <= 1  # no weighing beats the signals' own top answers

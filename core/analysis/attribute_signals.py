@@ -3,8 +3,11 @@ atlas neighbours; the Anatomy paper measured how licences flow down families). E
 query nodes, a class distribution and a reliability in [0, 1] (0 where it has nothing to say):
 
 * ``features``: a naive Bayes over name words, author and the model's other attributes (naive_bayes);
+* ``linear``: a logistic regression over the same features, weighed against each other (linear_votes);
 * ``lineage``: the labels of the model's parents, siblings and children (lineage_votes);
 * ``author``: the labels of the author's other models;
+* ``author_time``, ``author_name``: the labels of the author's models nearest to it by creation date and by
+  name (near_votes: what the author chose for that batch, that kind of model);
 * ``family``: the labels of the other models of its family (its documented lineage component);
 * ``flow``: the parents' labels carried through the transitions learnt from documented parent→child pairs
   (llama2 → llama2, mit → apache-2.0: a family's licence lineage, drift included);
@@ -29,9 +32,23 @@ import scipy.sparse as sp
 
 from hubatlas.core.analysis.data import AtlasData
 from hubatlas.core.analysis.lineage_votes import LineageVotes
+from hubatlas.core.analysis.linear_votes import LinearVotes
 from hubatlas.core.analysis.naive_bayes import NaiveBayes, NameWords, one_hot
+from hubatlas.core.analysis.near_votes import NearVotes, name_rank
 
-SIGNALS = ("features", "lineage", "author", "family", "flow", "namesake", "cited", "atlas")
+SIGNALS = (
+    "features",
+    "lineage",
+    "linear",
+    "author",
+    "author_time",
+    "author_name",
+    "family",
+    "flow",
+    "namesake",
+    "cited",
+    "atlas",
+)
 CITED_PREFIXES = ("arxiv:", "dataset:")
 ATLAS_K = 10  # nearest documented models the atlas signal reads
 # neighbours within (1 + ATLAS_EPS) of the true k-th distance: 4x faster on 575K models, 95% the same neighbours
@@ -92,21 +109,27 @@ class FlowVotes:
         return _normalised(pl @ self.T, cnt), reliability(cnt)
 
 
-_last_namesakes: list = []  # [(names array, groups)] of the last atlas asked: each fit builds the signals twice
+def derived(data: AtlasData, key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+    """A per-model array made from ``data`` once and kept on it (each fit builds the signals three times)."""
+    kept = getattr(data, "derived", None)
+    if kept is None:
+        return make()
+    if key not in kept:
+        kept[key] = make()
+    return kept[key]
 
 
 def namesakes(data: AtlasData) -> np.ndarray:
-    """Each model's group of models of the same name, packaging words dropped (parent_candidates.stripped).
-    The last atlas's groups are kept (7 s on 575K models), tied to its very names array."""
+    """Each model's group of models of the same name, packaging words dropped (parent_candidates.stripped;
+    7 s on 575K models, made once per atlas)."""
     from hubatlas.core.analysis.parent_candidates import stripped
 
-    if _last_namesakes and _last_namesakes[0][0] is data.names:
-        return _last_namesakes[0][1]
-    names = [stripped(n or "") for n in data.names.to_pylist()]
-    _, group = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
-    group = group.astype(np.int64).reshape(-1)
-    _last_namesakes[:] = [(data.names, group)]
-    return group
+    def make() -> np.ndarray:
+        names = [stripped(n or "") for n in data.names.to_pylist()]
+        _, group = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
+        return group.astype(np.int64).reshape(-1)
+
+    return derived(data, "namesakes", make)
 
 
 class CitedVotes:
@@ -176,8 +199,14 @@ class Signals:
         self.k = k
         train = np.flatnonzero(codes >= 0)
         self.nb = NaiveBayes(X, codes, train, k)
+        self.linear = LinearVotes(X, codes, train, k)
         self.votes = LineageVotes(data.n, data.parent, data.child, codes, k)
-        self.author = GroupVotes(np.asarray(data.author, np.int64), codes, k)
+        author = np.asarray(data.author, np.int64)
+        self.author = GroupVotes(author, codes, k)
+        self.author_time = NearVotes(author, np.maximum(data.created_day, 0), codes, k)
+        self.author_name = NearVotes(
+            author, derived(data, "name_rank", lambda: name_rank(data.names)), codes, k
+        )
         fam = np.asarray(data.family, np.int64) if len(data.family) == data.n else np.full(data.n, -1)
         self.family = GroupVotes(fam, codes, k)
         self.flow = FlowVotes(data, codes, k)
@@ -192,8 +221,17 @@ class Signals:
         """(len(names), len(query), k) float32: each signal's distribution times its reliability."""
         dist, _ = self.votes.at(query)
         out = [self.nb.probs(query), dist]  # the lineage votes come weighted already (lineage_votes)
-        sources: list[GroupVotes | FlowVotes | CitedVotes | AtlasVotes]
-        sources = [self.author, self.family, self.flow, self.namesake, self.cited]
+        sources: list[LinearVotes | GroupVotes | NearVotes | FlowVotes | CitedVotes | AtlasVotes]
+        sources = [
+            self.linear,
+            self.author,
+            self.author_time,
+            self.author_name,
+            self.family,
+            self.flow,
+            self.namesake,
+            self.cited,
+        ]
         if self.atlas is not None:
             sources.append(self.atlas)
         for s in sources:

@@ -68,10 +68,13 @@ class AtlasData:
     adapter: np.ndarray = field(default_factory=lambda: _NONE)
     merge: np.ndarray = field(default_factory=lambda: _NONE)
     synthetic: bool = False
+    likes: np.ndarray = field(default_factory=lambda: _NONE)
     # per documented edge: the type `layout`/`infer` inferred for it when it was documented untyped, else -1
     inferred_relation: np.ndarray = field(default_factory=lambda: _NONE)
     # each node's tags (lower case) as (node index, tag text) pairs, lineage and licence tags removed
     tag_pairs: tuple[np.ndarray, pa.Array] = field(default_factory=lambda: (_NONE, pa.array([], pa.string())))
+    # per-model arrays the analyses derive from the above, made once (attribute_signals.derived)
+    derived: dict[str, np.ndarray] = field(default_factory=dict)
 
     def month(self) -> np.ndarray:
         """Months since 1970-01 of each node's creation (-1 unknown, and for the Hub's back-filled date: such a
@@ -103,6 +106,7 @@ def load(store: Store, snap: Snapshot, progress=None) -> AtlasData:
         modality=snap.codes("modality"),
         created_day=snap.column("created_day").astype(np.int32),
         downloads=snap.column("downloads"),
+        likes=snap.column("likes"),
         placeholder=snap.column("placeholder").astype(bool),
         family=snap.column("family"),
         root=snap.column("root"),

@@ -29,17 +29,20 @@ def fit_weights(S: np.ndarray, truth: np.ndarray, allowed: np.ndarray | None = N
     if len(truth) < INNER_MIN:
         return w
     w[0] = 1.0 if allowed[0] else 0.0
-    best = _accuracy(S, w, truth)
+    S32 = S.astype(np.float32, copy=False)
+    score = np.tensordot(w.astype(np.float32), S32, axes=1)
+    best = float((score.argmax(1) == truth).mean())
     for _ in range(PASSES):
         for s in range(1, m):
             if not allowed[s]:
                 continue
+            rest = score - np.float32(w[s]) * S32[s]  # the sum without this signal: one product per trial
             for g in GRID:
-                trial = w.copy()
-                trial[s] = g
-                acc = _accuracy(S, trial, truth)
+                acc = float(((rest + np.float32(g) * S32[s]).argmax(1) == truth).mean())
                 if acc > best + 1e-9:
-                    best, w = acc, trial
+                    best, w = acc, w.copy()
+                    w[s] = g
+            score = rest + np.float32(w[s]) * S32[s]
     return w
 
 
@@ -50,7 +53,3 @@ def combine(S: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pred = score.argmax(1)
     conf = np.divide(score[np.arange(len(pred)), pred], total, out=np.zeros(len(pred)), where=total > 0)
     return pred, conf
-
-
-def _accuracy(S: np.ndarray, w: np.ndarray, truth: np.ndarray) -> float:
-    return float((np.tensordot(w.astype(np.float32), S, axes=1).argmax(1) == truth).mean())
