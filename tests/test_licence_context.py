@@ -204,3 +204,16 @@ def test_an_inner_fold_sampled_down_still_hides_its_whole_share(tmp_path, monkey
         assert len(query) == 20 and (seen[query] == -1).all()
         fold_authors = np.unique(author[query])
         assert (seen[np.isin(author, fold_authors)] == -1).all()  # every model of the fold's authors hidden
+
+
+def test_the_calibrations_halves_keep_each_author_whole():
+    """Split by author, the out-of-fold confidence is learnt on halves that never share an author."""
+    from hubatlas.core.analysis.attribute_model import halves
+
+    groups = np.repeat(np.arange(200), 7)
+    h = halves(len(groups), 0, groups)
+    assert 0.3 < h.mean() < 0.7
+    assert all(len(set(h[groups == g].tolist())) == 1 for g in range(200))
+    by_row = halves(len(groups), 0)
+    assert any(len(set(by_row[groups == g].tolist())) == 2 for g in range(200))
+    assert np.array_equal(h, halves(len(groups), 0, groups))  # seeded
