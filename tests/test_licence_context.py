@@ -217,3 +217,22 @@ def test_the_calibrations_halves_keep_each_author_whole():
     by_row = halves(len(groups), 0)
     assert any(len(set(by_row[groups == g].tolist())) == 2 for g in range(200))
     assert np.array_equal(h, halves(len(groups), 0, groups))  # seeded
+
+
+def test_an_evaluation_without_the_ablation_predicts_the_same(tmp_path):
+    """`report` evaluates without refitting per signal: the same predictions, no ablation lines."""
+    from hubatlas.core.analysis.predict import evaluate
+
+    cache = tmp_path / "lic"
+    recs = [
+        rec(f"u{a}/model-{i}", tags=[f"license:{'mit' if a % 3 else 'apache-2.0'}"], downloads=i)
+        for a in range(60)
+        for i in range(10)
+    ]
+    make(cache, recs)
+    store, data, words = analysis(cache)
+    store.close()
+    full = evaluate(data, words, attributes=("license",))["license"]
+    quick = evaluate(data, words, attributes=("license",), ablate=False)["license"]
+    assert len(full["ablation"]) == len(full["signals"]) and quick["ablation"] == {}
+    assert np.array_equal(full["_pred"], quick["_pred"]) and quick["accuracy"] == full["accuracy"]

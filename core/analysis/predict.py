@@ -99,11 +99,13 @@ def evaluate(
     attributes=PREDICTED,
     split: str = "random",
     space: AtlasSpace | None = None,
+    ablate: bool = True,
 ) -> dict:
     """Hide ``frac`` of each attribute's documented values (seeded; of its authors with ``split="author"``),
     predict them, report accuracy (with a 95% bootstrap interval) next to the majority label of the visible
-    values and the paper's figures; for task, library and licence also each signal's learnt weight and the
-    accuracy without it (its weights learnt again without it), and for relations the per-type figures."""
+    values and the paper's figures; for task, library and licence also each signal's learnt weight and (with
+    ``ablate``) the accuracy without it (its weights and chooser learnt again without it: most of the time
+    an evaluation takes), and for relations the per-type figures."""
     out = {}
     for a in attributes:
         rng = np.random.default_rng([seed, PREDICTED.index(a)])
@@ -117,7 +119,7 @@ def evaluate(
         masked[hidden] = -1
         extra: dict = {}
         if len(hidden) and (masked >= 0).any():
-            model = fit(data, words, a, masked, space, split, seed, ablate=True)
+            model = fit(data, words, a, masked, space, split, seed, ablate=ablate)
             res = predict_fitted(model, hidden, variants=True)
             pred, conf = res["all"]
             truth = truth_all[hidden]
