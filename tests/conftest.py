@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import shutil
 from pathlib import Path
 
 import pytest
-from helpers import DATA
+from helpers import DATA, run_cli
 
 from hubatlas.viewer.layers.atlas_model import AtlasModel
 
@@ -84,3 +87,69 @@ def hub():
     srv = HubServer(ListSource(served_records()), page_cap=1000).start()
     yield srv
     srv.stop()
+
+
+# -- atlases several modules use: built once a session, each module given its own copy ------------------------
+def _copy_of(src: Path, factory, name: str) -> Path:
+    d = factory.mktemp(name) / src.name
+    shutil.copytree(src, d)
+    return d
+
+
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory) -> tuple[Path, dict]:
+    """(folder, printed JSON) of `hubatlas demo --out FOLDER --json`: the real bundled demo built by the real
+    console entry point into a new folder, once a session. Read-only for its users."""
+    d = tmp_path_factory.mktemp("demo-out") / "demo"
+    return d, json.loads(run_cli("demo", "--out", str(d), "--json").stdout)
+
+
+@pytest.fixture(scope="session")
+def _demo_laid_out_once(tmp_path_factory) -> tuple[Path, dict]:
+    from hubatlas.core.demo import ensure_demo
+    from hubatlas.core.layout.params import LayoutParams
+    from hubatlas.core.layout.pipeline import run_layout
+    from hubatlas.core.store.database import Store
+
+    d = tmp_path_factory.mktemp("demo-laid-out") / "atlas"
+    d.mkdir()
+    shutil.copy(ensure_demo() / "atlas.sqlite", d / "atlas.sqlite")
+    with Store(d) as s:
+        info = run_layout(s, LayoutParams(backend="cpu"), progress=False)
+    return d, info
+
+
+@pytest.fixture(scope="module")
+def demo_laid_out(tmp_path_factory, _demo_laid_out_once) -> tuple[Path, dict]:
+    """(folder, run_layout's answer): the bundled demo's store laid out from scratch by the CPU path with the
+    default parameters (computed once a session; each module gets its own copy to change)."""
+    src, info = _demo_laid_out_once
+    return _copy_of(src, tmp_path_factory, "demo"), copy.deepcopy(info)
+
+
+@pytest.fixture(scope="session")
+def _exploring_atlas_once(tmp_path_factory) -> Path:
+    from exploring_atlas import build
+
+    return build(tmp_path_factory.mktemp("explore") / "atlas")
+
+
+@pytest.fixture(scope="module")
+def exploring_atlas(tmp_path_factory, _exploring_atlas_once) -> Path:
+    """The real-shaped 60,000-model atlas of tests/exploring_atlas.py (built once a session; a copy each
+    module)."""
+    return _copy_of(_exploring_atlas_once, tmp_path_factory, "explore")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _deferred_deletes_done():
+    """After each module, the Qt objects it left to ``deleteLater`` (closed canvases and windows, with their GL
+    contexts) are deleted then, not inside a later module's first event loop."""
+    yield
+    import sys
+
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        if QCoreApplication.instance() is not None:
+            QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)

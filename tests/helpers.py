@@ -1,5 +1,5 @@
 """Helpers the tests share (plain functions, no fixtures): a minimal Hub record, JSON files, file digests and
-the real console entry point in a subprocess."""
+the real console entry point in a subprocess (or, for a setting-up step, in this process)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,15 @@ def run_cli(
     if check and p.returncode != 0:
         raise AssertionError(f"hubatlas {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     return p
+
+
+def run_here(*args: str, cache: Path) -> None:
+    """A setting-up step: a command of the real console entry point run in this process, which must succeed.
+    No new interpreter starts, and a layout reuses the functions numba compiled for this process (a new one
+    compiles them again: about 10 s). What each command itself does is tested through ``run_cli``."""
+    from hubatlas.viewer.cli import main
+
+    assert main(["--cache", str(cache), *args]) == 0, args
 
 
 def refused(p: subprocess.CompletedProcess, *words: str, code: int = 1) -> str:

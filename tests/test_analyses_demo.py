@@ -14,11 +14,9 @@ from hubatlas.core.store.snapshot import open_snapshot
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from hubatlas.core.demo import build_demo
-
-    d = tmp_path_factory.mktemp("demo") / "atlas"
-    build_demo(d)
+def demo(demo_out):
+    """The demo built into a new folder (conftest's `demo_out`: `hubatlas demo --out`, once a session), read."""
+    d, _ = demo_out
     store = Store(d, readonly=True)
     data = load(store, open_snapshot(d))
     yield store, data, NameWords(data.ids.to_pylist())

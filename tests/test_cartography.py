@@ -5,7 +5,6 @@ placement without overlaps, and labels and density in exported images (pixel che
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pyarrow as pa
@@ -13,7 +12,6 @@ import pytest
 from helpers import run_cli
 
 from hubatlas.core.common.names import readable
-from hubatlas.core.demo import ensure_demo
 from hubatlas.core.layout.features import (
     BLOCKS,
     REDUCED,
@@ -33,12 +31,9 @@ from hubatlas.viewer.layers.labels import LabelSet, overlapping
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    d = tmp_path_factory.mktemp("carto")
-    shutil.copy(ensure_demo() / "atlas.sqlite", d / "atlas.sqlite")
-    with Store(d) as s:
-        info = run_layout(s, LayoutParams(backend="cpu"), progress=False)
-    return d, info
+def demo(demo_laid_out):
+    """The demo's store laid out from scratch (conftest: computed once a session, this module's own copy)."""
+    return demo_laid_out
 
 
 def _block(feats: np.ndarray, name: str) -> np.ndarray:

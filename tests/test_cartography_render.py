@@ -3,16 +3,10 @@ checked on pixels; labels toggle off; none overlap on screen."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 from helpers import run_cli
 
-from hubatlas.core.demo import ensure_demo
-from hubatlas.core.layout.params import LayoutParams
-from hubatlas.core.layout.pipeline import run_layout
-from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import open_snapshot
 from hubatlas.viewer.layers.atlas_model import AtlasModel
 from hubatlas.viewer.layers.labels import overlapping
@@ -21,12 +15,9 @@ pytestmark = pytest.mark.gl
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    d = tmp_path_factory.mktemp("carto_gl")
-    shutil.copy(ensure_demo() / "atlas.sqlite", d / "atlas.sqlite")
-    with Store(d) as s:
-        run_layout(s, LayoutParams(backend="cpu"), progress=False)
-    return d
+def demo(demo_laid_out):
+    """The demo's store laid out from scratch (conftest: computed once a session, this module's own copy)."""
+    return demo_laid_out[0]
 
 
 def read(path):

@@ -87,14 +87,14 @@ def test_import_stats_search_info(cache, data_dir):
     assert root["children"]["finetune"] >= 10 and root["modality"] == "Text"
 
 
-def test_errors_are_clear_and_nonzero(cache, tmp_path):
+def test_errors_are_clear_and_nonzero(cache, tmp_path, demo_out):
     bad = tmp_path / "bad.json"
     bad.write_text("[{")
     p = run_cli("import", str(bad), cache=cache, check=False)
     assert p.returncode == 1 and "nothing changed" in p.stderr and "bad.json" in p.stderr
     assert "Traceback" not in p.stderr
-    run_cli("demo", "--out", str(tmp_path / "d"))
-    p = run_cli("info", "no/such-model", cache=tmp_path / "d", check=False)
+    demo = demo_out[0]  # `hubatlas demo --out` (conftest), as test_demo_builds_the_real_bundled_atlas checks
+    p = run_cli("info", "no/such-model", cache=demo, check=False)
     assert p.returncode == 1 and "no model 'no/such-model'" in p.stderr
     p = run_cli("stats", cache=tmp_path / "empty", check=False)
     assert p.returncode == 1 and "no atlas cache" in p.stderr
@@ -149,8 +149,9 @@ def test_view_opens_the_window_on_the_demo(tmp_path):
     assert (np.abs(img - np.array([86, 180, 233])).max(-1) < 50).sum() > 20
 
 
-def test_demo_builds_the_real_bundled_atlas(tmp_path):
-    info = json.loads(run_cli("demo", "--out", str(tmp_path / "demo"), "--json").stdout)
+def test_demo_builds_the_real_bundled_atlas(demo_out):
+    demo, info = demo_out  # `hubatlas demo --out NEW --json` (conftest: once a session, shared read-only)
+    assert (demo / "atlas.sqlite").is_file() and (demo / "analyses" / "predictions.arrow").is_file()
     assert info["edges_by_relation"]["adapter"] == 522
     assert info["edges_by_relation"]["quantized"] == 237
     assert info["models"] == 1042 + 969 - 1  # the two sources share one model

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import file_digest, rec, run_cli, write_json
+from helpers import file_digest, rec, run_cli, run_here, write_json
 
 from hubatlas.core.store.database import Store
 from hubatlas.core.store.snapshot import damaged_files, open_snapshot
@@ -28,7 +28,7 @@ def laid_out(tmp_path, n: int = 3000):
         str(write_json(tmp_path / "m.json", [rec(f"org/m{i}", tags=["license:mit"] * 20) for i in range(n)])),
         cache=cache,
     )
-    run_cli("layout", "-q", cache=cache)
+    run_here("layout", "-q", cache=cache)
     return cache
 
 

@@ -182,11 +182,10 @@ def _png(path):
     return np.asarray(Image.open(path).convert("RGB"))
 
 
-def test_a_saved_view_keeps_the_exports_size_and_a_selection_does_not_dim_it(tmp_path):
+def test_a_saved_view_keeps_the_exports_size_and_a_selection_does_not_dim_it(tmp_path, exploring_atlas):
     import numpy as np
-    from exploring_atlas import build
 
-    cache = build(tmp_path / "atlas")  # 60,000 real-shaped models
+    cache = exploring_atlas  # 60,000 real-shaped models (conftest: built once a session, this module's copy)
     a, v = tmp_path / "a.png", tmp_path / "v.json"
     args = ("--no-labels", "--no-legend", "--no-attribution")
     run_cli(

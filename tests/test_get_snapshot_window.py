@@ -9,7 +9,7 @@ import json
 
 import pytest
 from dataset_server import DatasetServer
-from helpers import run_cli
+from helpers import run_cli, run_here
 from snapshot_files import REPO_ID, real_records, write
 from sync_helpers import TOKEN
 
@@ -157,7 +157,7 @@ def test_new_since_the_snapshot_is_one_click_after_a_refresh(ds, tmp_path, qtbot
         for i in range(4)
     ]
     run_cli("sync", "--refresh", "--top-downloads", "0", "-q", cache=cache)
-    run_cli("layout", "-q", cache=cache)
+    run_here("layout", "-q", cache=cache)
     model = prepare(cache)
     assert model.manifest["snapshot_date"] == "2025-06-01"
     state = AtlasState()

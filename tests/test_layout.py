@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from helpers import rec, write_json
 
-from hubatlas.core.demo import ensure_demo
 from hubatlas.core.ingest.files import import_paths
 from hubatlas.core.ingest.synth import SynthParams
 from hubatlas.core.ingest.synth_store import write_synthetic
@@ -23,13 +22,9 @@ from hubatlas.core.store.snapshot import open_snapshot
 
 
 @pytest.fixture(scope="module")
-def demo_layout(tmp_path_factory):
-    d = tmp_path_factory.mktemp("demo")
-    src = ensure_demo()
-    shutil.copy(src / "atlas.sqlite", d / "atlas.sqlite")
-    with Store(d) as s:
-        info = run_layout(s, LayoutParams(backend="cpu"), progress=False)
-    return d, info
+def demo_layout(demo_laid_out):
+    """The demo's store laid out from scratch (conftest: computed once a session, this module's own copy)."""
+    return demo_laid_out
 
 
 def xy_of(cache) -> tuple[list[str], np.ndarray]:

@@ -10,10 +10,9 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def atlas(tmp_path_factory):
-    from exploring_atlas import build
-
-    return build(tmp_path_factory.mktemp("lineage") / "atlas")
+def atlas(exploring_atlas):
+    """tests/exploring_atlas.py's atlas (conftest: built once a session, this module's own copy)."""
+    return exploring_atlas
 
 
 @pytest.fixture(scope="module")

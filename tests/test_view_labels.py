@@ -5,8 +5,6 @@ view; the basis is cached with the layout and rebuilt for another one."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -129,17 +127,10 @@ def test_no_label_text_twice_in_one_view():
 
 
 @pytest.fixture(scope="module")
-def demo_laid_out(tmp_path_factory):
-    from hubatlas.core.demo import ensure_demo
-    from hubatlas.core.layout.params import LayoutParams
-    from hubatlas.core.layout.pipeline import run_layout
-    from hubatlas.core.store.database import Store
-
-    d = tmp_path_factory.mktemp("viewlabels")
-    shutil.copy(ensure_demo() / "atlas.sqlite", d / "atlas.sqlite")
-    with Store(d) as s:
-        run_layout(s, LayoutParams(backend="cpu"), progress=False)
-    return d
+def demo_laid_out(demo_laid_out):
+    """The demo's store laid out from scratch (conftest's fixture of this name: computed once a session, this
+    module's own copy), as its folder."""
+    return demo_laid_out[0]
 
 
 def test_the_basis_is_cached_with_the_layout_and_rebuilt_for_another(demo_laid_out, monkeypatch):

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 from atlas_fixtures import lower_every_threshold
-from helpers import run_cli
+from helpers import run_cli, run_here
 
 pytest.importorskip("pytestqt")
 pytestmark = [pytest.mark.gl, pytest.mark.slow]
@@ -23,10 +23,10 @@ MODES = ["modality", "pipeline_tag", "license", "library_name", "relation", "cre
 
 @pytest.fixture(scope="session")
 def big_atlas(tmp_path_factory):
-    """60,000 synthetic models laid out by the real CPU path (about a minute here)."""
+    """60,000 synthetic models laid out by the real CPU path (`hubatlas layout`; about a minute here)."""
     cache = tmp_path_factory.mktemp("big") / "atlas"
     run_cli("synth", "--models", str(MODELS), cache=cache)
-    run_cli("layout", cache=cache)
+    run_here("layout", cache=cache)
     return cache
 
 

@@ -13,10 +13,9 @@ pytestmark = [pytest.mark.gl, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def atlas(tmp_path_factory):
-    from exploring_atlas import build
-
-    return build(tmp_path_factory.mktemp("explore") / "atlas")
+def atlas(exploring_atlas):
+    """tests/exploring_atlas.py's atlas (conftest: built once a session, this module's own copy)."""
+    return exploring_atlas
 
 
 @pytest.fixture
