@@ -8,6 +8,8 @@ licences (random split) and from 0.683 to 0.691 with authors held out.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from hubatlas.core.analysis.data import ATTRIBUTES, AtlasData
@@ -37,7 +39,7 @@ def row_context(data: AtlasData, target: str, query: np.ndarray) -> np.ndarray:
     out = []
     for a in ATTRIBUTES:
         if a != target:
-            out.append(derived(data, f"context {a}", lambda a=a: _category(data.attrs[a][0]))[query])
+            out.append(derived(data, f"context {a}", partial(_category, data.attrs[a][0]))[query])
     n_tags = derived(
         data, "tag count", lambda: np.bincount(data.tag_pairs[0].astype(np.int64), minlength=data.n)
     )
