@@ -132,15 +132,14 @@ def test_row_context_never_holds_the_target_and_keeps_the_frequent_values():
     assert categorical("license").tolist()[:3] == [True, True, False]
     ctx = row_context(data, "license", np.array([0, 3, 5, 7, 195]))
     lib_col = columns("license").index("library_name")
-    assert np.isnan(ctx[0, lib_col]) and ctx[4, lib_col] == CATEGORIES  # undocumented; too rare: one category
+    assert ctx[0, lib_col] == CATEGORIES + 1 and ctx[4, lib_col] == CATEGORIES  # undocumented; too rare
     assert ctx[1, lib_col] == 0 and ctx[1, columns("license").index("tags")] == 2
     assert (
         ctx[2, columns("license").index("has parent")] == 1
         and ctx[1, columns("license").index("has parent")] == 0
     )
     assert (
-        np.isnan(ctx[3, columns("license").index("month")])
-        and ctx[4, columns("license").index("month")] == 600
+        ctx[3, columns("license").index("month")] == -1 and ctx[4, columns("license").index("month")] == 600
     )
     assert np.isclose(ctx[4, columns("license").index("downloads")], np.log1p(195))
     assert ctx.shape == (5, len(columns("license")))

@@ -30,8 +30,8 @@ def categorical(target: str) -> np.ndarray:
 
 
 def row_context(data: AtlasData, target: str, query: np.ndarray) -> np.ndarray:
-    """(len(query), len(columns(target))) float32: each attribute as a category (NaN where undocumented),
-    then log downloads, log likes, the number of tags, the creation month (NaN unknown), the author's
+    """(len(query), len(columns(target))) float32: each attribute as a category (_category), then log
+    downloads, log likes, the number of tags, the creation month (-1 unknown), the author's
     number of models (log) and 1 where the model has a documented parent."""
     from hubatlas.core.analysis.attribute_signals import derived
 
@@ -51,7 +51,7 @@ def row_context(data: AtlasData, target: str, query: np.ndarray) -> np.ndarray:
         np.log1p(np.maximum(np.asarray(data.downloads, np.float64)[query], 0)),
         np.log1p(np.maximum(np.asarray(likes, np.float64), 0)),
         n_tags[query],
-        np.where(month >= 0, month, np.nan),
+        month,  # -1 unknown (no column is ever all missing: the boosting's binning refuses one)
         np.log1p(author_models[query]),
         has_parent[query],
     ]
@@ -59,11 +59,12 @@ def row_context(data: AtlasData, target: str, query: np.ndarray) -> np.ndarray:
 
 
 def _category(codes: np.ndarray) -> np.ndarray:
-    """Codes recoded as categories 0..CATEGORIES (the most frequent values, then one for the rare ones),
-    NaN where undocumented."""
+    """Codes recoded as categories 0..CATEGORIES (the most frequent values, then one for the rare ones) and
+    CATEGORIES + 1 where undocumented (a category of its own, not NaN: an attribute nobody in the inner fold
+    documents would make an all-missing categorical column, which the boosting's binning refuses)."""
     from hubatlas.core.analysis.naive_bayes import frequent_codes
 
     kept = frequent_codes(np.asarray(codes, np.int64), MIN_VALUES, CATEGORIES)
     cat = np.where(kept >= 0, kept, CATEGORIES).astype(np.float64)
-    cat[np.asarray(codes) < 0] = np.nan
+    cat[np.asarray(codes) < 0] = CATEGORIES + 1
     return cat
