@@ -83,10 +83,8 @@ def test_wheel_in_a_fresh_venv_passes_self_test(dists, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     py = venv / "bin" / "python"
-    # --no-compile: pip does not byte-compile every installed package ahead (numpy, scipy, PySide6, ...: about
-    # half of the install's time); Python compiles what the self-test imports, as it imports it
     r = subprocess.run(
-        [str(py), "-m", "pip", "install", "-q", "--no-compile", f"{dists['wheel']}[viewer]"],
+        [str(py), "-m", "pip", "install", "-q", f"{dists['wheel']}[viewer]"],
         capture_output=True,
         text=True,
         timeout=900,
