@@ -153,3 +153,27 @@ def _deferred_deletes_done():
 
         if QCoreApplication.instance() is not None:
             QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def builds(request, tmp_path_factory):
+    """The packaging tests' builds (tests/builds.py), started before the first test when this session has tests
+    that check them: the app bundle for test_packaging's ``frozen_app``, the sdist, wheel and a virtual
+    environment with it for test_wheel's ``dists`` (each where its build tool is installed). None otherwise."""
+    from importlib.util import find_spec
+
+    uses = {name for item in request.session.items for name in item.fixturenames}
+    app = "frozen_app" in uses and find_spec("PyInstaller") is not None
+    wheel = "dists" in uses and find_spec("build") is not None
+    if not (app or wheel):
+        yield None
+        return
+    from builds import Builds
+
+    from hubatlas.core.demo import ensure_demo
+
+    if app:
+        ensure_demo()  # the spec bundles the checkout's demo: built here first, never by two processes at once
+    running = Builds(tmp_path_factory.mktemp("builds"), app=app, wheel=wheel)
+    yield running
+    running.stop()

@@ -8,12 +8,9 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(cmd, env=None, timeout=300):
@@ -66,29 +63,14 @@ def test_self_test_passes_on_installed_package():
 
 
 @pytest.fixture(scope="module")
-def frozen_app(tmp_path_factory):
+def frozen_app(builds):
+    """The executable of a real `pyinstaller build_app.spec` build (tests/builds.py: started by conftest before
+    the session's first test, it ran beside them)."""
     pytest.importorskip("PyInstaller", reason="PyInstaller is not installed (it is in the test extra)")
-    out = tmp_path_factory.mktemp("pyinstaller")
-    r = run(
-        [
-            sys.executable,
-            "-m",
-            "PyInstaller",
-            "--noconfirm",
-            "--log-level",
-            "WARN",
-            "--distpath",
-            str(out / "dist"),
-            "--workpath",
-            str(out / "build"),
-            str(ROOT / "build_app.spec"),
-        ],
-        timeout=1200,
-    )
+    r = builds.result("app")
     assert r.returncode == 0, r.stderr[-4000:]
-    exe = out / "dist" / "hubatlas" / ("hubatlas.exe" if sys.platform == "win32" else "hubatlas")
-    assert exe.is_file()
-    return exe
+    assert builds.exe.is_file()
+    return builds.exe
 
 
 @pytest.mark.slow

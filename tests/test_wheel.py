@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -33,18 +32,13 @@ def data_files_in_checkout() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def dists(tmp_path_factory) -> dict[str, Path]:
+def dists(builds) -> dict[str, Path]:
+    """`python -m build --outdir OUT` of the working tree: the sdist first, then the wheel from the unpacked
+    sdist, so what the sdist lacks, the wheel lacks too (tests/builds.py: started before the first test)."""
     pytest.importorskip("build", reason="the `build` package is in the test extra")
-    out = tmp_path_factory.mktemp("dist")
-    # sdist first, then the wheel from the unpacked sdist: what the sdist lacks, the wheel lacks too
-    r = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(out), str(REPO)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    r = builds.result("dists")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    return {"wheel": next(out.glob("hubatlas-*.whl")), "sdist": next(out.glob("hubatlas-*.tar.gz"))}
+    return builds.dists()
 
 
 @pytest.mark.slow
@@ -79,17 +73,11 @@ def test_wheel_and_sdist_hold_every_package_and_data_file(dists):
 
 @pytest.mark.slow
 @pytest.mark.gl
-def test_wheel_in_a_fresh_venv_passes_self_test(dists, tmp_path):
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    py = venv / "bin" / "python"
-    r = subprocess.run(
-        [str(py), "-m", "pip", "install", "-q", f"{dists['wheel']}[viewer]"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+def test_wheel_in_a_fresh_venv_passes_self_test(dists, builds, tmp_path):
+    r = builds.result("venv")  # `python -m venv VENV`, then `VENV/bin/python -m pip install -q WHEEL[viewer]`
     assert r.returncode == 0, r.stderr[-3000:]
+    venv = builds.venv
+    py = venv / "bin" / "python"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUBATLAS_", "PYTHONPATH"))}
     env.update(
         HOME=str(tmp_path / "home"),
